@@ -1,0 +1,97 @@
+/*
+ * Configuration: the YAML file of PRODUCT.md loaded into a validated
+ * value.  Every known key is in one table (name, type, default, range);
+ * unknown keys, bad values and unknown actions fail with
+ * "config.yaml:12: fields.cause_for_term: unknown action 'scramble'".
+ * Relative file paths in the configuration are resolved against the
+ * configuration file's folder.  The `kafka:` section is kept verbatim as
+ * name/value pairs for librdkafka.
+ */
+#ifndef CDRANON_CONFIG_H
+#define CDRANON_CONFIG_H
+
+#include "cdranon/buf.h"
+#include "cdranon/number.h"
+#include "cdranon/policy.h"
+#include "cdranon/seal.h"
+
+typedef enum { CDR_FORMAT_CSV = 0, CDR_FORMAT_JSON } cdr_format_t;
+typedef enum {
+        CDR_DELIVERY_EXACTLY_ONCE = 0,
+        CDR_DELIVERY_AT_LEAST_ONCE,
+} cdr_delivery_t;
+
+typedef struct {
+        char *name;
+        char *value;
+        int line;
+} cdr_kv_t;
+
+typedef struct cdr_config_s {
+        char *path; /* the file loaded */
+
+        /* kafka: passed through to librdkafka verbatim */
+        cdr_kv_t *kafka;
+        size_t nkafka;
+
+        /* input: */
+        char *input_topic; /* default "cdr.raw" */
+        char *input_group; /* default "cdranon" */
+        cdr_format_t format;
+        char csv_delimiter;   /* default ',' */
+        int csv_header;       /* default 1 when no columns, else 0 */
+        char **columns;       /* NULL when taken from the header */
+        size_t ncolumns;
+        size_t max_record_bytes; /* default 1 MiB; 1 KiB..64 MiB */
+
+        /* keys: */
+        char *hmac_key_file;
+        cdr_custodian_spec_t *custodian;
+        size_t ncustodian;
+
+        cdr_numbering_t numbers;
+
+        /* output: */
+        char *anonymised_topic;  /* default "cdr.anonymised" */
+        char *anonymised_key;    /* output field whose value is the key */
+        char *sealed_topic;      /* default "cdr.sealed" */
+        char *dead_letter_topic; /* default "cdr.dead-letter" */
+
+        /* delivery and pipeline */
+        cdr_delivery_t delivery;
+        int commit_interval_ms;  /* default 100; 1..60000 */
+        int commit_records;      /* default 10000; 1..1000000 */
+        int threads;             /* default 1; 1..64 */
+        size_t pseudonym_cache;  /* entries, default 65536; 0..2^24 */
+
+        /* seal: */
+        uint64_t epoch_records;  /* default 1000000; 1..2^32 */
+        int epoch_seconds;       /* default 3600; 1..86400 */
+        char *audit_log;         /* default "cdranon-audit.log" */
+
+        /* suppression: */
+        char *suppression_file;  /* NULL: none */
+        char **suppression_fields;
+        size_t nsuppression_fields;
+
+        /* the compiled allow-list; owned by the config */
+        cdr_policy_t *policy;
+} cdr_config_t;
+
+/* Loads and validates `path`.  Checks that the files it names exist and
+ * are readable (the HMAC key file is loaded to check its permissions and
+ * syntax, then released).  Returns NULL with errstr set on failure; the
+ * caller owns the result. */
+cdr_config_t *cdr_config_load(const char *path, char *errstr,
+                              size_t errstr_size);
+void cdr_config_destroy(cdr_config_t *config);
+
+/* Applies a `-X name=value` override: a librdkafka property, added to
+ * the `kafka:` section or replacing the value there. */
+int cdr_config_set(cdr_config_t *config, const char *name,
+                   const char *value, char *errstr, size_t errstr_size);
+
+/* Writes the effective configuration and policy for check-config. */
+int cdr_config_describe(const cdr_config_t *config, cdr_buf_t *out);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * Sealing raw records to the lawful-retention custodian (PRODUCT.md,
+ * "Sealed records"; byte layout in docs/sealed-format.md).
+ *
+ * Per epoch, one HPKE (RFC 9180) base-mode encapsulation to the
+ * custodian's X25519 public key; the epoch's data key comes from the HPKE
+ * exporter; each record is AES-256-GCM under that key with a counter
+ * nonce, the header authenticated as associated data.  The sealing side
+ * holds only public keys: it cannot open what it sealed.
+ */
+#ifndef CDRANON_SEAL_H
+#define CDRANON_SEAL_H
+
+#include "cdranon/buf.h"
+#include "cdranon/record.h"
+
+/* One custodian public key and the event-time period it seals:
+ * [not_before, not_after) in epoch seconds, INT64_MIN / INT64_MAX when
+ * open.  `line` is where the configuration named it (0: not from one). */
+typedef struct {
+        char *file;
+        int64_t not_before;
+        int64_t not_after;
+        int line;
+} cdr_custodian_spec_t;
+
+/* The custodian public keys, each with its period. */
+typedef struct cdr_custodian_set_s cdr_custodian_set_t;
+
+/* Loads PEM SubjectPublicKeyInfo X25519 keys (as `openssl pkey -pubout`
+ * writes).  Periods must not overlap.  Errors name the file.  Returns NULL
+ * on failure; the caller owns the set. */
+cdr_custodian_set_t *cdr_custodian_set_load(const cdr_custodian_spec_t *specs,
+                                            size_t n, char *errstr,
+                                            size_t errstr_size);
+void cdr_custodian_set_destroy(cdr_custodian_set_t *set);
+
+typedef struct cdr_sealer_s cdr_sealer_t;
+
+/* A sealer over `keys` (which must outlive it) that starts a new epoch
+ * per key after `epoch_records` records (1..2^32) or `epoch_seconds`
+ * seconds.  Not thread-safe: one per thread.  Returns NULL on failure. */
+cdr_sealer_t *cdr_sealer_new(const cdr_custodian_set_t *keys,
+                             uint64_t epoch_records, int epoch_seconds,
+                             char *errstr, size_t errstr_size);
+void cdr_sealer_destroy(cdr_sealer_t *sealer);
+
+/* Seals rec[0..len) into `out` (reset first: out holds exactly one sealed
+ * record in binary).  `source` (may be NULL) goes into the authenticated
+ * header; `event_time` (epoch seconds, INT64_MIN when unknown: the
+ * processing time is used) picks the custodian key.  Returns 0,
+ * CDR_ERR_NOTFOUND when no key covers the time, or another error. */
+int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
+                    const cdr_source_t *source, int64_t event_time,
+                    cdr_buf_t *out, char *errstr, size_t errstr_size);
+
+/* Number of epochs started so far (for metrics). */
+uint64_t cdr_sealer_epochs(const cdr_sealer_t *sealer);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * The record transform, as in PRODUCT.md's data flow:
+ *
+ *   raw bytes -> parse -> normalise numbers -> policy -> anonymised JSON
+ *                                                     \-> suppressed
+ *                                                     \-> dead-letter
+ *   raw bytes -> seal (every record, malformed ones included)
+ *
+ * An engine holds what all threads share, read only: configuration,
+ * policy, key ring, custodian keys, CSV columns.  A transform holds one
+ * thread's state: record, pseudonymiser (HMAC states and cache), sealer
+ * and output buffers.  Neither knows Kafka: file mode (cmd_anonymise.c)
+ * and stream mode (pipeline.c) both drive them.
+ */
+#ifndef CDRANON_TRANSFORM_H
+#define CDRANON_TRANSFORM_H
+
+#include "cdranon/config.h"
+#include "cdranon/record.h"
+
+typedef struct cdr_engine_s cdr_engine_t;
+typedef struct cdr_transform_s cdr_transform_t;
+
+/* Builds an engine from a loaded configuration (which must outlive it):
+ * loads the key ring, the suppression list and the custodian keys.
+ * `seal` = 0 builds one that does not seal (a command without sealed
+ * output).  Returns NULL with errstr set. */
+cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal,
+                             char *errstr, size_t errstr_size);
+void cdr_engine_destroy(cdr_engine_t *engine);
+
+/* CSV with a header line: sets the columns from the header record.  A
+ * no-op for JSON or configured columns. */
+int cdr_engine_set_header(cdr_engine_t *engine, const char *rec, size_t len,
+                          char *errstr, size_t errstr_size);
+
+/* 1 when the input has a header line that the caller must feed to
+ * cdr_engine_set_header before any record. */
+int cdr_engine_wants_header(const cdr_engine_t *engine);
+
+const cdr_config_t *cdr_engine_config(const cdr_engine_t *engine);
+/* The active HMAC key id. */
+const char *cdr_engine_key_id(const cdr_engine_t *engine);
+
+/* Re-reads the key ring and suppression list (SIGHUP).  On error the old
+ * ones stay in force.  Call only when no transform is running a record;
+ * transforms pick the new key at their next cdr_transform_record. */
+int cdr_engine_reload(cdr_engine_t *engine, char *errstr,
+                      size_t errstr_size);
+
+/* One thread's transform over `engine` (which must outlive it). */
+cdr_transform_t *cdr_transform_new(cdr_engine_t *engine, char *errstr,
+                                   size_t errstr_size);
+void cdr_transform_destroy(cdr_transform_t *transform);
+
+typedef struct {
+        cdr_verdict_t verdict;
+        cdr_view_t anonymised;  /* JSON object, PUBLISH only */
+        cdr_view_t key;         /* Kafka key, PUBLISH only (may be empty) */
+        cdr_view_t dead_letter; /* JSON object, DEAD only */
+        const char *reason;     /* DEAD only; NUL-terminated */
+        cdr_view_t sealed;      /* binary sealed record; empty if no seal */
+} cdr_result_t;
+
+/* Transforms one raw record (line end allowed).  The views in *result
+ * stay valid until the next call on the same transform.  A malformed
+ * record is not an error: it is a CDR_VERDICT_DEAD result.  Returns 0, or
+ * a negative error (out of memory, sealing failed) that the caller must
+ * treat as fatal. */
+int cdr_transform_record(cdr_transform_t *transform, const char *rec,
+                         size_t len, const cdr_source_t *source,
+                         cdr_result_t *result, char *errstr,
+                         size_t errstr_size);
+
+typedef struct {
+        uint64_t records;
+        uint64_t published;
+        uint64_t suppressed;
+        uint64_t dead;
+        uint64_t sealed;
+        uint64_t cache_hits;
+        uint64_t cache_misses;
+} cdr_transform_stats_t;
+
+void cdr_transform_stats(const cdr_transform_t *transform,
+                         cdr_transform_stats_t *stats);
+
+#endif
