@@ -21,11 +21,12 @@ typedef struct cdr_csv_s cdr_csv_t;
  * the schema's; the schema must outlive the reader.  Columns must be set
  * (cdr_csv_set_columns or cdr_csv_set_header) before parsing.
  * Returns NULL on failure with errstr set. */
-cdr_csv_t *cdr_csv_new(char delimiter, const cdr_schema_t *schema,
-                       char *errstr, size_t errstr_size);
+cdr_csv_t *cdr_csv_new(char delimiter, const cdr_schema_t *schema, char *errstr,
+                       size_t errstr_size);
 void cdr_csv_destroy(cdr_csv_t *csv);
 
-/* Sets the column names (configured `columns:`); copies them.
+/* Sets the column names (configured `columns:`); copies them and maps
+ * each to its schema slot, so the schema must be complete by then.
  * Fails with CDR_ERR_INVAL on a duplicate or empty name. */
 int cdr_csv_set_columns(cdr_csv_t *csv, const char *const *names, size_t n,
                         char *errstr, size_t errstr_size);
@@ -52,8 +53,9 @@ size_t cdr_csv_skip_bom(const char *buf, size_t len);
 size_t cdr_csv_frame(char delimiter, const char *buf, size_t len, int eof,
                      size_t *lines);
 
-/* Parses one record (line end optional) into `record`, whose views point
- * into `rec` or into record->scratch.  The caller keeps `rec` alive while
+/* Parses one record (line end optional) into `record`, which it resets
+ * first (cdr_record_reset); its views point into `rec` or into
+ * record->scratch.  The caller keeps `rec` alive while
  * the record is used.  Returns 0, or CDR_ERR_MALFORMED with a reason in
  * errstr that never contains field bytes ("unterminated quoted field in
  * column 3", "17 columns, expected 18").  Thread-safe for distinct
