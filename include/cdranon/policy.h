@@ -12,7 +12,11 @@
  * Values: an absent input field (JSON key missing) leaves its output field
  * out; a JSON null becomes null.  An empty value: `keep` -> "", number
  * kinds -> per number.h (msisdn: "withheld"), `keep number`, `truncate`,
- * `bucket`, `prefix`, `country`, `tac` -> null.
+ * `bucket`, `prefix`, `country`, `tac` -> null.  Service numbers and
+ * withheld: `pseudonymise` and `prefix` write the class value ("999",
+ * "withheld"), `country` and `tac` null.  `prefix N` of a number with N
+ * digits or fewer is null (it would publish the whole number); `country`
+ * of a number whose code is not in the E.164 list is null.
  */
 #ifndef CDRANON_POLICY_H
 #define CDRANON_POLICY_H
@@ -28,9 +32,8 @@ typedef struct cdr_policy_s cdr_policy_t;
  * Lines are numbers in any accepted msisdn shape; '#' starts a comment;
  * each is canonicalised at load. Errors name file:line (never the value). */
 typedef struct cdr_suppress_s cdr_suppress_t;
-cdr_suppress_t *cdr_suppress_load(const char *path,
-                                  const cdr_numbering_t *plan, char *errstr,
-                                  size_t errstr_size);
+cdr_suppress_t *cdr_suppress_load(const char *path, const cdr_numbering_t *plan,
+                                  char *errstr, size_t errstr_size);
 void cdr_suppress_destroy(cdr_suppress_t *set);
 size_t cdr_suppress_count(const cdr_suppress_t *set);
 /* 1 when the canonical msisdn is in the set.  Thread-safe. */
@@ -58,15 +61,14 @@ int cdr_policy_set_key_field(cdr_policy_t *policy, const char *name,
                              char *errstr, size_t errstr_size);
 
 /* Records whose input fields `fields` (canonical msisdns) are in `set` are
- * suppressed.  The policy takes ownership of set. */
+ * suppressed.  The policy takes ownership of set, also when it fails. */
 int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
                                const char *const *fields, size_t nfields,
                                char *errstr, size_t errstr_size);
 /* Replaces the suppression set (SIGHUP); ownership as above.  Not
  * thread-safe against cdr_policy_apply: the pipeline calls it between
  * batches. */
-void cdr_policy_replace_suppression(cdr_policy_t *policy,
-                                    cdr_suppress_t *set);
+void cdr_policy_replace_suppression(cdr_policy_t *policy, cdr_suppress_t *set);
 
 /* The input field that carries the event time (ISO 8601 or epoch
  * seconds), used to choose the custodian key's period.  Default: the
@@ -76,6 +78,7 @@ int cdr_policy_set_event_time_field(cdr_policy_t *policy, const char *from,
 
 /* The schema of input fields the policy reads; owned by the policy. */
 const cdr_schema_t *cdr_policy_schema(const cdr_policy_t *policy);
+/* The number of output fields written (`drop` fields not counted). */
 size_t cdr_policy_field_count(const cdr_policy_t *policy);
 
 /* Writes a human-readable description of the effective policy (one line
@@ -104,7 +107,8 @@ int cdr_policy_event_time(const cdr_policy_t *policy,
                           const cdr_record_t *record, int64_t *epoch);
 
 /* 1 when canonical msisdn `canon` appears in any input field the policy
- * pseudonymises as msisdn (in any accepted spelling): a subject access
+ * reads as an msisdn (`pseudonymise msisdn`, `prefix`, `country` and the
+ * suppression fields), in any accepted spelling: a subject access
  * query. */
 int cdr_policy_record_mentions(const cdr_policy_t *policy,
                                const cdr_record_t *record, const char *canon,

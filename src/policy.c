@@ -1,0 +1,1220 @@
+/*
+ * The allow-list policy and its field actions: see policy.h and
+ * PRODUCT.md ("Configuration", `fields:`).
+ *
+ * Building a policy is configuration time: it may allocate and reports
+ * errors in words.  Applying it is the hot path: it reads record slots by
+ * precomputed index, works in stack buffers of CDR_CANON_MAX bytes and
+ * writes only into the caller's buffers, so it allocates nothing but the
+ * growth of the output buffer.  Dead-letter reasons name the input field,
+ * the action and the rule broken, never the value.
+ */
+#include "cdranon/policy.h"
+#include "cdranon/encode.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum action {
+        ACT_KEEP,
+        ACT_KEEP_NUMBER,
+        ACT_PSEUDONYMISE,
+        ACT_TRUNCATE,
+        ACT_PREFIX,
+        ACT_COUNTRY,
+        ACT_TAC,
+        ACT_BUCKET,
+        ACT_DROP,
+};
+
+/* An exact decimal: 0.d[0]d[1]...d[nd-1] x 10^exp, d[0] != 0 and no
+ * trailing zeros; nd == 0 is zero.  Buckets compare values in decimal so
+ * that a bound such as 0.1 means exactly what it says. */
+#define DEC_DIGITS 40
+typedef struct {
+        int neg;
+        size_t nd;
+        int64_t exp;
+        char d[DEC_DIGITS];
+} dec_t;
+
+typedef struct {
+        dec_t value;
+        char *text; /* as written in the configuration */
+} bound_t;
+
+typedef struct {
+        char *name;     /* output field */
+        char *from;     /* input field */
+        char *action;   /* normalised action text */
+        char *json_key; /* "name": escaped */
+        size_t json_key_len;
+        int slot; /* input slot; -1 for drop */
+        enum action act;
+        cdr_kind_t kind;
+        int64_t unit; /* truncate: seconds */
+        unsigned prefix;
+        bound_t *bounds;
+        size_t nbounds;
+} field_t;
+
+struct cdr_policy_s {
+        cdr_numbering_t plan;
+        cdr_schema_t *schema;
+        field_t *fields;
+        size_t nfields;
+        size_t cap;
+        int key_field;     /* index into fields, or -1 */
+        int event_slot;    /* set explicitly, or -1 */
+        int truncate_slot; /* input of the first truncate field, or -1 */
+        cdr_suppress_t *suppress;
+        int supp_slots[CDR_MAX_SLOTS];
+        size_t nsupp;
+        int msisdn_slots[CDR_MAX_SLOTS]; /* inputs read as msisdns */
+        size_t nmsisdn;
+};
+
+/* --- small text helpers ---------------------------------------------- */
+
+static int is_space(char c)
+{
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+               c == '\f';
+}
+
+static int is_digit(char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+static cdr_view_t trim(cdr_view_t v)
+{
+        while (v.n > 0 && is_space(v.p[0])) {
+                v.p++;
+                v.n--;
+        }
+        while (v.n > 0 && is_space(v.p[v.n - 1]))
+                v.n--;
+        return v;
+}
+
+static char ascii_lower(char c)
+{
+        return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* 1 when v equals the lower-case word s, ignoring ASCII case. */
+static int word_eq(cdr_view_t v, const char *s)
+{
+        size_t i;
+
+        for (i = 0; i < v.n; i++)
+                if (s[i] == '\0' || ascii_lower(v.p[i]) != s[i])
+                        return 0;
+        return s[i] == '\0';
+}
+
+/* Splits the first white-space-delimited word off *rest. */
+static cdr_view_t next_word(cdr_view_t *rest)
+{
+        cdr_view_t w;
+
+        *rest = trim(*rest);
+        w.p = rest->p;
+        w.n = 0;
+        while (w.n < rest->n && !is_space(rest->p[w.n]))
+                w.n++;
+        rest->p += w.n;
+        rest->n -= w.n;
+        *rest = trim(*rest);
+        return w;
+}
+
+/* 1 when s[0..n) is exactly one JSON number (RFC 8259, section 6). */
+static int json_number(const char *s, size_t n)
+{
+        size_t i = 0;
+
+        if (i < n && s[i] == '-')
+                i++;
+        if (i < n && s[i] == '0') {
+                i++;
+        } else if (i < n && s[i] >= '1' && s[i] <= '9') {
+                while (i < n && is_digit(s[i]))
+                        i++;
+        } else {
+                return 0;
+        }
+        if (i < n && s[i] == '.') {
+                i++;
+                if (i >= n || !is_digit(s[i]))
+                        return 0;
+                while (i < n && is_digit(s[i]))
+                        i++;
+        }
+        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+                i++;
+                if (i < n && (s[i] == '+' || s[i] == '-'))
+                        i++;
+                if (i >= n || !is_digit(s[i]))
+                        return 0;
+                while (i < n && is_digit(s[i]))
+                        i++;
+        }
+        return i == n;
+}
+
+/* Reads a validated JSON number into *dec.  Returns 0, or -1 when it has
+ * more than DEC_DIGITS significant digits. */
+static int dec_parse(const char *s, size_t n, dec_t *dec)
+{
+        size_t i = 0, pos = 0, zeros = 0, intdigits = 0;
+        int64_t e = 0;
+        int eneg = 0;
+
+        memset(dec, 0, sizeof(*dec));
+        if (s[i] == '-') {
+                dec->neg = 1;
+                i++;
+        }
+        while (i < n && is_digit(s[i])) {
+                i++;
+                intdigits++;
+        }
+        i -= intdigits;
+        for (; i < n && (is_digit(s[i]) || s[i] == '.'); i++) {
+                if (s[i] == '.')
+                        continue;
+                if (s[i] == '0') {
+                        /* Held back: only zeros followed by a non-zero
+                         * digit are significant. */
+                        if (dec->nd > 0)
+                                zeros++;
+                        pos++;
+                        continue;
+                }
+                if (dec->nd == 0)
+                        dec->exp = (int64_t)intdigits - (int64_t)pos;
+                if (dec->nd + zeros + 1 > DEC_DIGITS)
+                        return -1;
+                memset(dec->d + dec->nd, '0', zeros);
+                dec->nd += zeros;
+                zeros = 0;
+                dec->d[dec->nd++] = s[i];
+                pos++;
+        }
+        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+                i++;
+                if (s[i] == '+' || s[i] == '-')
+                        eneg = s[i++] == '-';
+                for (; i < n; i++)
+                        if (e < 1000000000)
+                                e = e * 10 + (s[i] - '0');
+        }
+        dec->exp += eneg ? -e : e;
+        return 0;
+}
+
+static int dec_cmp(const dec_t *a, const dec_t *b)
+{
+        int sa = a->nd == 0 ? 0 : a->neg ? -1 : 1;
+        int sb = b->nd == 0 ? 0 : b->neg ? -1 : 1;
+        size_t m;
+        int mag;
+
+        if (sa != sb)
+                return sa < sb ? -1 : 1;
+        if (sa == 0)
+                return 0;
+        if (a->exp != b->exp) {
+                mag = a->exp < b->exp ? -1 : 1;
+        } else {
+                m = a->nd < b->nd ? a->nd : b->nd;
+                mag = memcmp(a->d, b->d, m);
+                if (mag == 0)
+                        mag = a->nd < b->nd ? -1 : a->nd > b->nd ? 1 : 0;
+                else
+                        mag = mag < 0 ? -1 : 1;
+        }
+        return sa * mag;
+}
+
+/* --- timestamps -------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back
+ * (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+        int64_t era;
+        unsigned yoe, doy, doe;
+
+        y -= m <= 2;
+        era = (y >= 0 ? y : y - 399) / 400;
+        yoe = (unsigned)(y - era * 400);
+        doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+        int64_t era;
+        unsigned doe, yoe, doy, mp;
+
+        z += 719468;
+        era = (z >= 0 ? z : z - 146096) / 146097;
+        doe = (unsigned)(z - era * 146097);
+        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        mp = (5 * doy + 2) / 153;
+        *d = doy - (153 * mp + 2) / 5 + 1;
+        *m = mp < 10 ? mp + 3 : mp - 9;
+        *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static unsigned days_in_month(int64_t y, unsigned m)
+{
+        static const unsigned char dim[12] = {31, 28, 31, 30, 31, 30,
+                                              31, 31, 30, 31, 30, 31};
+        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+        return m == 2 && leap ? 29 : dim[m - 1];
+}
+
+/* Output years are 0000-9999, the four-digit years of ISO 8601. */
+#define EPOCH_MIN (-62167219200LL) /* 0000-01-01T00:00:00Z */
+#define EPOCH_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
+
+/* Reads exactly `width` digits at s[*i]. */
+static int read_digits(const char *s, size_t n, size_t *i, int width,
+                       unsigned *out)
+{
+        unsigned v = 0;
+        int k;
+
+        for (k = 0; k < width; k++) {
+                if (*i >= n || !is_digit(s[*i]))
+                        return -1;
+                v = v * 10 + (unsigned)(s[(*i)++] - '0');
+        }
+        *out = v;
+        return 0;
+}
+
+/* Epoch seconds: -?DIGITS(.DIGITS)?, floored to the second. */
+static int parse_epoch(const char *s, size_t n, int64_t *epoch,
+                       const char **rule)
+{
+        size_t i = 0, digits = 0;
+        int64_t v = 0;
+        int neg = 0, frac = 0;
+
+        if (i < n && s[i] == '-') {
+                neg = 1;
+                i++;
+        }
+        for (; i < n && is_digit(s[i]); i++, digits++)
+                if (v <= EPOCH_MAX)
+                        v = v * 10 + (s[i] - '0');
+        if (digits == 0)
+                goto bad;
+        if (i < n && s[i] == '.') {
+                i++;
+                if (i >= n || !is_digit(s[i]))
+                        goto bad;
+                for (; i < n && is_digit(s[i]); i++)
+                        frac |= s[i] != '0';
+        }
+        if (i != n)
+                goto bad;
+        if (neg)
+                v = -v - frac;
+        if (v < EPOCH_MIN || v > EPOCH_MAX) {
+                *rule = "timestamp out of range";
+                return CDR_ERR_MALFORMED;
+        }
+        *epoch = v;
+        return CDR_OK;
+bad:
+        *rule = "not a timestamp";
+        return CDR_ERR_MALFORMED;
+}
+
+/* ISO 8601 extended format: YYYY-MM-DD, then optionally ('T' | ' ')
+ * hh:mm[:ss[(.|,)fraction]] and a zone (Z, +hh, +hhmm, +hh:mm; none
+ * means UTC).  A leap second (:60) counts as :59 of its minute. */
+static int parse_iso(const char *s, size_t n, int64_t *epoch, const char **rule)
+{
+        unsigned year, mon, day, hh = 0, mm = 0, ss = 0, oh = 0, om = 0;
+        int64_t t;
+        size_t i = 0;
+        int sign = 0;
+
+        if (read_digits(s, n, &i, 4, &year) || i >= n || s[i++] != '-' ||
+            read_digits(s, n, &i, 2, &mon) || i >= n || s[i++] != '-' ||
+            read_digits(s, n, &i, 2, &day))
+                goto bad;
+        if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
+                i++;
+                if (read_digits(s, n, &i, 2, &hh) || i >= n || s[i++] != ':' ||
+                    read_digits(s, n, &i, 2, &mm))
+                        goto bad;
+                if (i < n && s[i] == ':') {
+                        i++;
+                        if (read_digits(s, n, &i, 2, &ss))
+                                goto bad;
+                        if (i < n && (s[i] == '.' || s[i] == ',')) {
+                                i++;
+                                if (i >= n || !is_digit(s[i]))
+                                        goto bad;
+                                while (i < n && is_digit(s[i]))
+                                        i++;
+                        }
+                }
+                if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+                        i++;
+                } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+                        sign = s[i++] == '-' ? -1 : 1;
+                        if (read_digits(s, n, &i, 2, &oh))
+                                goto bad;
+                        if (i < n && s[i] == ':')
+                                i++;
+                        if (i < n && read_digits(s, n, &i, 2, &om))
+                                goto bad;
+                }
+        }
+        if (i != n)
+                goto bad;
+        if (mon < 1 || mon > 12) {
+                *rule = "month out of range";
+                return CDR_ERR_MALFORMED;
+        }
+        if (day < 1 || day > days_in_month(year, mon)) {
+                *rule = "day out of range";
+                return CDR_ERR_MALFORMED;
+        }
+        if (hh > 23 || mm > 59 || ss > 60) {
+                *rule = "time out of range";
+                return CDR_ERR_MALFORMED;
+        }
+        if (oh > 23 || om > 59) {
+                *rule = "zone offset out of range";
+                return CDR_ERR_MALFORMED;
+        }
+        if (ss == 60)
+                ss = 59;
+        t = days_from_civil(year, mon, day) * 86400 +
+            (int64_t)(hh * 3600 + mm * 60 + ss) -
+            sign * (int64_t)(oh * 3600 + om * 60);
+        if (t < EPOCH_MIN || t > EPOCH_MAX) {
+                *rule = "timestamp out of range";
+                return CDR_ERR_MALFORMED;
+        }
+        *epoch = t;
+        return CDR_OK;
+bad:
+        *rule = "not a timestamp";
+        return CDR_ERR_MALFORMED;
+}
+
+/* A trimmed, non-empty timestamp in either accepted form. */
+static int parse_time(cdr_view_t v, int64_t *epoch, const char **rule)
+{
+        if (v.n >= 5 && is_digit(v.p[0]) && v.p[4] == '-')
+                return parse_iso(v.p, v.n, epoch, rule);
+        return parse_epoch(v.p, v.n, epoch, rule);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+        int64_t q = a / b;
+
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static void put2(char *o, unsigned v)
+{
+        o[0] = (char)('0' + v / 10);
+        o[1] = (char)('0' + v % 10);
+}
+
+/* Writes "YYYY-MM-DDThh:mm:ssZ" (20 bytes) for t in EPOCH_MIN..MAX. */
+static void format_iso(int64_t t, char out[20])
+{
+        int64_t days = floor_div(t, 86400), y;
+        unsigned sec = (unsigned)(t - days * 86400), m, d;
+
+        civil_from_days(days, &y, &m, &d);
+        put2(out, (unsigned)(y / 100));
+        put2(out + 2, (unsigned)(y % 100));
+        out[4] = '-';
+        put2(out + 5, m);
+        out[7] = '-';
+        put2(out + 8, d);
+        out[10] = 'T';
+        put2(out + 11, sec / 3600);
+        out[13] = ':';
+        put2(out + 14, sec / 60 % 60);
+        out[16] = ':';
+        put2(out + 17, sec % 60);
+        out[19] = 'Z';
+}
+
+/* --- building a policy ------------------------------------------------- */
+
+cdr_policy_t *cdr_policy_new(const cdr_numbering_t *plan)
+{
+        cdr_policy_t *policy = calloc(1, sizeof(*policy));
+
+        if (policy == NULL)
+                return NULL;
+        if (plan)
+                policy->plan = *plan;
+        else
+                cdr_numbering_default(&policy->plan);
+        policy->schema = cdr_schema_new();
+        if (policy->schema == NULL) {
+                free(policy);
+                return NULL;
+        }
+        policy->key_field = -1;
+        policy->event_slot = -1;
+        policy->truncate_slot = -1;
+        return policy;
+}
+
+static void field_free(field_t *f)
+{
+        size_t i;
+
+        free(f->name);
+        free(f->from);
+        free(f->action);
+        free(f->json_key);
+        for (i = 0; i < f->nbounds; i++)
+                free(f->bounds[i].text);
+        free(f->bounds);
+        memset(f, 0, sizeof(*f));
+}
+
+void cdr_policy_destroy(cdr_policy_t *policy)
+{
+        size_t i;
+
+        if (policy == NULL)
+                return;
+        for (i = 0; i < policy->nfields; i++)
+                field_free(&policy->fields[i]);
+        free(policy->fields);
+        cdr_schema_destroy(policy->schema);
+        cdr_suppress_destroy(policy->suppress);
+        free(policy);
+}
+
+static void add_msisdn_slot(cdr_policy_t *policy, int slot)
+{
+        size_t i;
+
+        for (i = 0; i < policy->nmsisdn; i++)
+                if (policy->msisdn_slots[i] == slot)
+                        return;
+        if (policy->nmsisdn < CDR_MAX_SLOTS)
+                policy->msisdn_slots[policy->nmsisdn++] = slot;
+}
+
+static int parse_bounds(cdr_view_t rest, field_t *f, cdr_buf_t *text,
+                        char *errstr, size_t errstr_size)
+{
+        size_t cap = 0;
+
+        if (rest.n == 0) {
+                cdr_errf(errstr, errstr_size,
+                         "bucket: needs at least one bound");
+                return CDR_ERR_INVAL;
+        }
+        while (rest.p != NULL) {
+                const char *comma = memchr(rest.p, ',', rest.n);
+                cdr_view_t tok = {rest.p,
+                                  comma ? (size_t)(comma - rest.p) : rest.n};
+                bound_t *b;
+
+                if (comma) {
+                        rest.n -= tok.n + 1;
+                        rest.p = comma + 1;
+                } else {
+                        rest.p = NULL;
+                }
+                tok = trim(tok);
+                if (!json_number(tok.p, tok.n)) {
+                        cdr_errf(errstr, errstr_size,
+                                 "bucket: bounds must be numbers "
+                                 "separated by commas");
+                        return CDR_ERR_INVAL;
+                }
+                if (f->nbounds == cap) {
+                        size_t ncap = cap ? cap * 2 : 8;
+                        bound_t *nb = realloc(f->bounds, ncap * sizeof(*nb));
+
+                        if (nb == NULL)
+                                goto nomem;
+                        f->bounds = nb;
+                        cap = ncap;
+                }
+                b = &f->bounds[f->nbounds];
+                if (dec_parse(tok.p, tok.n, &b->value) != 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "bucket: a bound has more than %d "
+                                 "significant digits",
+                                 DEC_DIGITS);
+                        return CDR_ERR_INVAL;
+                }
+                b->text = strndup(tok.p, tok.n);
+                if (b->text == NULL)
+                        goto nomem;
+                f->nbounds++;
+                if (f->nbounds > 1 &&
+                    dec_cmp(&f->bounds[f->nbounds - 2].value, &b->value) >= 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "bucket: bounds must be strictly "
+                                 "increasing");
+                        return CDR_ERR_INVAL;
+                }
+                if (cdr_buf_append(text, f->nbounds > 1 ? "," : " ", 1) !=
+                        CDR_OK ||
+                    cdr_buf_append(text, tok.p, tok.n) != CDR_OK)
+                        goto nomem;
+        }
+        return CDR_OK;
+nomem:
+        cdr_errf(errstr, errstr_size, "out of memory");
+        return CDR_ERR_NOMEM;
+}
+
+/* Parses an action string into f->act and its arguments, and its
+ * normalised text into `text`. */
+static int parse_action(const char *action, field_t *f, cdr_buf_t *text,
+                        char *errstr, size_t errstr_size)
+{
+        cdr_view_t rest = {action, strlen(action)};
+        cdr_view_t word = next_word(&rest);
+        cdr_view_t arg;
+        const char *noarg = NULL;
+        int rc;
+
+        if (word.n == 0) {
+                cdr_errf(errstr, errstr_size, "empty action");
+                return CDR_ERR_INVAL;
+        }
+        if (word_eq(word, "keep")) {
+                if (rest.n == 0) {
+                        f->act = ACT_KEEP;
+                        return cdr_buf_puts(text, "keep");
+                }
+                arg = next_word(&rest);
+                if (!word_eq(arg, "number") || rest.n != 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "keep: the only option is 'number'");
+                        return CDR_ERR_INVAL;
+                }
+                f->act = ACT_KEEP_NUMBER;
+                return cdr_buf_puts(text, "keep number");
+        }
+        if (word_eq(word, "pseudonymise") || word_eq(word, "pseudonymize")) {
+                char kind[8];
+                size_t i;
+
+                arg = next_word(&rest);
+                if (arg.n == 0 || arg.n >= sizeof(kind) || rest.n != 0)
+                        goto bad_kind;
+                for (i = 0; i < arg.n; i++)
+                        kind[i] = ascii_lower(arg.p[i]);
+                if (cdr_kind_parse(kind, arg.n, &f->kind) != CDR_OK)
+                        goto bad_kind;
+                f->act = ACT_PSEUDONYMISE;
+                return cdr_buf_printf(text, "pseudonymise %s",
+                                      cdr_kind_name(f->kind));
+        bad_kind:
+                cdr_errf(errstr, errstr_size,
+                         "pseudonymise: kind must be msisdn, imsi, imei "
+                         "or id");
+                return CDR_ERR_INVAL;
+        }
+        if (word_eq(word, "truncate")) {
+                static const struct {
+                        const char *name;
+                        int64_t seconds;
+                } units[] = {{"minute", 60}, {"hour", 3600}, {"day", 86400}};
+                size_t i;
+
+                arg = next_word(&rest);
+                for (i = 0; rest.n == 0 && i < 3; i++) {
+                        if (word_eq(arg, units[i].name)) {
+                                f->act = ACT_TRUNCATE;
+                                f->unit = units[i].seconds;
+                                return cdr_buf_printf(text, "truncate %s",
+                                                      units[i].name);
+                        }
+                }
+                cdr_errf(errstr, errstr_size,
+                         "truncate: unit must be minute, hour or day");
+                return CDR_ERR_INVAL;
+        }
+        if (word_eq(word, "prefix")) {
+                unsigned n = 0;
+                size_t i;
+
+                arg = next_word(&rest);
+                for (i = 0; i < arg.n && i < 3 && is_digit(arg.p[i]); i++)
+                        n = n * 10 + (unsigned)(arg.p[i] - '0');
+                if (arg.n == 0 || i != arg.n || rest.n != 0 || n < 1 ||
+                    n > 15) {
+                        cdr_errf(errstr, errstr_size, "prefix: N must be 1-15");
+                        return CDR_ERR_INVAL;
+                }
+                f->act = ACT_PREFIX;
+                f->prefix = n;
+                return cdr_buf_printf(text, "prefix %u", n);
+        }
+        if (word_eq(word, "bucket")) {
+                f->act = ACT_BUCKET;
+                rc = cdr_buf_puts(text, "bucket");
+                if (rc != CDR_OK)
+                        return rc;
+                return parse_bounds(rest, f, text, errstr, errstr_size);
+        }
+        if (word_eq(word, "country")) {
+                f->act = ACT_COUNTRY;
+                noarg = "country";
+        } else if (word_eq(word, "tac")) {
+                f->act = ACT_TAC;
+                noarg = "tac";
+        } else if (word_eq(word, "drop")) {
+                f->act = ACT_DROP;
+                noarg = "drop";
+        } else {
+                cdr_errf(errstr, errstr_size, "unknown action '%.*s'",
+                         word.n > 40 ? 40 : (int)word.n, word.p);
+                return CDR_ERR_INVAL;
+        }
+        if (rest.n != 0) {
+                cdr_errf(errstr, errstr_size, "%s: takes no argument", noarg);
+                return CDR_ERR_INVAL;
+        }
+        return cdr_buf_puts(text, noarg);
+}
+
+int cdr_policy_add_field(cdr_policy_t *policy, const char *name,
+                         const char *action, const char *from, char *errstr,
+                         size_t errstr_size)
+{
+        field_t f;
+        cdr_buf_t text = CDR_BUF_INIT;
+        cdr_buf_t key = CDR_BUF_INIT;
+        size_t i;
+        int rc, slot;
+
+        memset(&f, 0, sizeof(f));
+        f.slot = -1;
+        if (from == NULL)
+                from = name;
+        if (name == NULL || name[0] == '\0' || from[0] == '\0') {
+                cdr_errf(errstr, errstr_size, "empty field name");
+                return CDR_ERR_INVAL;
+        }
+        if (strlen(name) > CDR_FIELD_NAME_MAX ||
+            strlen(from) > CDR_FIELD_NAME_MAX) {
+                cdr_errf(errstr, errstr_size, "field name longer than %d bytes",
+                         CDR_FIELD_NAME_MAX);
+                return CDR_ERR_INVAL;
+        }
+        if (!cdr_utf8_valid(name, strlen(name)) ||
+            !cdr_utf8_valid(from, strlen(from))) {
+                cdr_errf(errstr, errstr_size, "field name is not valid UTF-8");
+                return CDR_ERR_INVAL;
+        }
+        for (i = 0; i < policy->nfields; i++) {
+                if (strcmp(policy->fields[i].name, name) == 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "output field defined twice");
+                        return CDR_ERR_INVAL;
+                }
+        }
+        rc = parse_action(action ? action : "", &f, &text, errstr, errstr_size);
+        if (rc == CDR_ERR_NOMEM)
+                cdr_errf(errstr, errstr_size, "out of memory");
+        if (rc != CDR_OK)
+                goto err;
+
+        rc = CDR_ERR_NOMEM;
+        if (cdr_json_put_string(&key, name, strlen(name)) != CDR_OK ||
+            cdr_buf_putc(&key, ':') != CDR_OK)
+                goto nomem;
+        f.name = strdup(name);
+        f.from = strdup(from);
+        if (f.name == NULL || f.from == NULL)
+                goto nomem;
+        if (policy->nfields == policy->cap) {
+                size_t ncap = policy->cap ? policy->cap * 2 : 16;
+                field_t *nf = realloc(policy->fields, ncap * sizeof(*nf));
+
+                if (nf == NULL)
+                        goto nomem;
+                policy->fields = nf;
+                policy->cap = ncap;
+        }
+        if (f.act != ACT_DROP) {
+                slot = cdr_schema_add(policy->schema, from, strlen(from));
+                if (slot < 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "more than %d input fields", CDR_MAX_SLOTS);
+                        rc = CDR_ERR_INVAL;
+                        goto err;
+                }
+                f.slot = slot;
+        }
+        f.action = text.data;
+        f.json_key = key.data;
+        f.json_key_len = key.len;
+        text = (cdr_buf_t)CDR_BUF_INIT;
+        key = (cdr_buf_t)CDR_BUF_INIT;
+
+        if (f.act == ACT_TRUNCATE && policy->truncate_slot < 0)
+                policy->truncate_slot = f.slot;
+        if ((f.act == ACT_PSEUDONYMISE && f.kind == CDR_KIND_MSISDN) ||
+            f.act == ACT_PREFIX || f.act == ACT_COUNTRY)
+                add_msisdn_slot(policy, f.slot);
+        policy->fields[policy->nfields++] = f;
+        return CDR_OK;
+nomem:
+        cdr_errf(errstr, errstr_size, "out of memory");
+err:
+        field_free(&f);
+        free(text.data);
+        free(key.data);
+        return rc;
+}
+
+int cdr_policy_set_key_field(cdr_policy_t *policy, const char *name,
+                             char *errstr, size_t errstr_size)
+{
+        size_t i;
+
+        for (i = 0; i < policy->nfields; i++) {
+                if (strcmp(policy->fields[i].name, name) != 0)
+                        continue;
+                if (policy->fields[i].act != ACT_PSEUDONYMISE) {
+                        cdr_errf(errstr, errstr_size,
+                                 "key field '%.128s' is not a pseudonymise "
+                                 "field",
+                                 name);
+                        return CDR_ERR_INVAL;
+                }
+                policy->key_field = (int)i;
+                return CDR_OK;
+        }
+        cdr_errf(errstr, errstr_size,
+                 "key field '%.128s' is not an output "
+                 "field",
+                 name);
+        return CDR_ERR_INVAL;
+}
+
+int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
+                               const char *const *fields, size_t nfields,
+                               char *errstr, size_t errstr_size)
+{
+        int slots[CDR_MAX_SLOTS];
+        size_t i, n = 0, j;
+
+        if (nfields == 0) {
+                cdr_errf(errstr, errstr_size, "suppression: no fields named");
+                goto err;
+        }
+        for (i = 0; i < nfields; i++) {
+                int slot;
+
+                if (fields[i] == NULL || fields[i][0] == '\0') {
+                        cdr_errf(errstr, errstr_size,
+                                 "suppression: empty field name");
+                        goto err;
+                }
+                slot = cdr_schema_add(policy->schema, fields[i],
+                                      strlen(fields[i]));
+                if (slot < 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "suppression: more than %d input fields",
+                                 CDR_MAX_SLOTS);
+                        goto err;
+                }
+                for (j = 0; j < n && slots[j] != slot; j++)
+                        ;
+                if (j == n)
+                        slots[n++] = slot;
+        }
+        memcpy(policy->supp_slots, slots, n * sizeof(slots[0]));
+        policy->nsupp = n;
+        for (i = 0; i < n; i++)
+                add_msisdn_slot(policy, slots[i]);
+        cdr_suppress_destroy(policy->suppress);
+        policy->suppress = set;
+        return CDR_OK;
+err:
+        cdr_suppress_destroy(set);
+        return CDR_ERR_INVAL;
+}
+
+void cdr_policy_replace_suppression(cdr_policy_t *policy, cdr_suppress_t *set)
+{
+        cdr_suppress_destroy(policy->suppress);
+        policy->suppress = set;
+}
+
+int cdr_policy_set_event_time_field(cdr_policy_t *policy, const char *from,
+                                    char *errstr, size_t errstr_size)
+{
+        int slot;
+
+        if (from == NULL || from[0] == '\0') {
+                cdr_errf(errstr, errstr_size, "empty field name");
+                return CDR_ERR_INVAL;
+        }
+        slot = cdr_schema_add(policy->schema, from, strlen(from));
+        if (slot < 0) {
+                cdr_errf(errstr, errstr_size, "more than %d input fields",
+                         CDR_MAX_SLOTS);
+                return CDR_ERR_INVAL;
+        }
+        policy->event_slot = slot;
+        return CDR_OK;
+}
+
+const cdr_schema_t *cdr_policy_schema(const cdr_policy_t *policy)
+{
+        return policy->schema;
+}
+
+size_t cdr_policy_field_count(const cdr_policy_t *policy)
+{
+        size_t i, n = 0;
+
+        for (i = 0; i < policy->nfields; i++)
+                n += policy->fields[i].act != ACT_DROP;
+        return n;
+}
+
+int cdr_policy_describe(const cdr_policy_t *policy, cdr_buf_t *out)
+{
+        int wname = 0, wfrom = 0, rc = CDR_OK;
+        int event_slot;
+        size_t i;
+
+        for (i = 0; i < policy->nfields; i++) {
+                int a = (int)strlen(policy->fields[i].name);
+                int b = (int)strlen(policy->fields[i].from);
+
+                wname = a > wname ? a : wname;
+                wfrom = b > wfrom ? b : wfrom;
+        }
+        for (i = 0; i < policy->nfields && rc == CDR_OK; i++) {
+                const field_t *f = &policy->fields[i];
+
+                rc = cdr_buf_printf(out, "%-*s  <- %-*s  %s\n", wname, f->name,
+                                    wfrom, f->from, f->action);
+        }
+        if (rc == CDR_OK)
+                rc = cdr_buf_printf(out, "key: %s\n",
+                                    policy->key_field >= 0
+                                        ? policy->fields[policy->key_field].name
+                                        : "(none: empty keys)");
+        if (rc == CDR_OK && policy->nsupp == 0)
+                rc = cdr_buf_puts(out, "suppression: none\n");
+        if (rc == CDR_OK && policy->nsupp > 0) {
+                rc = cdr_buf_printf(out, "suppression: %zu numbers; fields",
+                                    cdr_suppress_count(policy->suppress));
+                for (i = 0; i < policy->nsupp && rc == CDR_OK; i++)
+                        rc = cdr_buf_printf(
+                            out, "%s %s", i ? "," : "",
+                            cdr_schema_name(policy->schema,
+                                            policy->supp_slots[i]));
+                if (rc == CDR_OK)
+                        rc = cdr_buf_putc(out, '\n');
+        }
+        event_slot = policy->event_slot >= 0 ? policy->event_slot
+                                             : policy->truncate_slot;
+        if (rc == CDR_OK)
+                rc = cdr_buf_printf(
+                    out, "event time: %s\n",
+                    event_slot >= 0
+                        ? cdr_schema_name(policy->schema, event_slot)
+                        : "(none)");
+        return rc;
+}
+
+/* --- applying a policy ------------------------------------------------- */
+
+static int put_quoted(cdr_buf_t *json, const char *s, size_t n)
+{
+        if (cdr_buf_reserve(json, n + 2) != CDR_OK)
+                return CDR_ERR_NOMEM;
+        json->data[json->len++] = '"';
+        memcpy(json->data + json->len, s, n);
+        json->len += n;
+        json->data[json->len++] = '"';
+        json->data[json->len] = '\0';
+        return CDR_OK;
+}
+
+static int put_null(cdr_buf_t *json)
+{
+        return cdr_buf_append(json, "null", 4);
+}
+
+/* Writes one field's value (present, not JSON null).  Returns 0,
+ * CDR_ERR_NOMEM, or CDR_ERR_MALFORMED with *rule set. */
+static int put_value(const cdr_policy_t *policy, const field_t *f,
+                     cdr_pseudonymiser_t *ps, cdr_view_t v, cdr_buf_t *json,
+                     char *key, size_t *keylen, int is_key, const char **rule)
+{
+        char canon[CDR_CANON_MAX];
+        char out[CDR_PSEUDONYM_MAX + 1];
+        size_t clen = 0, n, i;
+        cdr_numclass_t cls = CDR_NUM_PERSONAL;
+        int64_t t;
+        dec_t d;
+
+        switch (f->act) {
+        case ACT_KEEP:
+                if (cdr_json_put_string(json, v.p, v.n) == CDR_OK)
+                        return CDR_OK;
+                if (cdr_utf8_valid(v.p, v.n))
+                        return CDR_ERR_NOMEM;
+                *rule = "invalid UTF-8";
+                return CDR_ERR_MALFORMED;
+        case ACT_KEEP_NUMBER:
+                v = trim(v);
+                if (v.n == 0)
+                        return put_null(json);
+                if (!json_number(v.p, v.n)) {
+                        *rule = "not a number";
+                        return CDR_ERR_MALFORMED;
+                }
+                return cdr_buf_append(json, v.p, v.n);
+        case ACT_PSEUDONYMISE:
+                if (cdr_number_canonical(&policy->plan, f->kind, v.p, v.n,
+                                         canon, &clen, &cls, rule) != CDR_OK)
+                        return CDR_ERR_MALFORMED;
+                if (cls != CDR_NUM_PERSONAL)
+                        return put_quoted(json, canon, clen);
+                if (ps == NULL)
+                        return CDR_ERR_INVAL;
+                n = cdr_pseudonymise(ps, f->kind, canon, clen, out);
+                if (is_key && key != NULL) {
+                        memcpy(key, out, n + 1);
+                        if (keylen)
+                                *keylen = n;
+                }
+                return put_quoted(json, out, n);
+        case ACT_TRUNCATE:
+                v = trim(v);
+                if (v.n == 0)
+                        return put_null(json);
+                if (parse_time(v, &t, rule) != CDR_OK)
+                        return CDR_ERR_MALFORMED;
+                format_iso(floor_div(t, f->unit) * f->unit, out);
+                return put_quoted(json, out, 20);
+        case ACT_PREFIX:
+        case ACT_COUNTRY:
+        case ACT_TAC:
+                v = trim(v);
+                if (v.n == 0)
+                        return put_null(json);
+                if (cdr_number_canonical(
+                        &policy->plan,
+                        f->act == ACT_TAC ? CDR_KIND_IMEI : CDR_KIND_MSISDN,
+                        v.p, v.n, canon, &clen, &cls, rule) != CDR_OK)
+                        return CDR_ERR_MALFORMED;
+                if (f->act == ACT_PREFIX) {
+                        if (cls != CDR_NUM_PERSONAL)
+                                return put_quoted(json, canon, clen);
+                        /* A prefix as long as the number would publish
+                         * the number itself. */
+                        if (clen < 2 || clen - 1 <= f->prefix)
+                                return put_null(json);
+                        return put_quoted(json, canon, 1 + f->prefix);
+                }
+                if (cls != CDR_NUM_PERSONAL)
+                        return put_null(json);
+                if (f->act == ACT_TAC)
+                        return clen >= 8 ? put_quoted(json, canon, 8)
+                                         : put_null(json);
+                n = canon[0] == '+' ? cdr_number_country_code_len(canon, clen)
+                                    : 0;
+                if (n == 0)
+                        return put_null(json);
+                return put_quoted(json, canon + 1, n);
+        case ACT_BUCKET:
+                v = trim(v);
+                if (v.n == 0)
+                        return put_null(json);
+                if (!json_number(v.p, v.n)) {
+                        *rule = "not a number";
+                        return CDR_ERR_MALFORMED;
+                }
+                if (dec_parse(v.p, v.n, &d) != 0) {
+                        *rule = "too many significant digits";
+                        return CDR_ERR_MALFORMED;
+                }
+                for (i = 0; i < f->nbounds; i++)
+                        if (dec_cmp(&d, &f->bounds[i].value) < 0)
+                                break;
+                if (i == 0)
+                        return cdr_buf_printf(json, "\"<%s\"",
+                                              f->bounds[0].text);
+                if (i == f->nbounds)
+                        return cdr_buf_printf(json, "\"%s+\"",
+                                              f->bounds[i - 1].text);
+                return cdr_buf_printf(json, "\"%s-%s\"", f->bounds[i - 1].text,
+                                      f->bounds[i].text);
+        case ACT_DROP:
+                break;
+        }
+        return CDR_OK;
+}
+
+/* 1 when the record's value in any suppression field is a listed
+ * subscriber.  A value that is not a valid number is not suppressed
+ * here: normal processing decides what becomes of it. */
+static int is_suppressed(const cdr_policy_t *policy, const cdr_record_t *record)
+{
+        char canon[CDR_CANON_MAX];
+        cdr_numclass_t cls;
+        const char *rule;
+        size_t i, clen = 0;
+
+        if (policy->suppress == NULL || policy->nsupp == 0)
+                return 0;
+        for (i = 0; i < policy->nsupp; i++) {
+                int slot = policy->supp_slots[i];
+                cdr_view_t v = record->value[slot];
+
+                if (v.p == NULL || (record->flags[slot] & CDR_VAL_NULL))
+                        continue;
+                if (cdr_number_canonical(&policy->plan, CDR_KIND_MSISDN, v.p,
+                                         v.n, canon, &clen, &cls,
+                                         &rule) != CDR_OK ||
+                    cls != CDR_NUM_PERSONAL)
+                        continue;
+                if (cdr_suppress_contains(policy->suppress, canon, clen))
+                        return 1;
+        }
+        return 0;
+}
+
+int cdr_policy_apply(const cdr_policy_t *policy, cdr_pseudonymiser_t *ps,
+                     const cdr_record_t *record, cdr_buf_t *json, char *key,
+                     size_t *keylen, char *reason, size_t reason_size)
+{
+        size_t i;
+        int first = 1, rc;
+
+        cdr_buf_reset(json);
+        if (keylen)
+                *keylen = 0;
+        if (key)
+                key[0] = '\0';
+        if (reason && reason_size)
+                reason[0] = '\0';
+        if (is_suppressed(policy, record))
+                return CDR_VERDICT_SUPPRESS;
+        if (cdr_buf_putc(json, '{') != CDR_OK)
+                return CDR_ERR_NOMEM;
+        for (i = 0; i < policy->nfields; i++) {
+                const field_t *f = &policy->fields[i];
+                const char *rule = "invalid value";
+                cdr_view_t v;
+                int null;
+
+                if (f->act == ACT_DROP)
+                        continue;
+                v = record->value[f->slot];
+                null = (record->flags[f->slot] & CDR_VAL_NULL) != 0;
+                if (v.p == NULL && !null)
+                        continue;
+                if (!first && cdr_buf_putc(json, ',') != CDR_OK)
+                        return CDR_ERR_NOMEM;
+                first = 0;
+                if (cdr_buf_append(json, f->json_key, f->json_key_len) !=
+                    CDR_OK)
+                        return CDR_ERR_NOMEM;
+                if (null) {
+                        rc = put_null(json);
+                } else {
+                        if (v.p == NULL)
+                                v.p = "";
+                        rc = put_value(policy, f, ps, v, json, key, keylen,
+                                       (int)i == policy->key_field, &rule);
+                }
+                if (rc == CDR_ERR_MALFORMED) {
+                        cdr_errf(reason, reason_size, "field '%s': %s: %s",
+                                 f->from, f->action, rule);
+                        cdr_buf_reset(json);
+                        if (keylen)
+                                *keylen = 0;
+                        if (key)
+                                key[0] = '\0';
+                        return CDR_VERDICT_DEAD;
+                }
+                if (rc != CDR_OK)
+                        return rc;
+        }
+        if (cdr_buf_putc(json, '}') != CDR_OK)
+                return CDR_ERR_NOMEM;
+        return CDR_VERDICT_PUBLISH;
+}
+
+int cdr_policy_event_time(const cdr_policy_t *policy,
+                          const cdr_record_t *record, int64_t *epoch)
+{
+        int slot = policy->event_slot >= 0 ? policy->event_slot
+                                           : policy->truncate_slot;
+        const char *rule;
+        cdr_view_t v;
+
+        if (slot < 0)
+                return CDR_ERR_NOTFOUND;
+        v = record->value[slot];
+        if (v.p == NULL || (record->flags[slot] & CDR_VAL_NULL))
+                return CDR_ERR_NOTFOUND;
+        v = trim(v);
+        if (v.n == 0)
+                return CDR_ERR_NOTFOUND;
+        if (parse_time(v, epoch, &rule) != CDR_OK)
+                return CDR_ERR_MALFORMED;
+        return CDR_OK;
+}
+
+int cdr_policy_record_mentions(const cdr_policy_t *policy,
+                               const cdr_record_t *record, const char *canon,
+                               size_t len)
+{
+        char buf[CDR_CANON_MAX];
+        cdr_numclass_t cls;
+        const char *rule;
+        size_t i, clen = 0;
+
+        for (i = 0; i < policy->nmsisdn; i++) {
+                int slot = policy->msisdn_slots[i];
+                cdr_view_t v = record->value[slot];
+
+                if (v.p == NULL || (record->flags[slot] & CDR_VAL_NULL))
+                        continue;
+                if (cdr_number_canonical(&policy->plan, CDR_KIND_MSISDN, v.p,
+                                         v.n, buf, &clen, &cls,
+                                         &rule) != CDR_OK)
+                        continue;
+                if (cls == CDR_NUM_PERSONAL && clen == len &&
+                    memcmp(buf, canon, len) == 0)
+                        return 1;
+        }
+        return 0;
+}
