@@ -27,19 +27,38 @@ typedef struct {
 /* The custodian public keys, each with its period. */
 typedef struct cdr_custodian_set_s cdr_custodian_set_t;
 
+#define CDR_SEALED_VERSION  1  /* the format version a sealer writes */
+#define CDR_KEY_ID_LEN      8  /* bytes of SHA-256(public key) in a header */
+#define CDR_KEY_ID_HEX_SIZE 17 /* its lower-case hex form and a NUL */
+
 /* Loads PEM SubjectPublicKeyInfo X25519 keys (as `openssl pkey -pubout`
- * writes).  Periods must not overlap.  Errors name the file.  Returns NULL
+ * writes).  Periods must not overlap.  Errors name the file, and start
+ * with "LINE: " when the spec has a line, for the caller to prefix with
+ * the configuration's path.  A low-order point is refused.  Returns NULL
  * on failure; the caller owns the set. */
 cdr_custodian_set_t *cdr_custodian_set_load(const cdr_custodian_spec_t *specs,
                                             size_t n, char *errstr,
                                             size_t errstr_size);
 void cdr_custodian_set_destroy(cdr_custodian_set_t *set);
 
+/* Number of keys in the set. */
+size_t cdr_custodian_set_count(const cdr_custodian_set_t *set);
+
+/* Index of the key whose period covers `t` (epoch seconds), or
+ * CDR_ERR_NOTFOUND. */
+int cdr_custodian_set_find(const cdr_custodian_set_t *set, int64_t t);
+
+/* Key i's id (docs/sealed-format.md) as lower-case hex, NUL-terminated. */
+void cdr_custodian_key_id(const cdr_custodian_set_t *set, size_t i,
+                          char hex[CDR_KEY_ID_HEX_SIZE]);
+
 typedef struct cdr_sealer_s cdr_sealer_t;
 
 /* A sealer over `keys` (which must outlive it) that starts a new epoch
  * per key after `epoch_records` records (1..2^32) or `epoch_seconds`
- * seconds.  Not thread-safe: one per thread.  Returns NULL on failure. */
+ * seconds (>= 1).  Fails when no key covers the current time: a processor
+ * must always have a key for records whose event time is unknown.  Not
+ * thread-safe: one per thread.  Returns NULL on failure. */
 cdr_sealer_t *cdr_sealer_new(const cdr_custodian_set_t *keys,
                              uint64_t epoch_records, int epoch_seconds,
                              char *errstr, size_t errstr_size);
@@ -48,8 +67,12 @@ void cdr_sealer_destroy(cdr_sealer_t *sealer);
 /* Seals rec[0..len) into `out` (reset first: out holds exactly one sealed
  * record in binary).  `source` (may be NULL) goes into the authenticated
  * header; `event_time` (epoch seconds, INT64_MIN when unknown: the
- * processing time is used) picks the custodian key.  Returns 0,
- * CDR_ERR_NOTFOUND when no key covers the time, or another error. */
+ * processing time is used) picks the custodian key; an event time that no
+ * period covers is sealed to the key of the processing time.  Returns 0,
+ * CDR_ERR_NOTFOUND when no key covers the processing time either,
+ * CDR_ERR_TOOBIG (record over 2^30 bytes, file or topic name over
+ * 65535), or CDR_ERR_NOMEM / CDR_ERR_CRYPTO.  Allocates only to grow
+ * `out` and when an epoch starts. */
 int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
                     const cdr_source_t *source, int64_t event_time,
                     cdr_buf_t *out, char *errstr, size_t errstr_size);

@@ -1,0 +1,80 @@
+/*
+ * Opening sealed records: the custodian's side (docs/sealed-format.md,
+ * docs/custodian.md).  Nothing here is linked into the sealing path: the
+ * processor holds public keys only, and an unsealer holds private keys.
+ *
+ * Also the custodian's key pair generation, since the private key never
+ * exists anywhere but with the custodian.
+ */
+#ifndef CDRANON_UNSEAL_H
+#define CDRANON_UNSEAL_H
+
+#include "cdranon/buf.h"
+#include "cdranon/record.h"
+#include "cdranon/seal.h"
+
+/* Creates an X25519 key pair: the private key as PEM PKCS#8 ("BEGIN
+ * PRIVATE KEY", the shape `openssl genpkey -algorithm X25519` writes),
+ * mode 0600, and the public key as PEM SubjectPublicKeyInfo ("BEGIN
+ * PUBLIC KEY", as `openssl pkey -pubout` writes).  Neither file may exist
+ * already; on failure neither is left behind.  Returns 0, CDR_ERR_IO (a
+ * file exists or cannot be written) or CDR_ERR_CRYPTO. */
+int cdr_custodian_keygen(const char *private_path, const char *public_path,
+                         char *errstr, size_t errstr_size);
+
+/* Private keys and the per-epoch contexts derived from them. */
+typedef struct cdr_unsealer_s cdr_unsealer_t;
+
+/* Returns NULL when out of memory. */
+cdr_unsealer_t *cdr_unsealer_new(void);
+/* Wipes every key and context and frees the unsealer.  NULL: no-op. */
+void cdr_unsealer_destroy(cdr_unsealer_t *unsealer);
+
+/* Adds the X25519 private key in a PEM PKCS#8 file.  A file that group
+ * or others may access is refused (CDR_ERR_PERM); so is an encrypted
+ * key, or a key of another type (CDR_ERR_INVAL).  Adding a key already
+ * held is a no-op.  Errors name the file.  Returns 0 or the error. */
+int cdr_unsealer_add_key_file(cdr_unsealer_t *unsealer, const char *path,
+                              char *errstr, size_t errstr_size);
+
+/* Adds a raw 32-byte X25519 private key (copied).  Returns 0,
+ * CDR_ERR_NOMEM or CDR_ERR_CRYPTO. */
+int cdr_unsealer_add_key(cdr_unsealer_t *unsealer, const uint8_t sk[32]);
+
+/* Number of keys held, and key i's id (docs/sealed-format.md) and the
+ * number of records it has opened so far (for the audit line). */
+size_t cdr_unsealer_key_count(const cdr_unsealer_t *unsealer);
+void cdr_unsealer_key_id(const cdr_unsealer_t *unsealer, size_t i,
+                         char hex[CDR_KEY_ID_HEX_SIZE]);
+uint64_t cdr_unsealer_key_opened(const cdr_unsealer_t *unsealer, size_t i);
+
+/* What the authenticated header of an opened record said. */
+typedef struct {
+        /* file/line or topic/partition/offset; file and topic NULL when
+         * the record carries no source.  The strings belong to the
+         * unsealer and stay valid until its next open or destroy. */
+        cdr_source_t source;
+        char key_id[CDR_KEY_ID_HEX_SIZE];
+        uint64_t counter; /* the record's number within its epoch */
+} cdr_sealed_meta_t;
+
+/* Opens one binary sealed record.  On success `out` (reset first) holds
+ * exactly the original record and *meta (may be NULL) its header.  A
+ * record that is not a well-formed version 1 record is CDR_ERR_MALFORMED;
+ * one that no key held opens, or whose header or ciphertext was altered,
+ * truncated or spliced, is CDR_ERR_AUTH.  On failure `out` is empty, no
+ * byte of plaintext is released and errstr says why without any record
+ * content.  CDR_ERR_NOMEM is possible.  Not thread-safe. */
+int cdr_unsealer_open(cdr_unsealer_t *unsealer, const void *sealed, size_t len,
+                      cdr_buf_t *out, cdr_sealed_meta_t *meta, char *errstr,
+                      size_t errstr_size);
+
+/* The same for one line of a sealed file (file mode): standard base64
+ * with padding; a trailing "\n" or "\r\n" is allowed.  Bad base64 is
+ * CDR_ERR_MALFORMED. */
+int cdr_unsealer_open_base64(cdr_unsealer_t *unsealer, const char *line,
+                             size_t len, cdr_buf_t *out,
+                             cdr_sealed_meta_t *meta, char *errstr,
+                             size_t errstr_size);
+
+#endif
