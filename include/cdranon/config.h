@@ -38,11 +38,12 @@ typedef struct cdr_config_s {
         char *input_topic; /* default "cdr.raw" */
         char *input_group; /* default "cdranon" */
         cdr_format_t format;
-        char csv_delimiter;   /* default ',' */
-        int csv_header;       /* default 1 when no columns, else 0 */
-        char **columns;       /* NULL when taken from the header */
+        char csv_delimiter; /* default ',' */
+        int csv_header;     /* default 1 when no columns, else 0 */
+        char **columns;     /* NULL when taken from the header */
         size_t ncolumns;
         size_t max_record_bytes; /* default 1 MiB; 1 KiB..64 MiB */
+        char *event_time_field;  /* input field; NULL: policy default */
 
         /* keys: */
         char *hmac_key_file;
@@ -59,18 +60,18 @@ typedef struct cdr_config_s {
 
         /* delivery and pipeline */
         cdr_delivery_t delivery;
-        int commit_interval_ms;  /* default 100; 1..60000 */
-        int commit_records;      /* default 10000; 1..1000000 */
-        int threads;             /* default 1; 1..64 */
-        size_t pseudonym_cache;  /* entries, default 65536; 0..2^24 */
+        int commit_interval_ms; /* default 100; 1..60000 */
+        int commit_records;     /* default 10000; 1..1000000 */
+        int threads;            /* default 1; 1..64 */
+        size_t pseudonym_cache; /* entries, default 65536; 0..2^24 */
 
         /* seal: */
-        uint64_t epoch_records;  /* default 1000000; 1..2^32 */
-        int epoch_seconds;       /* default 3600; 1..86400 */
-        char *audit_log;         /* default "cdranon-audit.log" */
+        uint64_t epoch_records; /* default 1000000; 1..2^32 */
+        int epoch_seconds;      /* default 3600; 1..86400 */
+        char *audit_log;        /* default "cdranon-audit.log" */
 
         /* suppression: */
-        char *suppression_file;  /* NULL: none */
+        char *suppression_file; /* NULL: none */
         char **suppression_fields;
         size_t nsuppression_fields;
 
@@ -87,11 +88,16 @@ cdr_config_t *cdr_config_load(const char *path, char *errstr,
 void cdr_config_destroy(cdr_config_t *config);
 
 /* Applies a `-X name=value` override: a librdkafka property, added to
- * the `kafka:` section or replacing the value there. */
-int cdr_config_set(cdr_config_t *config, const char *name,
-                   const char *value, char *errstr, size_t errstr_size);
+ * the `kafka:` section or replacing the value there (its line becomes 0).
+ * The name and value are checked with librdkafka first; on error returns
+ * CDR_ERR_INVAL with "-X name: why" in errstr and changes nothing. */
+int cdr_config_set(cdr_config_t *config, const char *name, const char *value,
+                   char *errstr, size_t errstr_size);
 
-/* Writes the effective configuration and policy for check-config. */
+/* Appends the effective configuration for check-config: one
+ * "key: value" line per known key (defaults included; kafka properties
+ * whose name contains "password", "secret" or "key" as "(hidden)"), then
+ * "# policy" and cdr_policy_describe().  Returns 0 or CDR_ERR_NOMEM. */
 int cdr_config_describe(const cdr_config_t *config, cdr_buf_t *out);
 
 #endif

@@ -1,0 +1,1823 @@
+/*
+ * The configuration loader: YAML (libyaml events) -> a small tree with
+ * line numbers -> cdr_config_t, driven by one table of known keys.
+ *
+ * Loading runs in two passes.  The first walks the tree against the
+ * table: every key must be known, every value must have the table's type
+ * and range; values are stored at the table's offset in cdr_config_t.  The
+ * second checks what spans several keys (required keys, CSV columns
+ * against `from:` names, the key field, the suppression list) and builds
+ * the policy, because the policy needs the numbering plan and the column
+ * names whatever order the file writes them in.
+ *
+ * Every error is one line "FILE:LINE: dotted.key.path: message" where
+ * FILE is the path as the caller gave it and LINE the line of the key or
+ * value at fault.  Messages may quote configuration values (they are not
+ * record data) but never the value of a kafka: property that takes free
+ * text, such as a password.
+ */
+#include "cdranon/config.h"
+#include "cdranon/pseudonym.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <librdkafka/rdkafka.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yaml.h>
+
+/* ------------------------------------------------------------------ */
+/* The table of known keys                                             */
+/* ------------------------------------------------------------------ */
+
+typedef enum {
+        CT_STRING,    /* char *, non-empty */
+        CT_TOPIC,     /* char *, a legal Kafka topic name */
+        CT_PATH,      /* char *, resolved against the config's folder */
+        CT_INT,       /* int in [min, max] */
+        CT_UINT,      /* unsigned in [min, max] */
+        CT_SIZE,      /* size_t in [min, max]; K/M/G suffixes */
+        CT_U64,       /* uint64_t in [min, max] */
+        CT_ENUM,      /* int: index into choices */
+        CT_CHAR,      /* char: one byte, or "\t" / "tab" */
+        CT_BOOL,      /* int 0/1 */
+        CT_LIST,      /* char ** plus size_t count, at least min items */
+        CT_DIGITS,    /* char[max + 1]: min..max decimal digits */
+        CT_KAFKA,     /* the kafka: section, name/value pairs */
+        CT_CUSTODIAN, /* keys.custodian_public: file or list of periods */
+        CT_FIELDS,    /* fields: the allow-list, compiled into the policy */
+} cfg_type_t;
+
+typedef struct {
+        const char *name; /* dotted path */
+        cfg_type_t type;
+        const char *def; /* default as written in YAML; NULL */
+        long long min;   /* range, length or item count */
+        long long max;
+        size_t offset;              /* of the field in cdr_config_t */
+        size_t count_offset;        /* CT_LIST: of its size_t count */
+        const char *const *choices; /* CT_ENUM: value i is choices[i] */
+        const char *description;
+} cfg_entry_t;
+
+static const char *const format_names[] = {"csv", "json", NULL};
+static const char *const delivery_names[] = {"exactly-once", "at-least-once",
+                                             NULL};
+
+#define OFF(f)   offsetof(cdr_config_t, f)
+#define KIB      1024LL
+#define MIB      (1024LL * 1024LL)
+#define U32_SPAN 4294967296LL /* 2^32 */
+
+_Static_assert(sizeof(((cdr_config_t *)0)->numbers.country_code) >= 4,
+               "country_code holds 3 digits");
+_Static_assert(sizeof(((cdr_config_t *)0)->numbers.national_prefix) >= 4,
+               "national_prefix holds 3 digits");
+_Static_assert(sizeof(((cdr_config_t *)0)->numbers.international_prefix) >= 8,
+               "international_prefix holds 7 digits");
+
+/* Every key the configuration may hold; docs/configuration.md describes
+ * each one.  Sections (input, input.csv, ...) are implied by the names. */
+static const cfg_entry_t cfg_table[] = {
+    {"kafka", CT_KAFKA, NULL, 0, 0, OFF(kafka), OFF(nkafka), NULL,
+     "librdkafka properties, passed through verbatim"},
+    {"input.topic", CT_TOPIC, "cdr.raw", 0, 0, OFF(input_topic), 0, NULL,
+     "topic of raw CDRs"},
+    {"input.group", CT_STRING, "cdranon", 0, 0, OFF(input_group), 0, NULL,
+     "consumer group"},
+    {"input.format", CT_ENUM, "csv", 0, 0, OFF(format), 0, format_names,
+     "record format: csv or json"},
+    {"input.csv.delimiter", CT_CHAR, ",", 0, 0, OFF(csv_delimiter), 0, NULL,
+     "CSV field separator (one byte; \"\\t\" or tab)"},
+    {"input.csv.header", CT_BOOL, NULL, 0, 0, OFF(csv_header), 0, NULL,
+     "first line is a header (default: true without columns)"},
+    {"input.csv.columns", CT_LIST, NULL, 1, CDR_MAX_SLOTS * 16, OFF(columns),
+     OFF(ncolumns), NULL, "CSV column names in order"},
+    {"input.max_record_bytes", CT_SIZE, "1MiB", KIB, 64 * MIB,
+     OFF(max_record_bytes), 0, NULL, "largest record accepted"},
+    {"input.event_time", CT_STRING, NULL, 0, 0, OFF(event_time_field), 0, NULL,
+     "input field with the event time (picks the custodian key)"},
+    {"keys.hmac", CT_PATH, NULL, 0, 0, OFF(hmac_key_file), 0, NULL,
+     "pseudonymisation key file (required)"},
+    {"keys.custodian_public", CT_CUSTODIAN, NULL, 0, 0, OFF(custodian),
+     OFF(ncustodian), NULL, "custodian X25519 public key(s), PEM"},
+    {"numbers.country_code", CT_DIGITS, "44", 1, 3, OFF(numbers.country_code),
+     0, NULL, "home country calling code"},
+    {"numbers.national_prefix", CT_DIGITS, "0", 0, 3,
+     OFF(numbers.national_prefix), 0, NULL,
+     "national (trunk) prefix, \"\" for none"},
+    {"numbers.international_prefix", CT_DIGITS, "00", 1, 7,
+     OFF(numbers.international_prefix), 0, NULL, "international prefix"},
+    {"numbers.short_code_max_digits", CT_UINT, "6", 0, 6,
+     OFF(numbers.short_code_max_digits), 0, NULL,
+     "longest service number (999, 112) kept as is"},
+    {"output.anonymised.topic", CT_TOPIC, "cdr.anonymised", 0, 0,
+     OFF(anonymised_topic), 0, NULL, "topic of anonymised records"},
+    {"output.anonymised.key", CT_STRING, NULL, 0, 0, OFF(anonymised_key), 0,
+     NULL, "pseudonymised output field used as the message key"},
+    {"output.sealed.topic", CT_TOPIC, "cdr.sealed", 0, 0, OFF(sealed_topic), 0,
+     NULL, "topic of sealed records"},
+    {"output.dead_letter.topic", CT_TOPIC, "cdr.dead-letter", 0, 0,
+     OFF(dead_letter_topic), 0, NULL, "topic of dead-letter records"},
+    {"delivery", CT_ENUM, "exactly-once", 0, 0, OFF(delivery), 0,
+     delivery_names, "exactly-once or at-least-once"},
+    {"pipeline.threads", CT_INT, "1", 1, 64, OFF(threads), 0, NULL,
+     "transform threads"},
+    {"pipeline.commit_interval_ms", CT_INT, "100", 1, 60000,
+     OFF(commit_interval_ms), 0, NULL, "longest time between commits"},
+    {"pipeline.commit_records", CT_INT, "10000", 1, 1000000,
+     OFF(commit_records), 0, NULL, "most records between commits"},
+    {"pipeline.pseudonym_cache", CT_SIZE, "65536", 0, 1LL << 24,
+     OFF(pseudonym_cache), 0, NULL, "cached pseudonyms per thread"},
+    {"seal.epoch_records", CT_U64, "1000000", 1, U32_SPAN, OFF(epoch_records),
+     0, NULL, "records per sealing epoch"},
+    {"seal.epoch_seconds", CT_INT, "3600", 1, 86400, OFF(epoch_seconds), 0,
+     NULL, "seconds per sealing epoch"},
+    {"audit.log", CT_PATH, "cdranon-audit.log", 0, 0, OFF(audit_log), 0, NULL,
+     "audit log that unseal appends to"},
+    {"suppression.file", CT_PATH, NULL, 0, 0, OFF(suppression_file), 0, NULL,
+     "opted-out numbers, one per line"},
+    {"suppression.fields", CT_LIST, NULL, 1, CDR_MAX_SLOTS,
+     OFF(suppression_fields), OFF(nsuppression_fields), NULL,
+     "input fields checked against the suppression list"},
+    {"fields", CT_FIELDS, NULL, 0, 0, OFF(policy), 0, NULL,
+     "the allow-list: output field -> action"},
+};
+
+#define NENTRIES (sizeof(cfg_table) / sizeof(cfg_table[0]))
+
+static const cfg_entry_t *find_entry(const char *name, size_t *index)
+{
+        size_t i;
+
+        for (i = 0; i < NENTRIES; i++) {
+                if (strcmp(cfg_table[i].name, name) == 0) {
+                        if (index != NULL)
+                                *index = i;
+                        return &cfg_table[i];
+                }
+        }
+        return NULL;
+}
+
+/* 1 when `name` is a section: a prefix of some key followed by a dot. */
+static int is_section(const char *name)
+{
+        size_t i, n = strlen(name);
+
+        for (i = 0; i < NENTRIES; i++) {
+                if (strncmp(cfg_table[i].name, name, n) == 0 &&
+                    cfg_table[i].name[n] == '.')
+                        return 1;
+        }
+        return 0;
+}
+
+static void *field_at(cdr_config_t *config, size_t offset)
+{
+        return (char *)config + offset;
+}
+
+static const void *cfield_at(const cdr_config_t *config, size_t offset)
+{
+        return (const char *)config + offset;
+}
+
+/* ------------------------------------------------------------------ */
+/* A YAML tree with line numbers, built from libyaml events            */
+/* ------------------------------------------------------------------ */
+
+enum { YN_SCALAR, YN_MAP, YN_SEQ };
+
+/* Far deeper than any valid configuration (which nests 4 levels); the
+ * bound keeps the recursive walks of the tree shallow. */
+#define YAML_MAX_DEPTH 32
+
+typedef struct ynode {
+        int type;
+        int line;  /* 1-based */
+        int null;  /* plain "", "~" or "null": no value */
+        char *str; /* scalars: NUL-terminated text */
+        size_t len;
+        struct ynode **kids; /* map: key, value, key, value...; seq */
+        size_t nkids;
+        size_t cap;
+        struct ynode *parent;
+} ynode_t;
+
+static void ynode_free(ynode_t *node)
+{
+        size_t i;
+
+        if (node == NULL)
+                return;
+        for (i = 0; i < node->nkids; i++)
+                ynode_free(node->kids[i]);
+        free(node->kids);
+        free(node->str);
+        free(node);
+}
+
+static const char *ynode_kind(const ynode_t *node)
+{
+        if (node->type == YN_MAP)
+                return "a mapping";
+        if (node->type == YN_SEQ)
+                return "a list";
+        return node->null ? "nothing" : "a scalar";
+}
+
+/* Writes the dotted path of `node` ("input.csv.columns[2]"); for a key,
+ * the path of its value. */
+static void ynode_path(const ynode_t *node, char *buf, size_t size)
+{
+        const ynode_t *chain[YAML_MAX_DEPTH + 2];
+        size_t depth = 0, len = 0, i, j;
+
+        buf[0] = '\0';
+        while (node != NULL && node->parent != NULL &&
+               depth < YAML_MAX_DEPTH + 2) {
+                chain[depth++] = node;
+                node = node->parent;
+        }
+        for (i = depth; i-- > 0;) {
+                const ynode_t *n = chain[i], *p = n->parent;
+
+                for (j = 0; j < p->nkids && p->kids[j] != n; j++)
+                        ;
+                if (p->type == YN_SEQ)
+                        snprintf(buf + len, size - len, "[%zu]", j);
+                else
+                        snprintf(buf + len, size - len, "%s%s", len ? "." : "",
+                                 p->kids[j & ~(size_t)1]->str);
+                len = strlen(buf);
+        }
+}
+
+/* ------------------------------------------------------------------ */
+/* Loader state and error reporting                                    */
+/* ------------------------------------------------------------------ */
+
+struct loader {
+        const char *file; /* as the caller gave it, for messages */
+        cdr_config_t *config;
+        char *errstr;
+        size_t errstr_size;
+        ynode_t *root;
+        const ynode_t *value[NENTRIES]; /* the value node of each key set */
+        int keyline[NENTRIES];          /* 0: not in the file */
+        rd_kafka_conf_t *rkconf;        /* validates kafka: properties */
+};
+
+/* Formats "FILE:LINE: PATH: message" (without PATH when empty) and
+ * returns CDR_ERR_INVAL. */
+static int fail(struct loader *ld, int line, const char *path, const char *fmt,
+                ...) CDR_PRINTF(4, 5);
+
+static int fail(struct loader *ld, int line, const char *path, const char *fmt,
+                ...)
+{
+        char msg[768];
+        va_list ap;
+        char *p;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (path != NULL && path[0] != '\0')
+                cdr_errf(ld->errstr, ld->errstr_size, "%s:%d: %s: %s", ld->file,
+                         line, path, msg);
+        else
+                cdr_errf(ld->errstr, ld->errstr_size, "%s:%d: %s", ld->file,
+                         line, msg);
+        /* One line, whatever a quoted key or value holds. */
+        for (p = ld->errstr; p != NULL && ld->errstr_size > 0 && *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+        return CDR_ERR_INVAL;
+}
+
+static int fail_nomem(struct loader *ld)
+{
+        cdr_errf(ld->errstr, ld->errstr_size, "%s: out of memory", ld->file);
+        return CDR_ERR_NOMEM;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing: events -> tree                                             */
+/* ------------------------------------------------------------------ */
+
+static int ynode_add(ynode_t *parent, ynode_t *node)
+{
+        ynode_t **kids;
+        size_t cap;
+
+        if (parent->nkids == parent->cap) {
+                cap = parent->cap ? parent->cap * 2 : 8;
+                kids = realloc(parent->kids, cap * sizeof(*kids));
+                if (kids == NULL)
+                        return CDR_ERR_NOMEM;
+                parent->kids = kids;
+                parent->cap = cap;
+        }
+        parent->kids[parent->nkids++] = node;
+        node->parent = parent;
+        return CDR_OK;
+}
+
+/* Attaches a new node under the open container `cur` (or as the root).
+ * Mapping keys must be unique scalars. */
+static int attach(struct loader *ld, ynode_t *cur, ynode_t *node)
+{
+        char path[512];
+        size_t i;
+
+        if (cur == NULL) {
+                ld->root = node;
+                return CDR_OK;
+        }
+        if (cur->type == YN_MAP && cur->nkids % 2 == 0) {
+                ynode_path(cur, path, sizeof(path));
+                if (node->type != YN_SCALAR) {
+                        ynode_free(node);
+                        return fail(ld, node->line, path,
+                                    "a key must be a scalar, not %s",
+                                    ynode_kind(node));
+                }
+                for (i = 0; i < cur->nkids; i += 2) {
+                        int first = cur->kids[i]->line, line = node->line;
+
+                        if (strcmp(cur->kids[i]->str, node->str) != 0)
+                                continue;
+                        snprintf(path + strlen(path),
+                                 sizeof(path) - strlen(path), "%s%s",
+                                 path[0] != '\0' ? "." : "", node->str);
+                        ynode_free(node);
+                        return fail(ld, line, path,
+                                    "duplicate key (first at line %d)", first);
+                }
+        }
+        /* An absent value is reported on its key's line (libyaml marks
+         * it where the next token starts). */
+        if (cur->type == YN_MAP && cur->nkids % 2 == 1 &&
+            node->type == YN_SCALAR && node->null)
+                node->line = cur->kids[cur->nkids - 1]->line;
+        if (ynode_add(cur, node) != CDR_OK) {
+                ynode_free(node);
+                return fail_nomem(ld);
+        }
+        return CDR_OK;
+}
+
+/* The path of the place the parser had reached in the tree under
+ * construction: the pending key, or the next list item. */
+static void context_path(const ynode_t *cur, char *buf, size_t size)
+{
+        size_t len;
+
+        buf[0] = '\0';
+        if (cur == NULL)
+                return;
+        if (cur->type == YN_MAP && cur->nkids % 2 == 1) {
+                ynode_path(cur->kids[cur->nkids - 1], buf, size);
+                return;
+        }
+        ynode_path(cur, buf, size);
+        if (cur->type == YN_SEQ) {
+                len = strlen(buf);
+                snprintf(buf + len, size - len, "[%zu]", cur->nkids);
+        }
+}
+
+static int syntax_error(struct loader *ld, const yaml_parser_t *parser,
+                        const ynode_t *cur)
+{
+        const char *problem = parser->problem ? parser->problem : "bad input";
+        char path[512];
+        int line = (int)parser->problem_mark.line + 1;
+
+        if (parser->error == YAML_MEMORY_ERROR)
+                return fail_nomem(ld);
+        context_path(cur, path, sizeof(path));
+        if (parser->error == YAML_READER_ERROR)
+                return fail(ld, (int)parser->mark.line + 1, path,
+                            "YAML syntax error: %s", problem);
+        if (parser->context == NULL)
+                return fail(ld, line, path, "YAML syntax error: %s", problem);
+        /* A scanner error's context is the token at fault (an unclosed
+         * quote runs to the end of the file); a parser error's context is
+         * the enclosing collection, so its problem is the better line. */
+        if (parser->error == YAML_SCANNER_ERROR)
+                return fail(ld, (int)parser->context_mark.line + 1, path,
+                            "YAML syntax error: %s, %s at line %d",
+                            parser->context, problem, line);
+        return fail(ld, line, path, "YAML syntax error: %s (%s at line %d)",
+                    problem, parser->context,
+                    (int)parser->context_mark.line + 1);
+}
+
+static int scalar_is_null(const yaml_event_t *event)
+{
+        const char *v = (const char *)event->data.scalar.value;
+
+        if (event->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+                return 0;
+        return v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+               strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+}
+
+static ynode_t *ynode_new(int type, int line)
+{
+        ynode_t *node = calloc(1, sizeof(*node));
+
+        if (node != NULL) {
+                node->type = type;
+                node->line = line;
+        }
+        return node;
+}
+
+/* Parses the one YAML document of `f` into ld->root (NULL when the file
+ * holds no document).  Anchors are ignored; aliases are refused, so the
+ * tree is a tree and every node has one line. */
+static int parse_yaml(struct loader *ld, FILE *f)
+{
+        yaml_parser_t parser;
+        yaml_event_t event;
+        ynode_t *cur = NULL, *node;
+        char path[512];
+        int done = 0, ndocs = 0, depth = 0, rc = CDR_OK, line;
+
+        if (!yaml_parser_initialize(&parser))
+                return fail_nomem(ld);
+        yaml_parser_set_input_file(&parser, f);
+        while (!done && rc == CDR_OK) {
+                if (!yaml_parser_parse(&parser, &event)) {
+                        rc = syntax_error(ld, &parser, cur);
+                        break;
+                }
+                node = NULL;
+                line = (int)event.start_mark.line + 1;
+                switch (event.type) {
+                case YAML_DOCUMENT_START_EVENT:
+                        if (++ndocs > 1)
+                                rc = fail(ld, line, NULL,
+                                          "more than one YAML document");
+                        break;
+                case YAML_ALIAS_EVENT:
+                        context_path(cur, path, sizeof(path));
+                        rc = fail(ld, line, path,
+                                  "YAML aliases (*%s) are not supported",
+                                  (const char *)event.data.alias.anchor);
+                        break;
+                case YAML_SCALAR_EVENT:
+                        node = ynode_new(YN_SCALAR, line);
+                        if (node == NULL)
+                                break;
+                        node->len = event.data.scalar.length;
+                        node->str = malloc(node->len + 1);
+                        if (node->str == NULL)
+                                break;
+                        memcpy(node->str, event.data.scalar.value, node->len);
+                        node->str[node->len] = '\0';
+                        node->null = scalar_is_null(&event);
+                        break;
+                case YAML_MAPPING_START_EVENT:
+                case YAML_SEQUENCE_START_EVENT:
+                        if (++depth > YAML_MAX_DEPTH) {
+                                context_path(cur, path, sizeof(path));
+                                rc = fail(ld, line, path,
+                                          "nested more than %d levels deep",
+                                          YAML_MAX_DEPTH);
+                                break;
+                        }
+                        node = ynode_new(event.type == YAML_MAPPING_START_EVENT
+                                             ? YN_MAP
+                                             : YN_SEQ,
+                                         line);
+                        break;
+                case YAML_MAPPING_END_EVENT:
+                case YAML_SEQUENCE_END_EVENT:
+                        depth--;
+                        cur = cur->parent;
+                        break;
+                case YAML_STREAM_END_EVENT:
+                        done = 1;
+                        break;
+                default:
+                        break;
+                }
+                if ((event.type == YAML_SCALAR_EVENT ||
+                     event.type == YAML_MAPPING_START_EVENT ||
+                     event.type == YAML_SEQUENCE_START_EVENT) &&
+                    rc == CDR_OK) {
+                        if (node == NULL ||
+                            (node->type == YN_SCALAR && node->str == NULL)) {
+                                ynode_free(node);
+                                rc = fail_nomem(ld);
+                        } else {
+                                rc = attach(ld, cur, node);
+                                if (rc == CDR_OK && node->type != YN_SCALAR)
+                                        cur = node;
+                        }
+                }
+                yaml_event_delete(&event);
+        }
+        yaml_parser_delete(&parser);
+        return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Scalar values                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Decimal integer with an optional sign; 0 or -1. */
+static int parse_ll(const char *s, long long *out)
+{
+        char *end;
+
+        if (!((s[0] >= '0' && s[0] <= '9') ||
+              ((s[0] == '-' || s[0] == '+') && s[1] >= '0' && s[1] <= '9')))
+                return -1;
+        errno = 0;
+        *out = strtoll(s, &end, 10);
+        if (errno != 0 || *end != '\0')
+                return -1;
+        return 0;
+}
+
+/* A byte count: digits with an optional K, KiB, M, MiB, G or GiB
+ * (powers of 1024).  0, -1 (not a size) or -2 (too large). */
+static int parse_size(const char *s, long long *out)
+{
+        static const struct {
+                const char *suffix;
+                long long mult;
+        } units[] = {
+            {"", 1},      {"K", KIB},       {"KiB", KIB},       {"M", MIB},
+            {"MiB", MIB}, {"G", MIB * KIB}, {"GiB", MIB * KIB},
+        };
+        unsigned long long v;
+        char *end;
+        size_t i;
+
+        if (s[0] < '0' || s[0] > '9')
+                return -1;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0)
+                return -2;
+        for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+                if (strcmp(end, units[i].suffix) != 0)
+                        continue;
+                if (v > (unsigned long long)(LLONG_MAX / units[i].mult))
+                        return -2;
+                *out = (long long)v * units[i].mult;
+                return 0;
+        }
+        return -1;
+}
+
+static int parse_bool(const char *s, int *out)
+{
+        static const char *const yes[] = {"true", "yes", "on"};
+        static const char *const no[] = {"false", "no", "off"};
+        size_t i;
+
+        for (i = 0; i < 3; i++) {
+                if (strcasecmp(s, yes[i]) == 0) {
+                        *out = 1;
+                        return 0;
+                }
+                if (strcasecmp(s, no[i]) == 0) {
+                        *out = 0;
+                        return 0;
+                }
+        }
+        return -1;
+}
+
+/* Kafka's rule for topic names: 1-249 of [A-Za-z0-9._-], not "." or "..".
+ */
+static int topic_ok(const char *s, size_t len)
+{
+        size_t i;
+
+        if (len == 0 || len > 249 || strcmp(s, ".") == 0 ||
+            strcmp(s, "..") == 0)
+                return 0;
+        for (i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                      c == '-'))
+                        return 0;
+        }
+        return 1;
+}
+
+/* `rel` against the folder of the configuration file `base`: absolute
+ * paths and a configuration in the working folder leave it as is. */
+static char *resolve_path(const char *base, const char *rel)
+{
+        const char *slash = strrchr(base, '/');
+        size_t dirlen;
+        char *out;
+
+        if (rel[0] == '/' || slash == NULL)
+                return strdup(rel);
+        dirlen = (size_t)(slash - base) + 1;
+        out = malloc(dirlen + strlen(rel) + 1);
+        if (out == NULL)
+                return NULL;
+        memcpy(out, base, dirlen);
+        strcpy(out + dirlen, rel);
+        return out;
+}
+
+/* 0 when `path` is a regular file this process can open for reading;
+ * otherwise -1 with errno set. */
+static int check_readable(const char *path)
+{
+        struct stat st;
+        int fd, saved;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -1;
+        if (fstat(fd, &st) != 0) {
+                saved = errno;
+                close(fd);
+                errno = saved;
+                return -1;
+        }
+        close(fd);
+        if (!S_ISREG(st.st_mode)) {
+                errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+                return -1;
+        }
+        return 0;
+}
+
+static const char *type_name(const cfg_entry_t *e)
+{
+        switch (e->type) {
+        case CT_INT:
+        case CT_UINT:
+        case CT_U64:
+                return "an integer";
+        case CT_SIZE:
+                return "a size";
+        case CT_BOOL:
+                return "true or false";
+        case CT_CHAR:
+                return "one character";
+        case CT_PATH:
+                return "a file name";
+        case CT_TOPIC:
+                return "a topic name";
+        case CT_DIGITS:
+                return "digits";
+        case CT_ENUM:
+                return "a keyword";
+        default:
+                return "a string";
+        }
+}
+
+/* Stores the scalar `s` (len bytes, from the file or a table default)
+ * into the field of entry `e`.  On a bad value writes the reason to msg
+ * and returns CDR_ERR_INVAL. */
+static int store_scalar(struct loader *ld, const cfg_entry_t *e, const char *s,
+                        size_t len, char *msg, size_t msg_size)
+{
+        void *field = field_at(ld->config, e->offset);
+        long long v;
+        char *dup;
+        size_t i;
+        int b, r;
+
+        if (strlen(s) != len) {
+                cdr_errf(msg, msg_size, "contains a NUL byte");
+                return CDR_ERR_INVAL;
+        }
+        switch (e->type) {
+        case CT_STRING:
+        case CT_TOPIC:
+        case CT_PATH:
+                if (len == 0) {
+                        cdr_errf(msg, msg_size, "must not be empty");
+                        return CDR_ERR_INVAL;
+                }
+                if (e->type == CT_TOPIC && !topic_ok(s, len)) {
+                        cdr_errf(msg, msg_size,
+                                 "'%s' is not a topic name (1-249 of "
+                                 "A-Z a-z 0-9 . _ -)",
+                                 s);
+                        return CDR_ERR_INVAL;
+                }
+                dup =
+                    e->type == CT_PATH ? resolve_path(ld->file, s) : strdup(s);
+                if (dup == NULL)
+                        return CDR_ERR_NOMEM;
+                free(*(char **)field);
+                *(char **)field = dup;
+                return CDR_OK;
+        case CT_INT:
+        case CT_UINT:
+        case CT_U64:
+        case CT_SIZE:
+                r = e->type == CT_SIZE ? parse_size(s, &v) : parse_ll(s, &v);
+                if (r == -1) {
+                        cdr_errf(msg, msg_size, "expected %s, not '%s'",
+                                 type_name(e), s);
+                        return CDR_ERR_INVAL;
+                }
+                if (r != 0 || v < e->min || v > e->max) {
+                        cdr_errf(msg, msg_size, "%s is out of range %lld..%lld",
+                                 s, e->min, e->max);
+                        return CDR_ERR_INVAL;
+                }
+                if (e->type == CT_INT)
+                        *(int *)field = (int)v;
+                else if (e->type == CT_UINT)
+                        *(unsigned *)field = (unsigned)v;
+                else if (e->type == CT_U64)
+                        *(uint64_t *)field = (uint64_t)v;
+                else
+                        *(size_t *)field = (size_t)v;
+                return CDR_OK;
+        case CT_ENUM:
+                for (i = 0; e->choices[i] != NULL; i++) {
+                        if (strcmp(s, e->choices[i]) == 0) {
+                                *(int *)field = (int)i;
+                                return CDR_OK;
+                        }
+                }
+                cdr_errf(msg, msg_size,
+                         "unknown value '%s' (expected %s or %s)", s,
+                         e->choices[0], e->choices[1]);
+                return CDR_ERR_INVAL;
+        case CT_CHAR:
+                if (len == 1 && s[0] != '"' && s[0] != '\r' && s[0] != '\n') {
+                        *(char *)field = s[0];
+                        return CDR_OK;
+                }
+                if (strcmp(s, "\\t") == 0 || strcmp(s, "tab") == 0) {
+                        *(char *)field = '\t';
+                        return CDR_OK;
+                }
+                cdr_errf(msg, msg_size,
+                         len == 1 ? "cannot be a quote or a line end"
+                                  : "must be one byte (or \"\\t\" or tab)");
+                return CDR_ERR_INVAL;
+        case CT_BOOL:
+                if (parse_bool(s, &b) != 0) {
+                        cdr_errf(msg, msg_size,
+                                 "expected true or false, not '%s'", s);
+                        return CDR_ERR_INVAL;
+                }
+                *(int *)field = b;
+                return CDR_OK;
+        case CT_DIGITS:
+                for (i = 0; i < len; i++) {
+                        if (s[i] < '0' || s[i] > '9') {
+                                cdr_errf(msg, msg_size,
+                                         "'%s' is not digits only", s);
+                                return CDR_ERR_INVAL;
+                        }
+                }
+                if ((long long)len < e->min || (long long)len > e->max) {
+                        cdr_errf(msg, msg_size, "must be %lld to %lld digits",
+                                 e->min, e->max);
+                        return CDR_ERR_INVAL;
+                }
+                memcpy(field, s, len + 1);
+                return CDR_OK;
+        default:
+                cdr_errf(msg, msg_size, "not a scalar key");
+                return CDR_ERR_INVAL;
+        }
+}
+
+/* ------------------------------------------------------------------ */
+/* Sections and compound values                                        */
+/* ------------------------------------------------------------------ */
+
+static void free_list(char **list, size_t n)
+{
+        size_t i;
+
+        for (i = 0; list != NULL && i < n; i++)
+                free(list[i]);
+        free(list);
+}
+
+/* A list of unique, non-empty names (input.csv.columns,
+ * suppression.fields). */
+static int store_list(struct loader *ld, const cfg_entry_t *e,
+                      const ynode_t *val, const char *path)
+{
+        char ***listp = field_at(ld->config, e->offset);
+        size_t *countp = field_at(ld->config, e->count_offset);
+        char ipath[600];
+        char **list;
+        size_t i, j;
+
+        if (val->type != YN_SEQ)
+                return fail(ld, val->line, path,
+                            "expected a list of names, not %s",
+                            ynode_kind(val));
+        if ((long long)val->nkids < e->min || (long long)val->nkids > e->max)
+                return fail(ld, val->line, path, "must hold %lld to %lld names",
+                            e->min, e->max);
+        list = calloc(val->nkids, sizeof(*list));
+        if (list == NULL)
+                return fail_nomem(ld);
+        free_list(*listp, *countp);
+        *listp = list;
+        *countp = 0;
+        for (i = 0; i < val->nkids; i++) {
+                const ynode_t *item = val->kids[i];
+
+                snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+                if (item->type != YN_SCALAR || item->null)
+                        return fail(ld, item->line, ipath,
+                                    "expected a name, not %s",
+                                    ynode_kind(item));
+                if (item->len == 0 || strlen(item->str) != item->len)
+                        return fail(ld, item->line, ipath,
+                                    "a name must be non-empty text");
+                for (j = 0; j < i; j++) {
+                        if (strcmp(list[j], item->str) == 0)
+                                return fail(ld, item->line, ipath,
+                                            "duplicate name '%s'", item->str);
+                }
+                list[i] = strdup(item->str);
+                if (list[i] == NULL)
+                        return fail_nomem(ld);
+                *countp = i + 1;
+        }
+        return CDR_OK;
+}
+
+/* Names of librdkafka properties whose values describe() hides. */
+static int kafka_secret(const char *name)
+{
+        static const char *const words[] = {"password", "secret", "key",
+                                            "oauthbearer.config"};
+        size_t i;
+
+        for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+                if (strcasestr(name, words[i]) != NULL)
+                        return 1;
+        return 0;
+}
+
+/* Sets a kafka property (replacing an earlier value of the same name).
+ * librdkafka's message is safe to show: it names the property, and the
+ * values it quotes are those of enum and number properties, never of a
+ * string property such as a password. */
+static int kafka_put(cdr_config_t *config, rd_kafka_conf_t *rkconf,
+                     const char *name, const char *value, int line, char *msg,
+                     size_t msg_size)
+{
+        cdr_kv_t *kv;
+        char *n, *v;
+        size_t i;
+
+        if (name[0] == '\0') {
+                cdr_errf(msg, msg_size, "empty property name");
+                return CDR_ERR_INVAL;
+        }
+        if (rd_kafka_conf_set(rkconf, name, value, msg, msg_size) !=
+            RD_KAFKA_CONF_OK)
+                return CDR_ERR_INVAL;
+        v = strdup(value);
+        if (v == NULL)
+                return CDR_ERR_NOMEM;
+        for (i = 0; i < config->nkafka; i++) {
+                if (strcmp(config->kafka[i].name, name) != 0)
+                        continue;
+                OPENSSL_cleanse(config->kafka[i].value,
+                                strlen(config->kafka[i].value));
+                free(config->kafka[i].value);
+                config->kafka[i].value = v;
+                config->kafka[i].line = line;
+                return CDR_OK;
+        }
+        n = strdup(name);
+        kv = realloc(config->kafka, (config->nkafka + 1) * sizeof(*kv));
+        if (n == NULL || kv == NULL) {
+                free(n);
+                free(v);
+                if (kv != NULL)
+                        config->kafka = kv;
+                return CDR_ERR_NOMEM;
+        }
+        config->kafka = kv;
+        kv[config->nkafka].name = n;
+        kv[config->nkafka].value = v;
+        kv[config->nkafka].line = line;
+        config->nkafka++;
+        return CDR_OK;
+}
+
+static int store_kafka(struct loader *ld, const ynode_t *val, const char *path)
+{
+        char kpath[600], msg[512];
+        size_t i;
+        int rc;
+
+        if (val->type == YN_SCALAR && val->null)
+                return CDR_OK;
+        if (val->type != YN_MAP)
+                return fail(ld, val->line, path,
+                            "expected a mapping of librdkafka properties, "
+                            "not %s",
+                            ynode_kind(val));
+        for (i = 0; i < val->nkids; i += 2) {
+                const ynode_t *k = val->kids[i], *v = val->kids[i + 1];
+
+                snprintf(kpath, sizeof(kpath), "%s.%s", path, k->str);
+                if (v->type != YN_SCALAR)
+                        return fail(ld, v->line, kpath,
+                                    "expected a scalar, not %s (write "
+                                    "dotted names: 'a.b: value')",
+                                    ynode_kind(v));
+                if (v->null)
+                        return fail(ld, v->line, kpath, "missing value");
+                if (strlen(k->str) != k->len || strlen(v->str) != v->len)
+                        return fail(ld, k->line, kpath, "contains a NUL byte");
+                msg[0] = '\0';
+                rc = kafka_put(ld->config, ld->rkconf, k->str, v->str, k->line,
+                               msg, sizeof(msg));
+                if (rc == CDR_ERR_NOMEM)
+                        return fail_nomem(ld);
+                if (rc != CDR_OK)
+                        return fail(ld, k->line, kpath, "%s", msg);
+        }
+        return CDR_OK;
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+        int64_t era, yoe, doy, doe;
+
+        y -= m <= 2;
+        era = (y >= 0 ? y : y - 399) / 400;
+        yoe = y - era * 400;
+        doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + doe - 719468;
+}
+
+static int digits_at(const char *s, size_t n, int *out)
+{
+        size_t i;
+
+        *out = 0;
+        for (i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -1;
+                *out = *out * 10 + (s[i] - '0');
+        }
+        return 0;
+}
+
+/* YYYY-MM-DD (midnight UTC) or YYYY-MM-DDTHH:MM[:SS] followed by Z or a
+ * +HH:MM / -HH:MM offset, to epoch seconds.  0 or -1. */
+static int parse_time(const char *s, int64_t *out)
+{
+        static const int mdays[] = {31, 29, 31, 30, 31, 30,
+                                    31, 31, 30, 31, 30, 31};
+        int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 1;
+        const char *p;
+
+        if (strlen(s) < 10 || digits_at(s, 4, &y) || s[4] != '-' ||
+            digits_at(s + 5, 2, &mo) || s[7] != '-' || digits_at(s + 8, 2, &d))
+                return -1;
+        if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+            (mo == 2 && d == 29 &&
+             !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+                return -1;
+        p = s + 10;
+        if (*p == 'T' || *p == 't') {
+                if (digits_at(p + 1, 2, &h) || p[3] != ':' ||
+                    digits_at(p + 4, 2, &mi))
+                        return -1;
+                p += 6;
+                if (*p == ':') {
+                        if (digits_at(p + 1, 2, &sec))
+                                return -1;
+                        p += 3;
+                }
+                if (h > 23 || mi > 59 || sec > 59)
+                        return -1;
+                if (*p == 'Z' || *p == 'z') {
+                        p++;
+                } else if (*p == '+' || *p == '-') {
+                        sign = *p == '-' ? -1 : 1;
+                        if (digits_at(p + 1, 2, &oh) || p[3] != ':' ||
+                            digits_at(p + 4, 2, &om) || oh > 23 || om > 59)
+                                return -1;
+                        p += 6;
+                } else {
+                        return -1;
+                }
+        }
+        if (*p != '\0')
+                return -1;
+        *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+               h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+        return 0;
+}
+
+static void format_time(int64_t t, char *buf, size_t size)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (gmtime_r(&tt, &tm) == NULL ||
+            strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                snprintf(buf, size, "%" PRId64, t);
+}
+
+/* One custodian entry: a file name, or {file, from, until}. */
+static int store_custodian_item(struct loader *ld, const ynode_t *item,
+                                const char *path, cdr_custodian_spec_t *spec)
+{
+        char kpath[640];
+        const ynode_t *file = NULL, *until = NULL;
+        int64_t *bound;
+        size_t i;
+
+        spec->not_before = INT64_MIN;
+        spec->not_after = INT64_MAX;
+        spec->line = item->line;
+        if (item->type == YN_SCALAR) {
+                file = item;
+        } else if (item->type == YN_MAP) {
+                for (i = 0; i < item->nkids; i += 2) {
+                        const ynode_t *k = item->kids[i],
+                                      *v = item->kids[i + 1];
+
+                        snprintf(kpath, sizeof(kpath), "%s.%s", path, k->str);
+                        if (strcmp(k->str, "file") == 0) {
+                                file = v;
+                                if (v->type != YN_SCALAR)
+                                        return fail(ld, v->line, kpath,
+                                                    "expected a file name, "
+                                                    "not %s",
+                                                    ynode_kind(v));
+                                continue;
+                        }
+                        if (strcmp(k->str, "from") == 0) {
+                                bound = &spec->not_before;
+                        } else if (strcmp(k->str, "until") == 0) {
+                                bound = &spec->not_after;
+                                until = v;
+                        } else {
+                                return fail(ld, k->line, kpath,
+                                            "unknown key (expected file, "
+                                            "from, until)");
+                        }
+                        if (v->type != YN_SCALAR || v->null ||
+                            parse_time(v->str, bound) != 0)
+                                return fail(ld, v->line, kpath,
+                                            "expected a date YYYY-MM-DD or "
+                                            "an ISO 8601 time "
+                                            "YYYY-MM-DDTHH:MM:SSZ");
+                }
+                if (file == NULL)
+                        return fail(ld, item->line, path,
+                                    "missing file: the public key file");
+                if (spec->not_before >= spec->not_after) {
+                        snprintf(kpath, sizeof(kpath), "%s.until", path);
+                        return fail(ld, until ? until->line : item->line, kpath,
+                                    "must be later than from");
+                }
+        } else {
+                return fail(ld, item->line, path,
+                            "expected a file name or a mapping with file:, "
+                            "from:, until:, not %s",
+                            ynode_kind(item));
+        }
+        snprintf(kpath, sizeof(kpath), "%s%s", path,
+                 file == item ? "" : ".file");
+        if (file->null || file->len == 0 || strlen(file->str) != file->len)
+                return fail(ld, file->line, kpath, "missing file name");
+        spec->file = resolve_path(ld->file, file->str);
+        if (spec->file == NULL)
+                return fail_nomem(ld);
+        if (check_readable(spec->file) != 0)
+                return fail(ld, file->line, kpath, "cannot read '%s': %s",
+                            spec->file, strerror(errno));
+        return CDR_OK;
+}
+
+static int store_custodian(struct loader *ld, const cfg_entry_t *e,
+                           const ynode_t *val, const char *path)
+{
+        cdr_config_t *config = ld->config;
+        char ipath[600], jpath[600];
+        size_t n, i, j;
+        int rc;
+
+        if (val->type == YN_SCALAR && val->null)
+                return fail(ld, val->line, path, "missing value");
+        if (val->type == YN_MAP)
+                return fail(ld, val->line, path,
+                            "expected a file name or a list of "
+                            "{file, from, until}, not a mapping");
+        n = val->type == YN_SEQ ? val->nkids : 1;
+        if (n == 0)
+                return fail(ld, val->line, path, "must not be empty");
+        config->custodian = calloc(n, sizeof(*config->custodian));
+        if (config->custodian == NULL)
+                return fail_nomem(ld);
+        for (i = 0; i < n; i++) {
+                const ynode_t *item = val->type == YN_SEQ ? val->kids[i] : val;
+
+                if (val->type == YN_SEQ)
+                        snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+                else
+                        snprintf(ipath, sizeof(ipath), "%s", path);
+                config->ncustodian = i + 1;
+                rc = store_custodian_item(ld, item, ipath,
+                                          &config->custodian[i]);
+                if (rc != CDR_OK)
+                        return rc;
+        }
+        /* Each record must pick one key by its event time. */
+        for (i = 1; i < n; i++) {
+                const cdr_custodian_spec_t *a = &config->custodian[i];
+
+                for (j = 0; j < i; j++) {
+                        const cdr_custodian_spec_t *b = &config->custodian[j];
+
+                        if (a->not_before >= b->not_after ||
+                            b->not_before >= a->not_after)
+                                continue;
+                        snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+                        snprintf(jpath, sizeof(jpath), "%s[%zu]", e->name, j);
+                        return fail(ld, a->line, ipath,
+                                    "period overlaps %s (line %d)", jpath,
+                                    b->line);
+                }
+        }
+        return CDR_OK;
+}
+
+/* Stores the value `val` of key `e` (whose key node is `key`). */
+static int store_entry(struct loader *ld, size_t idx, const ynode_t *key,
+                       const ynode_t *val, const char *path)
+{
+        const cfg_entry_t *e = &cfg_table[idx];
+        char msg[512];
+        int rc;
+
+        ld->value[idx] = val;
+        ld->keyline[idx] = key->line;
+        switch (e->type) {
+        case CT_KAFKA:
+                return store_kafka(ld, val, path);
+        case CT_CUSTODIAN:
+                return store_custodian(ld, e, val, path);
+        case CT_FIELDS:
+                /* compiled in the second pass, once numbers and columns
+                 * are known */
+                if (val->type == YN_SCALAR && val->null)
+                        return fail(ld, val->line, path,
+                                    "must not be empty (the allow-list)");
+                if (val->type != YN_MAP)
+                        return fail(ld, val->line, path,
+                                    "expected a mapping of output field -> "
+                                    "action, not %s",
+                                    ynode_kind(val));
+                return CDR_OK;
+        case CT_LIST:
+                if (val->type == YN_SCALAR && val->null)
+                        return fail(ld, val->line, path, "missing value");
+                return store_list(ld, e, val, path);
+        default:
+                break;
+        }
+        if (val->type != YN_SCALAR)
+                return fail(ld, val->line, path, "expected %s, not %s",
+                            type_name(e), ynode_kind(val));
+        if (val->null)
+                return fail(ld, val->line, path, "missing value");
+        msg[0] = '\0';
+        rc = store_scalar(ld, e, val->str, val->len, msg, sizeof(msg));
+        if (rc == CDR_ERR_NOMEM)
+                return fail_nomem(ld);
+        if (rc != CDR_OK)
+                return fail(ld, val->line, path, "%s", msg);
+        return CDR_OK;
+}
+
+/* Walks a mapping whose keys are under `prefix` ("" at the top). */
+static int walk_map(struct loader *ld, const ynode_t *map, const char *prefix)
+{
+        char path[512];
+        size_t i, idx;
+        int rc;
+
+        for (i = 0; i < map->nkids; i += 2) {
+                const ynode_t *key = map->kids[i], *val = map->kids[i + 1];
+
+                if ((size_t)snprintf(path, sizeof(path), "%s%s%s", prefix,
+                                     prefix[0] ? "." : "",
+                                     key->str) >= sizeof(path))
+                        return fail(ld, key->line, prefix, "key too long");
+                /* A dotted key would reach a nested setting past its
+                 * section and past the duplicate check. */
+                if (strchr(key->str, '.') != NULL ||
+                    strlen(key->str) != key->len)
+                        return fail(ld, key->line, path, "unknown key");
+                if (find_entry(path, &idx) != NULL) {
+                        rc = store_entry(ld, idx, key, val, path);
+                } else if (is_section(path)) {
+                        if (val->type == YN_SCALAR && val->null)
+                                continue;
+                        if (val->type != YN_MAP)
+                                return fail(ld, val->line, path,
+                                            "expected a mapping (a section), "
+                                            "not %s",
+                                            ynode_kind(val));
+                        rc = walk_map(ld, val, path);
+                } else {
+                        return fail(ld, key->line, path, "unknown key");
+                }
+                if (rc != CDR_OK)
+                        return rc;
+        }
+        return CDR_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Second pass: what spans several keys, and the policy                */
+/* ------------------------------------------------------------------ */
+
+static size_t entry_index(const char *name)
+{
+        size_t idx = 0;
+
+        find_entry(name, &idx);
+        return idx;
+}
+
+/* The line of top-level key `name`, or 1 when the file lacks it. */
+static int section_line(const struct loader *ld, const char *name)
+{
+        size_t i;
+
+        for (i = 0; ld->root != NULL && i < ld->root->nkids; i += 2)
+                if (strcmp(ld->root->kids[i]->str, name) == 0)
+                        return ld->root->kids[i]->line;
+        return 1;
+}
+
+/* The line of the value of entry `name` (of its key when the value has
+ * none of its own), or `fallback` when it is not in the file. */
+static int value_line(const struct loader *ld, const char *name, int fallback)
+{
+        size_t idx = entry_index(name);
+
+        return ld->value[idx] != NULL ? ld->value[idx]->line : fallback;
+}
+
+/* 1 when the input columns are known and `name` is not one of them. */
+static int not_a_column(const cdr_config_t *config, const char *name)
+{
+        size_t i;
+
+        if (config->format != CDR_FORMAT_CSV || config->columns == NULL)
+                return 0;
+        for (i = 0; i < config->ncolumns; i++)
+                if (strcmp(config->columns[i], name) == 0)
+                        return 0;
+        return 1;
+}
+
+static int is_drop(const char *action)
+{
+        size_t n;
+
+        action += strspn(action, " \t");
+        n = strlen(action);
+        while (n > 0 && (action[n - 1] == ' ' || action[n - 1] == '\t'))
+                n--;
+        return n == 4 && memcmp(action, "drop", 4) == 0;
+}
+
+static int policy_fail(struct loader *ld, int rc, int line, const char *path,
+                       const char *msg)
+{
+        if (rc == CDR_ERR_NOMEM)
+                return fail_nomem(ld);
+        return fail(ld, line, path, "%s", msg[0] ? msg : cdr_strerror(rc));
+}
+
+/* Compiles `fields:` into the policy, in the order of the file. */
+static int compile_fields(struct loader *ld, const ynode_t *map)
+{
+        char path[600], apath[640], fpath[640], msg[512];
+        size_t i, j;
+        int rc;
+
+        for (i = 0; i < map->nkids; i += 2) {
+                const ynode_t *key = map->kids[i], *val = map->kids[i + 1];
+                const ynode_t *action = NULL, *from = NULL;
+
+                snprintf(path, sizeof(path), "fields.%s", key->str);
+                snprintf(apath, sizeof(apath), "%s", path);
+                if (key->len == 0 || strlen(key->str) != key->len)
+                        return fail(ld, key->line, path,
+                                    "an output field name must be "
+                                    "non-empty text");
+                if (val->type == YN_SCALAR) {
+                        action = val;
+                } else if (val->type == YN_MAP) {
+                        for (j = 0; j < val->nkids; j += 2) {
+                                const ynode_t *k = val->kids[j];
+                                const ynode_t *v = val->kids[j + 1];
+
+                                snprintf(fpath, sizeof(fpath), "%s.%s", path,
+                                         k->str);
+                                if (strcmp(k->str, "from") == 0)
+                                        from = v;
+                                else if (strcmp(k->str, "action") == 0)
+                                        action = v;
+                                else
+                                        return fail(ld, k->line, fpath,
+                                                    "unknown key (expected "
+                                                    "from, action)");
+                                if (v->type != YN_SCALAR || v->null ||
+                                    v->len == 0 || strlen(v->str) != v->len)
+                                        return fail(ld, v->line, fpath,
+                                                    "expected %s, not %s",
+                                                    v == from
+                                                        ? "an input field "
+                                                          "name"
+                                                        : "an action",
+                                                    ynode_kind(v));
+                        }
+                        if (action == NULL)
+                                return fail(ld, key->line, path,
+                                            "missing action");
+                        snprintf(apath, sizeof(apath), "%s.action", path);
+                } else {
+                        return fail(ld, val->line, path,
+                                    "expected an action, or a mapping with "
+                                    "from: and action:, not a list");
+                }
+                if (action->null || action->len == 0 ||
+                    strlen(action->str) != action->len)
+                        return fail(ld, action->line, apath, "missing action");
+                if (!is_drop(action->str) &&
+                    not_a_column(ld->config, from ? from->str : key->str)) {
+                        if (from != NULL)
+                                snprintf(fpath, sizeof(fpath), "%s.from", path);
+                        return fail(ld, from ? from->line : key->line,
+                                    from ? fpath : path,
+                                    "no input column '%s' in "
+                                    "input.csv.columns",
+                                    from ? from->str : key->str);
+                }
+                msg[0] = '\0';
+                rc = cdr_policy_add_field(ld->config->policy, key->str,
+                                          action->str, from ? from->str : NULL,
+                                          msg, sizeof(msg));
+                if (rc != CDR_OK)
+                        return policy_fail(ld, rc, action->line, apath, msg);
+        }
+        return CDR_OK;
+}
+
+static int check_key_file(struct loader *ld)
+{
+        const char *file = ld->config->hmac_key_file;
+        int line = value_line(ld, "keys.hmac", 1);
+        cdr_keyring_t *ring;
+        char msg[512];
+
+        if (check_readable(file) != 0)
+                return fail(ld, line, "keys.hmac", "cannot read '%s': %s", file,
+                            strerror(errno));
+        msg[0] = '\0';
+        ring = cdr_keyring_load(file, msg, sizeof(msg));
+        if (ring == NULL)
+                return fail(ld, line, "keys.hmac", "%s",
+                            msg[0] ? msg : "cannot load the key file");
+        cdr_keyring_destroy(ring);
+        return CDR_OK;
+}
+
+static int setup_suppression(struct loader *ld)
+{
+        cdr_config_t *config = ld->config;
+        const ynode_t *fields = ld->value[entry_index("suppression.fields")];
+        int line = value_line(ld, "suppression.file", 1);
+        cdr_suppress_t *set;
+        char msg[512], path[64];
+        size_t i;
+        int rc;
+
+        for (i = 0; i < config->nsuppression_fields; i++) {
+                if (!not_a_column(config, config->suppression_fields[i]))
+                        continue;
+                snprintf(path, sizeof(path), "suppression.fields[%zu]", i);
+                return fail(ld, fields->kids[i]->line, path,
+                            "no input column '%s' in input.csv.columns",
+                            config->suppression_fields[i]);
+        }
+        if (check_readable(config->suppression_file) != 0)
+                return fail(ld, line, "suppression.file",
+                            "cannot read '%s': %s", config->suppression_file,
+                            strerror(errno));
+        msg[0] = '\0';
+        set = cdr_suppress_load(config->suppression_file, &config->numbers, msg,
+                                sizeof(msg));
+        if (set == NULL)
+                return fail(ld, line, "suppression.file", "%s",
+                            msg[0] ? msg : "cannot load the list");
+        msg[0] = '\0';
+        /* The policy owns the set from here on, on failure too. */
+        rc = cdr_policy_set_suppression(
+            config->policy, set,
+            (const char *const *)config->suppression_fields,
+            config->nsuppression_fields, msg, sizeof(msg));
+        if (rc != CDR_OK)
+                return policy_fail(ld, rc, fields->line, "suppression.fields",
+                                   msg);
+        return CDR_OK;
+}
+
+static int finish(struct loader *ld)
+{
+        cdr_config_t *config = ld->config;
+        const ynode_t *fields = ld->value[entry_index("fields")];
+        const ynode_t *columns = ld->value[entry_index("input.csv.columns")];
+        char msg[512];
+        int rc;
+
+        if (fields == NULL)
+                return fail(ld, 1, "fields",
+                            "missing: the allow-list of output fields is "
+                            "required");
+        if (fields->nkids == 0)
+                return fail(ld, fields->line, "fields",
+                            "must not be empty (the allow-list)");
+        if (config->hmac_key_file == NULL)
+                return fail(ld, section_line(ld, "keys"), "keys.hmac",
+                            "missing: the pseudonymisation key file is "
+                            "required");
+        if (columns != NULL && config->format != CDR_FORMAT_CSV)
+                return fail(ld, columns->line, "input.csv.columns",
+                            "only used with input.format: csv");
+        if (ld->keyline[entry_index("input.csv.header")] == 0)
+                config->csv_header = config->columns == NULL;
+        else if (!config->csv_header && config->columns == NULL &&
+                 config->format == CDR_FORMAT_CSV)
+                return fail(ld, value_line(ld, "input.csv.header", 1),
+                            "input.csv.header",
+                            "false needs input.csv.columns (the column "
+                            "names)");
+        if (config->suppression_file != NULL &&
+            config->suppression_fields == NULL)
+                return fail(ld, value_line(ld, "suppression.file", 1),
+                            "suppression.fields",
+                            "missing: the input fields to look up in "
+                            "suppression.file");
+        if (config->suppression_file == NULL &&
+            config->suppression_fields != NULL)
+                return fail(ld, value_line(ld, "suppression.fields", 1),
+                            "suppression.file",
+                            "missing: the list that suppression.fields are "
+                            "looked up in");
+        if (config->event_time_field != NULL &&
+            not_a_column(config, config->event_time_field))
+                return fail(ld, value_line(ld, "input.event_time", 1),
+                            "input.event_time",
+                            "no input column '%s' in input.csv.columns",
+                            config->event_time_field);
+
+        rc = check_key_file(ld);
+        if (rc != CDR_OK)
+                return rc;
+
+        config->policy = cdr_policy_new(&config->numbers);
+        if (config->policy == NULL)
+                return fail_nomem(ld);
+        rc = compile_fields(ld, fields);
+        if (rc != CDR_OK)
+                return rc;
+        if (config->anonymised_key != NULL) {
+                msg[0] = '\0';
+                rc = cdr_policy_set_key_field(
+                    config->policy, config->anonymised_key, msg, sizeof(msg));
+                if (rc != CDR_OK)
+                        return policy_fail(
+                            ld, rc, value_line(ld, "output.anonymised.key", 1),
+                            "output.anonymised.key", msg);
+        }
+        if (config->event_time_field != NULL) {
+                msg[0] = '\0';
+                rc = cdr_policy_set_event_time_field(
+                    config->policy, config->event_time_field, msg, sizeof(msg));
+                if (rc != CDR_OK)
+                        return policy_fail(
+                            ld, rc, value_line(ld, "input.event_time", 1),
+                            "input.event_time", msg);
+        }
+        if (config->suppression_file != NULL) {
+                rc = setup_suppression(ld);
+                if (rc != CDR_OK)
+                        return rc;
+        }
+        return CDR_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public interface                                                    */
+/* ------------------------------------------------------------------ */
+
+cdr_config_t *cdr_config_load(const char *path, char *errstr,
+                              size_t errstr_size)
+{
+        struct loader ld;
+        cdr_config_t *config = NULL;
+        FILE *f = NULL;
+        struct stat st;
+        char msg[256];
+        size_t i;
+        int rc;
+
+        memset(&ld, 0, sizeof(ld));
+        ld.file = path;
+        ld.errstr = errstr;
+        ld.errstr_size = errstr_size;
+        if (path == NULL) {
+                cdr_errf(errstr, errstr_size, "no configuration file given");
+                return NULL;
+        }
+        config = calloc(1, sizeof(*config));
+        if (config == NULL)
+                goto nomem;
+        ld.config = config;
+        config->path = strdup(path);
+        ld.rkconf = rd_kafka_conf_new();
+        if (config->path == NULL || ld.rkconf == NULL)
+                goto nomem;
+        for (i = 0; i < NENTRIES; i++) {
+                const cfg_entry_t *e = &cfg_table[i];
+
+                if (e->def == NULL)
+                        continue;
+                rc = store_scalar(&ld, e, e->def, strlen(e->def), msg,
+                                  sizeof(msg));
+                if (rc == CDR_ERR_NOMEM)
+                        goto nomem;
+                if (rc != CDR_OK) {
+                        cdr_errf(errstr, errstr_size,
+                                 "%s: bad built-in default: %s", e->name, msg);
+                        goto err;
+                }
+        }
+
+        f = fopen(path, "re");
+        if (f == NULL || fstat(fileno(f), &st) != 0) {
+                cdr_errf(errstr, errstr_size, "%s: cannot read: %s", path,
+                         strerror(errno));
+                goto err;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                cdr_errf(errstr, errstr_size, "%s: not a regular file", path);
+                goto err;
+        }
+        if (parse_yaml(&ld, f) != CDR_OK)
+                goto err;
+        if (ld.root != NULL && ld.root->type != YN_MAP &&
+            !(ld.root->type == YN_SCALAR && ld.root->null)) {
+                fail(&ld, ld.root->line, NULL,
+                     "the configuration must be a mapping of sections, not "
+                     "%s",
+                     ynode_kind(ld.root));
+                goto err;
+        }
+        if (ld.root != NULL && ld.root->type == YN_MAP &&
+            walk_map(&ld, ld.root, "") != CDR_OK)
+                goto err;
+        if (finish(&ld) != CDR_OK)
+                goto err;
+
+        ynode_free(ld.root);
+        rd_kafka_conf_destroy(ld.rkconf);
+        fclose(f);
+        return config;
+
+nomem:
+        cdr_errf(errstr, errstr_size, "%s: out of memory", path);
+err:
+        ynode_free(ld.root);
+        if (ld.rkconf != NULL)
+                rd_kafka_conf_destroy(ld.rkconf);
+        if (f != NULL)
+                fclose(f);
+        cdr_config_destroy(config);
+        return NULL;
+}
+
+void cdr_config_destroy(cdr_config_t *config)
+{
+        size_t i, j;
+
+        if (config == NULL)
+                return;
+        for (i = 0; i < NENTRIES; i++) {
+                const cfg_entry_t *e = &cfg_table[i];
+                void *field = field_at(config, e->offset);
+
+                switch (e->type) {
+                case CT_STRING:
+                case CT_TOPIC:
+                case CT_PATH:
+                        free(*(char **)field);
+                        break;
+                case CT_LIST:
+                        free_list(*(char ***)field,
+                                  *(size_t *)field_at(config, e->count_offset));
+                        break;
+                default:
+                        break;
+                }
+        }
+        for (j = 0; j < config->nkafka; j++) {
+                OPENSSL_cleanse(config->kafka[j].value,
+                                strlen(config->kafka[j].value));
+                free(config->kafka[j].value);
+                free(config->kafka[j].name);
+        }
+        free(config->kafka);
+        for (j = 0; j < config->ncustodian; j++)
+                free(config->custodian[j].file);
+        free(config->custodian);
+        cdr_policy_destroy(config->policy);
+        free(config->path);
+        free(config);
+}
+
+int cdr_config_set(cdr_config_t *config, const char *name, const char *value,
+                   char *errstr, size_t errstr_size)
+{
+        rd_kafka_conf_t *rkconf;
+        char msg[512];
+        int rc;
+
+        if (config == NULL || name == NULL || value == NULL) {
+                cdr_errf(errstr, errstr_size, "-X: missing name or value");
+                return CDR_ERR_INVAL;
+        }
+        rkconf = rd_kafka_conf_new();
+        if (rkconf == NULL) {
+                cdr_errf(errstr, errstr_size, "out of memory");
+                return CDR_ERR_NOMEM;
+        }
+        msg[0] = '\0';
+        rc = kafka_put(config, rkconf, name, value, 0, msg, sizeof(msg));
+        rd_kafka_conf_destroy(rkconf);
+        if (rc == CDR_ERR_NOMEM)
+                cdr_errf(errstr, errstr_size, "out of memory");
+        else if (rc != CDR_OK)
+                cdr_errf(errstr, errstr_size, "-X %s: %s", name, msg);
+        return rc;
+}
+
+#define PUT(...)                                                               \
+        do {                                                                   \
+                if (cdr_buf_printf(out, __VA_ARGS__) != CDR_OK)                \
+                        return CDR_ERR_NOMEM;                                  \
+        } while (0)
+
+static int describe_entry(const cdr_config_t *config, const cfg_entry_t *e,
+                          cdr_buf_t *out)
+{
+        const void *field = cfield_at(config, e->offset);
+        char from[32], until[32];
+        const char *s;
+        size_t i, n;
+        char c;
+
+        switch (e->type) {
+        case CT_STRING:
+        case CT_TOPIC:
+        case CT_PATH:
+                s = *(char *const *)field;
+                PUT("%s: %s\n", e->name, s != NULL ? s : "(none)");
+                break;
+        case CT_INT:
+                PUT("%s: %d\n", e->name, *(const int *)field);
+                break;
+        case CT_UINT:
+                PUT("%s: %u\n", e->name, *(const unsigned *)field);
+                break;
+        case CT_SIZE:
+                PUT("%s: %zu\n", e->name, *(const size_t *)field);
+                break;
+        case CT_U64:
+                PUT("%s: %" PRIu64 "\n", e->name, *(const uint64_t *)field);
+                break;
+        case CT_ENUM:
+                PUT("%s: %s\n", e->name, e->choices[*(const int *)field]);
+                break;
+        case CT_BOOL:
+                PUT("%s: %s\n", e->name,
+                    *(const int *)field ? "true" : "false");
+                break;
+        case CT_CHAR:
+                c = *(const char *)field;
+                if (c == '\t')
+                        PUT("%s: \"\\t\"\n", e->name);
+                else if (c == '\\')
+                        PUT("%s: \"\\\\\"\n", e->name);
+                else
+                        PUT("%s: \"%c\"\n", e->name, c);
+                break;
+        case CT_DIGITS:
+                PUT("%s: \"%s\"\n", e->name, (const char *)field);
+                break;
+        case CT_LIST:
+                n = *(const size_t *)cfield_at(config, e->count_offset);
+                if (n == 0) {
+                        PUT("%s: (none)\n", e->name);
+                        break;
+                }
+                PUT("%s: [", e->name);
+                for (i = 0; i < n; i++)
+                        PUT("%s%s", i ? ", " : "",
+                            (*(char *const *const *)field)[i]);
+                PUT("]\n");
+                break;
+        case CT_KAFKA:
+                if (config->nkafka == 0)
+                        PUT("%s: {}\n", e->name);
+                for (i = 0; i < config->nkafka; i++)
+                        PUT("%s.%s: %s\n", e->name, config->kafka[i].name,
+                            kafka_secret(config->kafka[i].name)
+                                ? "(hidden)"
+                                : config->kafka[i].value);
+                break;
+        case CT_CUSTODIAN:
+                if (config->ncustodian == 0)
+                        PUT("%s: (none)\n", e->name);
+                for (i = 0; i < config->ncustodian; i++) {
+                        const cdr_custodian_spec_t *spec =
+                            &config->custodian[i];
+
+                        format_time(spec->not_before, from, sizeof(from));
+                        format_time(spec->not_after, until, sizeof(until));
+                        PUT("%s[%zu]: %s (from %s until %s)\n", e->name, i,
+                            spec->file,
+                            spec->not_before == INT64_MIN ? "any time" : from,
+                            spec->not_after == INT64_MAX ? "any time" : until);
+                }
+                break;
+        case CT_FIELDS:
+                PUT("%s: %zu output fields (policy below)\n", e->name,
+                    config->policy ? cdr_policy_field_count(config->policy)
+                                   : 0);
+                break;
+        }
+        return CDR_OK;
+}
+
+int cdr_config_describe(const cdr_config_t *config, cdr_buf_t *out)
+{
+        size_t i;
+        int rc;
+
+        if (config == NULL || out == NULL)
+                return CDR_ERR_INVAL;
+        PUT("# effective configuration of %s\n", config->path);
+        for (i = 0; i < NENTRIES; i++) {
+                rc = describe_entry(config, &cfg_table[i], out);
+                if (rc != CDR_OK)
+                        return rc;
+        }
+        PUT("# policy\n");
+        if (config->policy != NULL)
+                return cdr_policy_describe(config->policy, out);
+        return CDR_OK;
+}
