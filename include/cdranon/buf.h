@@ -14,7 +14,10 @@ typedef struct {
         size_t cap;
 } cdr_buf_t;
 
-#define CDR_BUF_INIT {NULL, 0, 0}
+#define CDR_BUF_INIT                                                           \
+        {                                                                      \
+                NULL, 0, 0                                                     \
+        }
 
 /* Makes room for at least `extra` more bytes (plus a NUL).
  * Returns 0 or CDR_ERR_NOMEM; on failure the buffer is unchanged. */
@@ -22,8 +25,8 @@ int cdr_buf_reserve(cdr_buf_t *buf, size_t extra) CDR_MUST_CHECK;
 int cdr_buf_append(cdr_buf_t *buf, const void *p, size_t n) CDR_MUST_CHECK;
 int cdr_buf_puts(cdr_buf_t *buf, const char *s) CDR_MUST_CHECK;
 int cdr_buf_putc(cdr_buf_t *buf, char c) CDR_MUST_CHECK;
-int cdr_buf_printf(cdr_buf_t *buf, const char *fmt, ...) CDR_PRINTF(2, 3)
-        CDR_MUST_CHECK;
+int cdr_buf_printf(cdr_buf_t *buf, const char *fmt, ...)
+    CDR_PRINTF(2, 3) CDR_MUST_CHECK;
 
 /* Empties the buffer, keeping its allocation. */
 static inline void cdr_buf_reset(cdr_buf_t *buf)

@@ -23,23 +23,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CDR_OK 0
-#define CDR_ERR_INVAL     -1 /* bad argument or configuration */
-#define CDR_ERR_NOMEM     -2 /* allocation failed */
-#define CDR_ERR_IO        -3 /* a file could not be read or written */
-#define CDR_ERR_MALFORMED -4 /* a record (or value) breaks a rule */
-#define CDR_ERR_CRYPTO    -5 /* a cryptographic primitive failed */
-#define CDR_ERR_PERM      -6 /* a key file has unsafe permissions */
-#define CDR_ERR_TOOBIG    -7 /* a value or record exceeds a limit */
-#define CDR_ERR_AUTH      -8 /* a sealed record did not open */
-#define CDR_ERR_NOTFOUND  -9 /* a named thing does not exist */
+#define CDR_OK            0
+#define CDR_ERR_INVAL     -1  /* bad argument or configuration */
+#define CDR_ERR_NOMEM     -2  /* allocation failed */
+#define CDR_ERR_IO        -3  /* a file could not be read or written */
+#define CDR_ERR_MALFORMED -4  /* a record (or value) breaks a rule */
+#define CDR_ERR_CRYPTO    -5  /* a cryptographic primitive failed */
+#define CDR_ERR_PERM      -6  /* a key file has unsafe permissions */
+#define CDR_ERR_TOOBIG    -7  /* a value or record exceeds a limit */
+#define CDR_ERR_AUTH      -8  /* a sealed record did not open */
+#define CDR_ERR_NOTFOUND  -9  /* a named thing does not exist */
 #define CDR_ERR_KAFKA     -10 /* a Kafka operation failed */
 
 #if defined(__GNUC__)
-#define CDR_MUST_CHECK    __attribute__((warn_unused_result))
-#define CDR_PRINTF(f, a)  __attribute__((format(printf, f, a)))
-#define CDR_LIKELY(x)     __builtin_expect(!!(x), 1)
-#define CDR_UNLIKELY(x)   __builtin_expect(!!(x), 0)
+#define CDR_MUST_CHECK   __attribute__((warn_unused_result))
+#define CDR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define CDR_LIKELY(x)    __builtin_expect(!!(x), 1)
+#define CDR_UNLIKELY(x)  __builtin_expect(!!(x), 0)
 #else
 #define CDR_MUST_CHECK
 #define CDR_PRINTF(f, a)
@@ -62,11 +62,11 @@ int cdr_view_eq(cdr_view_t v, const char *s);
 /* Formats one line into errstr (always NUL-terminated, truncated to fit).
  * No operation is performed if errstr is NULL or errstr_size is 0. */
 void cdr_errf(char *errstr, size_t errstr_size, const char *fmt, ...)
-        CDR_PRINTF(3, 4);
+    CDR_PRINTF(3, 4);
 
 /* Prefixes errstr in place with the formatted text ("file:12: " + old). */
 void cdr_err_prefix(char *errstr, size_t errstr_size, const char *fmt, ...)
-        CDR_PRINTF(3, 4);
+    CDR_PRINTF(3, 4);
 
 /* A short static description of a CDR_ERR_* code. */
 const char *cdr_strerror(int err);

@@ -23,9 +23,9 @@ int cdr_kind_parse(const char *name, size_t len, cdr_kind_t *kind);
 
 /* The home network's numbering plan (config `numbers:`). */
 typedef struct {
-        char country_code[4];          /* digits, e.g. "44" */
-        char national_prefix[4];       /* digits, e.g. "0" ("" = none) */
-        char international_prefix[8];  /* digits, e.g. "00" */
+        char country_code[4];           /* digits, e.g. "44" */
+        char national_prefix[4];        /* digits, e.g. "0" ("" = none) */
+        char international_prefix[8];   /* digits, e.g. "00" */
         unsigned short_code_max_digits; /* e.g. 6: 999, 112, 150 */
 } cdr_numbering_t;
 
@@ -47,9 +47,8 @@ typedef enum {
  * set to a static string naming the rule ("letters in number", "more than
  * 15 digits", ...) that never contains the value. */
 int cdr_number_canonical(const cdr_numbering_t *plan, cdr_kind_t kind,
-                         const char *in, size_t len, char *out,
-                         size_t *outlen, cdr_numclass_t *cls,
-                         const char **reason);
+                         const char *in, size_t len, char *out, size_t *outlen,
+                         cdr_numclass_t *cls, const char **reason);
 
 /* Length in digits (1-3) of the E.164 country calling code at the start
  * of a canonical msisdn ("+447700900123" -> 2), from the ITU-T E.164

@@ -78,8 +78,8 @@ typedef struct cdr_pseudonymiser_s cdr_pseudonymiser_t;
  * be destroyed afterwards.  Not thread-safe: one per thread. */
 cdr_pseudonymiser_t *cdr_pseudonymiser_new(const cdr_keyring_t *ring,
                                            size_t key_index,
-                                           size_t cache_entries,
-                                           char *errstr, size_t errstr_size);
+                                           size_t cache_entries, char *errstr,
+                                           size_t errstr_size);
 void cdr_pseudonymiser_destroy(cdr_pseudonymiser_t *ps);
 
 /* Writes the pseudonym of a canonical value into out (cap

@@ -25,8 +25,8 @@ typedef struct cdr_transform_s cdr_transform_t;
  * loads the key ring, the suppression list and the custodian keys.
  * `seal` = 0 builds one that does not seal (a command without sealed
  * output).  Returns NULL with errstr set. */
-cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal,
-                             char *errstr, size_t errstr_size);
+cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
+                             size_t errstr_size);
 void cdr_engine_destroy(cdr_engine_t *engine);
 
 /* CSV with a header line: sets the columns from the header record.  A
@@ -45,8 +45,7 @@ const char *cdr_engine_key_id(const cdr_engine_t *engine);
 /* Re-reads the key ring and suppression list (SIGHUP).  On error the old
  * ones stay in force.  Call only when no transform is running a record;
  * transforms pick the new key at their next cdr_transform_record. */
-int cdr_engine_reload(cdr_engine_t *engine, char *errstr,
-                      size_t errstr_size);
+int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size);
 
 /* One thread's transform over `engine` (which must outlive it). */
 cdr_transform_t *cdr_transform_new(cdr_engine_t *engine, char *errstr,

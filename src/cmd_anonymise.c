@@ -1,0 +1,249 @@
+/*
+ * cdranon anonymise: the transform as a pipe filter over files.
+ *
+ *   input file -> filein (framing) -> transform -> --out (JSON lines)
+ *                                              -> --dead-letter (JSON lines)
+ *                                              -> --sealed (base64 lines)
+ */
+#include "cmd.h"
+#include "cdranon/config.h"
+#include "cdranon/encode.h"
+#include "cdranon/filein.h"
+#include "cdranon/transform.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const CMD = "anonymise";
+
+static void usage(FILE *out)
+{
+        fprintf(
+            out,
+            "Usage: cdranon anonymise -c FILE [--in PATH] [--out PATH]\n"
+            "                         [--sealed PATH] [--dead-letter PATH]\n"
+            "\n"
+            "Reads raw CDRs (CSV or JSON lines, as the configuration says),\n"
+            "one record per line, and writes the anonymised records as JSON\n"
+            "lines.  Malformed records go to the dead-letter output with\n"
+            "their reason (never their content).  With --sealed, every input\n"
+            "record is also sealed to the custodian's public key, one base64\n"
+            "line per record.  A summary line goes to stderr at the end.\n"
+            "\n"
+            "  -c, --config FILE      configuration (required)\n"
+            "  -i, --in PATH          input (default: standard input)\n"
+            "  -o, --out PATH         anonymised JSON lines (default: stdout)\n"
+            "  -s, --sealed PATH      sealed records, base64 lines (default: "
+            "none)\n"
+            "  -d, --dead-letter PATH dead-letter JSON lines (default: "
+            "stderr)\n"
+            "  -h, --help             this help\n"
+            "\n"
+            "Exit status: 0 on success (malformed records included), 1 on a\n"
+            "fatal error, 2 on a bad command line.\n");
+}
+
+static FILE *open_out(const char *path, char *errstr, size_t errstr_size)
+{
+        FILE *f = fopen(path, "w");
+
+        if (f == NULL)
+                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return f;
+}
+
+static int write_line(FILE *f, const char *p, size_t n)
+{
+        if (fwrite(p, 1, n, f) != n || putc('\n', f) == EOF)
+                return CDR_ERR_IO;
+        return CDR_OK;
+}
+
+int cdr_cmd_anonymise(int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"config", required_argument, NULL, 'c'},
+            {"in", required_argument, NULL, 'i'},
+            {"out", required_argument, NULL, 'o'},
+            {"sealed", required_argument, NULL, 's'},
+            {"dead-letter", required_argument, NULL, 'd'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        const char *config_path = NULL, *in_path = NULL, *out_path = NULL;
+        const char *sealed_path = NULL, *dl_path = NULL;
+        char errstr[1024];
+        cdr_config_t *config = NULL;
+        cdr_engine_t *engine = NULL;
+        cdr_transform_t *transform = NULL;
+        cdr_filein_t *in = NULL;
+        FILE *out = stdout, *sealed = NULL, *dl = stderr;
+        cdr_buf_t b64 = CDR_BUF_INIT, toobig = CDR_BUF_INIT;
+        cdr_transform_stats_t stats;
+        uint64_t oversized = 0;
+        int opt, rc = CDR_EXIT_FAILURE, err;
+
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "c:i:o:s:d:h", opts, NULL)) !=
+               -1) {
+                switch (opt) {
+                case 'c':
+                        config_path = optarg;
+                        break;
+                case 'i':
+                        in_path = optarg;
+                        break;
+                case 'o':
+                        out_path = optarg;
+                        break;
+                case 's':
+                        sealed_path = optarg;
+                        break;
+                case 'd':
+                        dl_path = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return CDR_EXIT_OK;
+                default:
+                        usage(stderr);
+                        return CDR_EXIT_USAGE;
+                }
+        }
+        if (config_path == NULL || optind != argc) {
+                cdr_cmd_fail(CMD, "%s (try --help)",
+                             config_path == NULL ? "-c FILE is required"
+                                                 : "unexpected argument");
+                return CDR_EXIT_USAGE;
+        }
+
+        config = cdr_config_load(config_path, errstr, sizeof(errstr));
+        if (config == NULL)
+                goto fail;
+        engine =
+            cdr_engine_new(config, sealed_path != NULL, errstr, sizeof(errstr));
+        if (engine == NULL)
+                goto fail;
+        transform = cdr_transform_new(engine, errstr, sizeof(errstr));
+        if (transform == NULL)
+                goto fail;
+        in = cdr_filein_open(in_path, config->format, config->csv_delimiter,
+                             config->max_record_bytes, errstr, sizeof(errstr));
+        if (in == NULL)
+                goto fail;
+        if (out_path != NULL &&
+            (out = open_out(out_path, errstr, sizeof(errstr))) == NULL)
+                goto fail;
+        if (dl_path != NULL &&
+            (dl = open_out(dl_path, errstr, sizeof(errstr))) == NULL)
+                goto fail;
+        if (sealed_path != NULL &&
+            (sealed = open_out(sealed_path, errstr, sizeof(errstr))) == NULL)
+                goto fail;
+
+        for (;;) {
+                cdr_view_t rec;
+                uint64_t line;
+                cdr_source_t source = {0};
+                cdr_result_t result;
+
+                err = cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr));
+                if (err == 0)
+                        break;
+                source.file = cdr_filein_name(in);
+                source.line = line;
+                if (err == CDR_ERR_TOOBIG) {
+                        /* Not held in memory, so it cannot be sealed:
+                         * counted and dead-lettered. */
+                        oversized++;
+                        cdr_buf_reset(&toobig);
+                        if (cdr_deadletter_encode(&toobig,
+                                                  "record: longer than "
+                                                  "input.max_record_bytes",
+                                                  &source) != CDR_OK ||
+                            write_line(dl, toobig.data, toobig.len) != CDR_OK)
+                                goto write_fail;
+                        continue;
+                }
+                if (err < 0)
+                        goto fail;
+                if (cdr_engine_wants_header(engine)) {
+                        if (cdr_engine_set_header(engine, rec.p, rec.n, errstr,
+                                                  sizeof(errstr)) != CDR_OK) {
+                                cdr_err_prefix(errstr, sizeof(errstr),
+                                               "%s:%llu: header: ", source.file,
+                                               (unsigned long long)line);
+                                goto fail;
+                        }
+                        continue;
+                }
+                if (cdr_transform_record(transform, rec.p, rec.n, &source,
+                                         &result, errstr,
+                                         sizeof(errstr)) != CDR_OK) {
+                        cdr_err_prefix(errstr, sizeof(errstr),
+                                       "%s:%llu: ", source.file,
+                                       (unsigned long long)line);
+                        goto fail;
+                }
+                switch (result.verdict) {
+                case CDR_VERDICT_PUBLISH:
+                        if (write_line(out, result.anonymised.p,
+                                       result.anonymised.n) != CDR_OK)
+                                goto write_fail;
+                        break;
+                case CDR_VERDICT_DEAD:
+                        if (write_line(dl, result.dead_letter.p,
+                                       result.dead_letter.n) != CDR_OK)
+                                goto write_fail;
+                        break;
+                default:
+                        break;
+                }
+                if (sealed != NULL) {
+                        cdr_buf_reset(&b64);
+                        if (cdr_base64_append(
+                                &b64, (const unsigned char *)result.sealed.p,
+                                result.sealed.n) != CDR_OK ||
+                            write_line(sealed, b64.data, b64.len) != CDR_OK)
+                                goto write_fail;
+                }
+        }
+
+        if (fflush(out) != 0 || fflush(dl) != 0 ||
+            (sealed != NULL && fflush(sealed) != 0))
+                goto write_fail;
+        cdr_transform_stats(transform, &stats);
+        fprintf(stderr,
+                "cdranon anonymise: %llu records read: %llu published, "
+                "%llu suppressed, %llu dead-lettered, %llu sealed\n",
+                (unsigned long long)(stats.records + oversized),
+                (unsigned long long)stats.published,
+                (unsigned long long)stats.suppressed,
+                (unsigned long long)(stats.dead + oversized),
+                (unsigned long long)stats.sealed);
+        rc = CDR_EXIT_OK;
+        goto out;
+
+write_fail:
+        cdr_errf(errstr, sizeof(errstr), "write failed: %s", strerror(errno));
+fail:
+        cdr_cmd_fail(CMD, "%s", errstr);
+out:
+        if (out != NULL && out != stdout)
+                fclose(out);
+        if (dl != NULL && dl != stderr)
+                fclose(dl);
+        if (sealed != NULL && fclose(sealed) != 0 && rc == CDR_EXIT_OK) {
+                cdr_cmd_fail(CMD, "%s: %s", sealed_path, strerror(errno));
+                rc = CDR_EXIT_FAILURE;
+        }
+        cdr_buf_free(&b64);
+        cdr_buf_free(&toobig);
+        cdr_filein_close(in);
+        cdr_transform_destroy(transform);
+        cdr_engine_destroy(engine);
+        cdr_config_destroy(config);
+        return rc;
+}

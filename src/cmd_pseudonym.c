@@ -1,0 +1,171 @@
+/*
+ * cdranon pseudonym: the data controller's lookup for subject access.
+ * Prints the canonical form and the pseudonym of each value, so that a
+ * subject's records can be found on the analytics side.
+ */
+#include "cmd.h"
+#include "cdranon/config.h"
+#include "cdranon/number.h"
+#include "cdranon/pseudonym.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const CMD = "pseudonym";
+
+static void usage(FILE *out)
+{
+        fprintf(
+            out,
+            "Usage: cdranon pseudonym -c FILE [--kind KIND] [--all-keys] "
+            "VALUE...\n"
+            "\n"
+            "Prints, for each VALUE, a line 'KIND CANONICAL PSEUDONYM' (tab\n"
+            "separated) under the configuration's numbering plan and key\n"
+            "ring.  Service numbers and withheld values are not\n"
+            "pseudonymised: their canonical form is printed twice.  With\n"
+            "--all-keys, one line per key of the ring (oldest first), to find\n"
+            "records pseudonymised before a key rotation.  With no VALUE,\n"
+            "values are read from standard input, one per line.\n"
+            "\n"
+            "  -c, --config FILE  configuration (required)\n"
+            "  -k, --kind KIND    msisdn (default), imsi, imei or id\n"
+            "  -a, --all-keys     use every key of the ring, not only the\n"
+            "                     active one\n"
+            "  -h, --help         this help\n"
+            "\n"
+            "A value that is not valid for KIND is reported by position, not\n"
+            "echoed; the exit status is then 1.\n");
+}
+
+/* Prints the lines for one value; returns 0 or CDR_ERR_MALFORMED. */
+static int print_value(cdr_pseudonymiser_t **ps, size_t nps,
+                       const cdr_numbering_t *plan, cdr_kind_t kind,
+                       const char *value, size_t len, size_t index)
+{
+        char canon[CDR_CANON_MAX], pseudonym[CDR_PSEUDONYM_MAX + 1];
+        const char *reason = NULL;
+        cdr_numclass_t cls;
+        size_t canon_len, i;
+
+        if (cdr_number_canonical(plan, kind, value, len, canon, &canon_len,
+                                 &cls, &reason) != CDR_OK) {
+                cdr_cmd_fail(CMD, "value %zu: not a valid %s: %s", index,
+                             cdr_kind_name(kind), reason ? reason : "");
+                return CDR_ERR_MALFORMED;
+        }
+        for (i = 0; i < nps; i++) {
+                if (cls == CDR_NUM_PERSONAL)
+                        cdr_pseudonymise(ps[i], kind, canon, canon_len,
+                                         pseudonym);
+                printf("%s\t%s\t%s\n", cdr_kind_name(kind), canon,
+                       cls == CDR_NUM_PERSONAL ? pseudonym : canon);
+        }
+        return CDR_OK;
+}
+
+int cdr_cmd_pseudonym(int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"config", required_argument, NULL, 'c'},
+            {"kind", required_argument, NULL, 'k'},
+            {"all-keys", no_argument, NULL, 'a'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        const char *path = NULL, *kind_name = "msisdn";
+        char errstr[1024];
+        cdr_config_t *config = NULL;
+        cdr_keyring_t *ring = NULL;
+        cdr_pseudonymiser_t **ps = NULL;
+        size_t nps = 0, i, first, index = 0;
+        cdr_kind_t kind;
+        int opt, all = 0, rc = CDR_EXIT_FAILURE, bad = 0;
+
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "c:k:ah", opts, NULL)) != -1) {
+                switch (opt) {
+                case 'c':
+                        path = optarg;
+                        break;
+                case 'k':
+                        kind_name = optarg;
+                        break;
+                case 'a':
+                        all = 1;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return CDR_EXIT_OK;
+                default:
+                        usage(stderr);
+                        return CDR_EXIT_USAGE;
+                }
+        }
+        if (path == NULL) {
+                cdr_cmd_fail(CMD, "-c FILE is required (try --help)");
+                return CDR_EXIT_USAGE;
+        }
+        if (cdr_kind_parse(kind_name, strlen(kind_name), &kind) != CDR_OK) {
+                cdr_cmd_fail(CMD,
+                             "--kind: unknown kind '%s' (msisdn, imsi, imei, "
+                             "id)",
+                             kind_name);
+                return CDR_EXIT_USAGE;
+        }
+        config = cdr_config_load(path, errstr, sizeof(errstr));
+        if (config == NULL)
+                goto fail;
+        ring = cdr_keyring_load(config->hmac_key_file, errstr, sizeof(errstr));
+        if (ring == NULL)
+                goto fail;
+        first = all ? 0 : cdr_keyring_count(ring) - 1;
+        ps = calloc(cdr_keyring_count(ring), sizeof(*ps));
+        if (ps == NULL) {
+                cdr_errf(errstr, sizeof(errstr), "out of memory");
+                goto fail;
+        }
+        for (i = first; i < cdr_keyring_count(ring); i++) {
+                ps[nps] =
+                    cdr_pseudonymiser_new(ring, i, 0, errstr, sizeof(errstr));
+                if (ps[nps] == NULL)
+                        goto fail;
+                nps++;
+        }
+
+        if (optind < argc) {
+                for (i = (size_t)optind; i < (size_t)argc; i++)
+                        if (print_value(ps, nps, &config->numbers, kind,
+                                        argv[i], strlen(argv[i]),
+                                        ++index) != CDR_OK)
+                                bad++;
+        } else {
+                char *line = NULL;
+                size_t cap = 0;
+                ssize_t n;
+
+                while ((n = getline(&line, &cap, stdin)) > 0) {
+                        while (n > 0 &&
+                               (line[n - 1] == '\n' || line[n - 1] == '\r'))
+                                n--;
+                        if (print_value(ps, nps, &config->numbers, kind, line,
+                                        (size_t)n, ++index) != CDR_OK)
+                                bad++;
+                }
+                if (line != NULL)
+                        explicit_bzero(line, cap);
+                free(line);
+        }
+        rc = bad ? CDR_EXIT_FAILURE : CDR_EXIT_OK;
+        goto out;
+fail:
+        cdr_cmd_fail(CMD, "%s", errstr);
+out:
+        for (i = 0; i < nps; i++)
+                cdr_pseudonymiser_destroy(ps[i]);
+        free(ps);
+        cdr_keyring_destroy(ring);
+        cdr_config_destroy(config);
+        return rc;
+}

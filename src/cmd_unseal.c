@@ -1,0 +1,518 @@
+/*
+ * cdranon unseal: the custodian's tool.  Opens sealed records with the
+ * custodian's private keys, optionally only those of one subscriber
+ * (a subject access request) or of an event-time window, and appends one
+ * line per run to the audit log: who, when, where, what query, which
+ * keys, how many records -- never the records themselves.
+ */
+#include "cmd.h"
+#include "cdranon/config.h"
+#include "cdranon/csv.h"
+#include "cdranon/encode.h"
+#include "cdranon/json.h"
+#include "cdranon/number.h"
+#include "cdranon/pseudonym.h"
+#include "cdranon/unseal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const CMD = "unseal";
+
+#define MAX_KEYS 64
+
+static void usage(FILE *out)
+{
+        fprintf(
+            out,
+            "Usage: cdranon unseal --key PRIVATE_KEY [--key ...] [--in PATH]\n"
+            "                      [--out PATH] [-c CONFIG [--subscriber "
+            "NUMBER]\n"
+            "                      [--from TIME] [--to TIME]] [--audit PATH]\n"
+            "\n"
+            "Opens sealed records (one base64 line each, as `cdranon\n"
+            "anonymise --sealed` writes them) with the custodian's X25519\n"
+            "private keys, and writes each original record byte for byte.\n"
+            "Every run appends one JSON line to the audit log: time, user,\n"
+            "host, the query, the key ids used and the number of records\n"
+            "returned (never the records; the subscriber as its pseudonym).\n"
+            "\n"
+            "  -k, --key FILE         private key, PEM PKCS#8 (repeatable: "
+            "one\n"
+            "                         per retention period)\n"
+            "  -i, --in PATH          sealed records (default: standard "
+            "input)\n"
+            "  -o, --out PATH         original records (default: stdout)\n"
+            "  -c, --config FILE      the processor's configuration: how to\n"
+            "                         parse records for --subscriber, --from\n"
+            "                         and --to\n"
+            "  -s, --subscriber NUM   only records where NUM (any accepted\n"
+            "                         spelling) appears in a field the policy\n"
+            "                         pseudonymises as msisdn\n"
+            "      --header-from FILE CSV with a header line: read the column\n"
+            "                         names from the first line of FILE\n"
+            "      --from TIME        only event times >= TIME (YYYY-MM-DD or\n"
+            "                         YYYY-MM-DDTHH:MM:SSZ)\n"
+            "      --to TIME          only event times < TIME\n"
+            "  -a, --audit PATH       audit log (default: the configuration's\n"
+            "                         audit.log, else ./cdranon-audit.log)\n"
+            "  -h, --help             this help\n"
+            "\n"
+            "Exit status: 0 when every record opened; 1 when any did not "
+            "(each\n"
+            "is named by its line number, and the others are still written),\n"
+            "or on a fatal error; 2 on a bad command line.\n");
+}
+
+static int parse_time(const char *s, int64_t *out)
+{
+        struct tm tm;
+        const char *end;
+
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (end == NULL || *end != '\0') {
+                memset(&tm, 0, sizeof(tm));
+                end = strptime(s, "%Y-%m-%d", &tm);
+                if (end == NULL || *end != '\0')
+                        return CDR_ERR_INVAL;
+        }
+        *out = (int64_t)timegm(&tm);
+        return CDR_OK;
+}
+
+/* Appends `s` as a JSON string, replacing invalid UTF-8 with '?'. */
+static int put_json_text(cdr_buf_t *buf, const char *s)
+{
+        if (cdr_json_put_string(buf, s, strlen(s)) == CDR_OK)
+                return CDR_OK;
+        return cdr_json_put_string(buf, "?", 1);
+}
+
+struct query {
+        const char *in_path;
+        const char *subscriber_pseudonym; /* NULL: no subscriber filter */
+        const char *from, *to;
+};
+
+static int write_audit(int fd, const struct query *q,
+                       const cdr_unsealer_t *unsealer, uint64_t returned,
+                       uint64_t failed)
+{
+        cdr_buf_t line = CDR_BUF_INIT;
+        char host[256] = "unknown", when[32];
+        const struct passwd *pw = getpwuid(geteuid());
+        const char *login = getenv("SUDO_USER");
+        time_t now = time(NULL);
+        struct tm tm;
+        size_t i;
+        int err = CDR_OK;
+
+        gethostname(host, sizeof(host) - 1);
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        err |= cdr_buf_printf(&line, "{\"time\":\"%s\",\"user\":", when);
+        err |= put_json_text(&line, pw ? pw->pw_name : "unknown");
+        if (login != NULL) {
+                err |= cdr_buf_puts(&line, ",\"sudo_user\":");
+                err |= put_json_text(&line, login);
+        }
+        err |=
+            cdr_buf_printf(&line, ",\"uid\":%u,\"host\":", (unsigned)geteuid());
+        err |= put_json_text(&line, host);
+        err |= cdr_buf_puts(&line, ",\"query\":{\"in\":");
+        err |= put_json_text(&line, q->in_path ? q->in_path : "-");
+        if (q->subscriber_pseudonym != NULL) {
+                err |= cdr_buf_puts(&line, ",\"subscriber\":");
+                err |= put_json_text(&line, q->subscriber_pseudonym);
+        }
+        if (q->from != NULL) {
+                err |= cdr_buf_puts(&line, ",\"from\":");
+                err |= put_json_text(&line, q->from);
+        }
+        if (q->to != NULL) {
+                err |= cdr_buf_puts(&line, ",\"to\":");
+                err |= put_json_text(&line, q->to);
+        }
+        err |= cdr_buf_puts(&line, "},\"keys\":[");
+        for (i = 0; i < cdr_unsealer_key_count(unsealer); i++) {
+                char id[CDR_KEY_ID_HEX_SIZE];
+
+                cdr_unsealer_key_id(unsealer, i, id);
+                err |= cdr_buf_printf(
+                    &line, "%s{\"id\":\"%s\",\"opened\":%llu}", i ? "," : "",
+                    id,
+                    (unsigned long long)cdr_unsealer_key_opened(unsealer, i));
+        }
+        err |= cdr_buf_printf(&line, "],\"returned\":%llu,\"failed\":%llu}\n",
+                              (unsigned long long)returned,
+                              (unsigned long long)failed);
+        if (err != CDR_OK ||
+            write(fd, line.data, line.len) != (ssize_t)line.len ||
+            fsync(fd) != 0) {
+                cdr_buf_free(&line);
+                return CDR_ERR_IO;
+        }
+        cdr_buf_free(&line);
+        return CDR_OK;
+}
+
+/* Record parsing for --subscriber / --from / --to. */
+struct matcher {
+        const cdr_config_t *config;
+        cdr_csv_t *csv;
+        cdr_record_t record;
+        char canon[CDR_CANON_MAX];
+        size_t canon_len;
+        int have_subscriber;
+        int have_from, have_to;
+        int64_t from, to;
+};
+
+/* 1 when the record matches the query, 0 when not. */
+static int matcher_match(struct matcher *m, const char *rec, size_t len)
+{
+        const cdr_policy_t *policy = m->config->policy;
+        const cdr_schema_t *schema = cdr_policy_schema(policy);
+        char reason[256];
+        int64_t t;
+        int err;
+
+        while (len > 0 && (rec[len - 1] == '\n' || rec[len - 1] == '\r'))
+                len--;
+        if (cdr_record_reset(&m->record, cdr_schema_count(schema), len) !=
+            CDR_OK)
+                return 0;
+        if (m->csv != NULL)
+                err = cdr_csv_parse(m->csv, rec, len, &m->record, reason,
+                                    sizeof(reason));
+        else
+                err = cdr_json_parse(schema, rec, len, &m->record, reason,
+                                     sizeof(reason));
+        if (err != CDR_OK)
+                return 0;
+        if (m->have_subscriber &&
+            !cdr_policy_record_mentions(policy, &m->record, m->canon,
+                                        m->canon_len))
+                return 0;
+        if (m->have_from || m->have_to) {
+                if (cdr_policy_event_time(policy, &m->record, &t) != CDR_OK)
+                        return 0;
+                if (m->have_from && t < m->from)
+                        return 0;
+                if (m->have_to && t >= m->to)
+                        return 0;
+        }
+        return 1;
+}
+
+static int matcher_header_from(struct matcher *m, const char *path,
+                               char *errstr, size_t errstr_size)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        FILE *f = fopen(path, "r");
+        int err;
+
+        if (f == NULL) {
+                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+                return CDR_ERR_IO;
+        }
+        n = getline(&line, &cap, f);
+        fclose(f);
+        if (n <= 0) {
+                free(line);
+                cdr_errf(errstr, errstr_size, "%s: no header line", path);
+                return CDR_ERR_INVAL;
+        }
+        {
+                size_t skip = cdr_csv_skip_bom(line, (size_t)n);
+
+                err = cdr_csv_set_header(m->csv, line + skip, (size_t)n - skip,
+                                         errstr, errstr_size);
+        }
+        free(line);
+        if (err != CDR_OK)
+                cdr_err_prefix(errstr, errstr_size, "%s:1: ", path);
+        return err;
+}
+
+int cdr_cmd_unseal(int argc, char **argv)
+{
+        enum { OPT_FROM = 256, OPT_TO, OPT_HEADER_FROM };
+        static const struct option opts[] = {
+            {"key", required_argument, NULL, 'k'},
+            {"in", required_argument, NULL, 'i'},
+            {"out", required_argument, NULL, 'o'},
+            {"config", required_argument, NULL, 'c'},
+            {"subscriber", required_argument, NULL, 's'},
+            {"header-from", required_argument, NULL, OPT_HEADER_FROM},
+            {"from", required_argument, NULL, OPT_FROM},
+            {"to", required_argument, NULL, OPT_TO},
+            {"audit", required_argument, NULL, 'a'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        const char *keys[MAX_KEYS];
+        size_t nkeys = 0, i;
+        const char *in_path = NULL, *out_path = NULL, *config_path = NULL;
+        const char *subscriber = NULL, *audit_path = NULL;
+        const char *header_from = NULL;
+        struct query q = {0};
+        struct matcher m;
+        char errstr[1024], pseudonym[CDR_PSEUDONYM_MAX + 1];
+        cdr_config_t *config = NULL;
+        cdr_unsealer_t *unsealer = NULL;
+        cdr_buf_t plain = CDR_BUF_INIT;
+        FILE *in = stdin, *out = stdout;
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        uint64_t lineno = 0, returned = 0, failed = 0;
+        int opt, audit_fd = -1, rc = CDR_EXIT_FAILURE;
+
+        memset(&m, 0, sizeof(m));
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "k:i:o:c:s:a:h", opts, NULL)) !=
+               -1) {
+                switch (opt) {
+                case 'k':
+                        if (nkeys == MAX_KEYS) {
+                                cdr_cmd_fail(CMD, "at most %d --key options",
+                                             MAX_KEYS);
+                                return CDR_EXIT_USAGE;
+                        }
+                        keys[nkeys++] = optarg;
+                        break;
+                case 'i':
+                        in_path = optarg;
+                        break;
+                case 'o':
+                        out_path = optarg;
+                        break;
+                case 'c':
+                        config_path = optarg;
+                        break;
+                case 's':
+                        subscriber = optarg;
+                        break;
+                case OPT_HEADER_FROM:
+                        header_from = optarg;
+                        break;
+                case OPT_FROM:
+                        q.from = optarg;
+                        break;
+                case OPT_TO:
+                        q.to = optarg;
+                        break;
+                case 'a':
+                        audit_path = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return CDR_EXIT_OK;
+                default:
+                        usage(stderr);
+                        return CDR_EXIT_USAGE;
+                }
+        }
+        if (nkeys == 0 || optind != argc) {
+                cdr_cmd_fail(CMD, "%s (try --help)",
+                             nkeys == 0 ? "--key FILE is required"
+                                        : "unexpected argument");
+                return CDR_EXIT_USAGE;
+        }
+        if ((subscriber || q.from || q.to) && config_path == NULL) {
+                cdr_cmd_fail(CMD, "--subscriber, --from and --to need -c "
+                                  "CONFIG (try --help)");
+                return CDR_EXIT_USAGE;
+        }
+        if (q.from && parse_time(q.from, &m.from) != CDR_OK) {
+                cdr_cmd_fail(CMD, "--from: not a date (YYYY-MM-DD or "
+                                  "YYYY-MM-DDTHH:MM:SSZ)");
+                return CDR_EXIT_USAGE;
+        }
+        if (q.to && parse_time(q.to, &m.to) != CDR_OK) {
+                cdr_cmd_fail(CMD, "--to: not a date (YYYY-MM-DD or "
+                                  "YYYY-MM-DDTHH:MM:SSZ)");
+                return CDR_EXIT_USAGE;
+        }
+        m.have_from = q.from != NULL;
+        m.have_to = q.to != NULL;
+        q.in_path = in_path;
+
+        if (config_path != NULL) {
+                config = cdr_config_load(config_path, errstr, sizeof(errstr));
+                if (config == NULL)
+                        goto fail;
+                m.config = config;
+                if (audit_path == NULL)
+                        audit_path = config->audit_log;
+        }
+        if (subscriber != NULL) {
+                const char *reason = NULL;
+                cdr_numclass_t cls;
+                cdr_keyring_t *ring;
+                cdr_pseudonymiser_t *ps;
+
+                if (cdr_number_canonical(&config->numbers, CDR_KIND_MSISDN,
+                                         subscriber, strlen(subscriber),
+                                         m.canon, &m.canon_len, &cls,
+                                         &reason) != CDR_OK ||
+                    cls != CDR_NUM_PERSONAL) {
+                        cdr_cmd_fail(CMD, "--subscriber: not a subscriber "
+                                          "number");
+                        rc = CDR_EXIT_USAGE;
+                        goto out;
+                }
+                m.have_subscriber = 1;
+                /* The audit log names the subscriber by pseudonym only. */
+                ring = cdr_keyring_load(config->hmac_key_file, errstr,
+                                        sizeof(errstr));
+                if (ring == NULL)
+                        goto fail;
+                ps = cdr_pseudonymiser_new(ring, cdr_keyring_count(ring) - 1, 0,
+                                           errstr, sizeof(errstr));
+                cdr_keyring_destroy(ring);
+                if (ps == NULL)
+                        goto fail;
+                cdr_pseudonymise(ps, CDR_KIND_MSISDN, m.canon, m.canon_len,
+                                 pseudonym);
+                cdr_pseudonymiser_destroy(ps);
+                q.subscriber_pseudonym = pseudonym;
+        }
+        if (config != NULL && config->format == CDR_FORMAT_CSV) {
+                m.csv = cdr_csv_new(config->csv_delimiter,
+                                    cdr_policy_schema(config->policy), errstr,
+                                    sizeof(errstr));
+                if (m.csv == NULL)
+                        goto fail;
+                if (config->columns != NULL) {
+                        if (cdr_csv_set_columns(
+                                m.csv, (const char *const *)config->columns,
+                                config->ncolumns, errstr,
+                                sizeof(errstr)) != CDR_OK)
+                                goto fail;
+                } else if (header_from != NULL) {
+                        if (matcher_header_from(&m, header_from, errstr,
+                                                sizeof(errstr)) != CDR_OK)
+                                goto fail;
+                } else if (m.have_subscriber || m.have_from || m.have_to) {
+                        cdr_cmd_fail(CMD,
+                                     "the configuration's CSV has a header "
+                                     "line, which is not sealed: name a file "
+                                     "that starts with it, --header-from "
+                                     "FILE");
+                        rc = CDR_EXIT_USAGE;
+                        goto out;
+                }
+        }
+
+        if (audit_path == NULL)
+                audit_path = "cdranon-audit.log";
+        audit_fd =
+            open(audit_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (audit_fd < 0) {
+                cdr_errf(errstr, sizeof(errstr), "audit log %s: %s", audit_path,
+                         strerror(errno));
+                goto fail;
+        }
+
+        unsealer = cdr_unsealer_new();
+        if (unsealer == NULL) {
+                cdr_errf(errstr, sizeof(errstr), "out of memory");
+                goto fail;
+        }
+        for (i = 0; i < nkeys; i++)
+                if (cdr_unsealer_add_key_file(unsealer, keys[i], errstr,
+                                              sizeof(errstr)) != CDR_OK)
+                        goto fail;
+
+        if (in_path != NULL && strcmp(in_path, "-") != 0 &&
+            (in = fopen(in_path, "r")) == NULL) {
+                cdr_errf(errstr, sizeof(errstr), "%s: %s", in_path,
+                         strerror(errno));
+                goto fail;
+        }
+        if (out_path != NULL && (out = fopen(out_path, "w")) == NULL) {
+                cdr_errf(errstr, sizeof(errstr), "%s: %s", out_path,
+                         strerror(errno));
+                goto fail;
+        }
+
+        while ((n = getline(&line, &cap, in)) > 0) {
+                lineno++;
+                if (n == 1 && line[0] == '\n')
+                        continue;
+                if (cdr_unsealer_open_base64(unsealer, line, (size_t)n, &plain,
+                                             NULL, errstr,
+                                             sizeof(errstr)) != CDR_OK) {
+                        failed++;
+                        cdr_cmd_fail(CMD, "%s:%llu: record did not open: %s",
+                                     in_path ? in_path : "-",
+                                     (unsigned long long)lineno, errstr);
+                        continue;
+                }
+                if ((m.have_subscriber || m.have_from || m.have_to) &&
+                    !matcher_match(&m, plain.data, plain.len))
+                        continue;
+                if (fwrite(plain.data, 1, plain.len, out) != plain.len ||
+                    ((plain.len == 0 || plain.data[plain.len - 1] != '\n') &&
+                     putc('\n', out) == EOF)) {
+                        cdr_errf(errstr, sizeof(errstr), "write failed: %s",
+                                 strerror(errno));
+                        goto fail_audit;
+                }
+                returned++;
+        }
+        if (ferror(in)) {
+                cdr_errf(errstr, sizeof(errstr), "%s: read failed",
+                         in_path ? in_path : "-");
+                goto fail_audit;
+        }
+        if (fflush(out) != 0) {
+                cdr_errf(errstr, sizeof(errstr), "write failed: %s",
+                         strerror(errno));
+                goto fail_audit;
+        }
+        if (write_audit(audit_fd, &q, unsealer, returned, failed) != CDR_OK) {
+                cdr_errf(errstr, sizeof(errstr), "audit log %s: write failed",
+                         audit_path);
+                goto fail;
+        }
+        fprintf(stderr,
+                "cdranon unseal: %llu records returned, %llu did not open\n",
+                (unsigned long long)returned, (unsigned long long)failed);
+        rc = failed ? CDR_EXIT_FAILURE : CDR_EXIT_OK;
+        goto out;
+
+fail_audit:
+        write_audit(audit_fd, &q, unsealer, returned, failed);
+fail:
+        cdr_cmd_fail(CMD, "%s", errstr);
+out:
+        if (line != NULL)
+                explicit_bzero(line, cap);
+        free(line);
+        cdr_buf_free(&plain);
+        if (in != NULL && in != stdin)
+                fclose(in);
+        if (out != NULL && out != stdout)
+                fclose(out);
+        if (audit_fd >= 0)
+                close(audit_fd);
+        cdr_record_free(&m.record);
+        cdr_csv_destroy(m.csv);
+        cdr_unsealer_destroy(unsealer);
+        cdr_config_destroy(config);
+        explicit_bzero(m.canon, sizeof(m.canon));
+        return rc;
+}

@@ -1,0 +1,365 @@
+/*
+ * The record transform: parse -> policy (canonicalise, pseudonymise,
+ * generalise, drop) -> anonymised JSON | suppressed | dead-letter, and
+ * seal every record.  See transform.h.  Nothing here knows Kafka.
+ */
+#include "cdranon/transform.h"
+#include "cdranon/csv.h"
+#include "cdranon/encode.h"
+#include "cdranon/json.h"
+#include "cdranon/pseudonym.h"
+#include "cdranon/seal.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cdr_engine_s {
+        const cdr_config_t *config;
+        cdr_policy_t *policy;       /* owned by config */
+        const cdr_schema_t *schema; /* owned by policy */
+        cdr_csv_t *csv;             /* CSV input only */
+        int header_pending;         /* CSV header line not seen yet */
+        cdr_keyring_t *ring;
+        cdr_custodian_set_t *custodians; /* NULL: no sealing */
+        _Atomic unsigned generation;     /* bumped by each reload */
+};
+
+struct cdr_transform_s {
+        cdr_engine_t *engine;
+        unsigned generation;
+        cdr_pseudonymiser_t *ps;
+        cdr_sealer_t *sealer;
+        cdr_record_t record;
+        cdr_buf_t json;
+        cdr_buf_t dead_letter;
+        cdr_buf_t sealed;
+        char key[CDR_PSEUDONYM_MAX + 1];
+        char reason[256];
+        cdr_transform_stats_t stats;
+};
+
+cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
+                             size_t errstr_size)
+{
+        cdr_engine_t *engine;
+
+        engine = calloc(1, sizeof(*engine));
+        if (engine == NULL) {
+                cdr_errf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        engine->config = config;
+        engine->policy = config->policy;
+        engine->schema = cdr_policy_schema(config->policy);
+
+        if (config->format == CDR_FORMAT_CSV) {
+                engine->csv = cdr_csv_new(config->csv_delimiter, engine->schema,
+                                          errstr, errstr_size);
+                if (engine->csv == NULL)
+                        goto err;
+                if (config->columns != NULL) {
+                        if (cdr_csv_set_columns(
+                                engine->csv,
+                                (const char *const *)config->columns,
+                                config->ncolumns, errstr,
+                                errstr_size) != CDR_OK) {
+                                cdr_err_prefix(
+                                    errstr, errstr_size,
+                                    "%s: input.csv.columns: ", config->path);
+                                goto err;
+                        }
+                }
+                engine->header_pending = config->csv_header;
+        }
+
+        engine->ring =
+            cdr_keyring_load(config->hmac_key_file, errstr, errstr_size);
+        if (engine->ring == NULL)
+                goto err;
+
+        if (seal) {
+                if (config->ncustodian == 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "%s: keys.custodian_public: required for "
+                                 "sealed output",
+                                 config->path);
+                        goto err;
+                }
+                engine->custodians = cdr_custodian_set_load(
+                    config->custodian, config->ncustodian, errstr, errstr_size);
+                if (engine->custodians == NULL) {
+                        /* The set's errors start with the line number
+                         * when the configuration gave one. */
+                        cdr_err_prefix(errstr, errstr_size,
+                                       errstr[0] >= '0' && errstr[0] <= '9'
+                                           ? "%s:"
+                                           : "%s: ",
+                                       config->path);
+                        goto err;
+                }
+        }
+        return engine;
+
+err:
+        cdr_engine_destroy(engine);
+        return NULL;
+}
+
+void cdr_engine_destroy(cdr_engine_t *engine)
+{
+        if (engine == NULL)
+                return;
+        cdr_custodian_set_destroy(engine->custodians);
+        cdr_keyring_destroy(engine->ring);
+        cdr_csv_destroy(engine->csv);
+        free(engine);
+}
+
+int cdr_engine_wants_header(const cdr_engine_t *engine)
+{
+        return engine->header_pending;
+}
+
+int cdr_engine_set_header(cdr_engine_t *engine, const char *rec, size_t len,
+                          char *errstr, size_t errstr_size)
+{
+        int err;
+
+        if (!engine->header_pending)
+                return CDR_OK;
+        err = cdr_csv_set_header(engine->csv, rec, len, errstr, errstr_size);
+        if (err != CDR_OK)
+                return err;
+        engine->header_pending = 0;
+        return CDR_OK;
+}
+
+const cdr_config_t *cdr_engine_config(const cdr_engine_t *engine)
+{
+        return engine->config;
+}
+
+const char *cdr_engine_key_id(const cdr_engine_t *engine)
+{
+        return cdr_keyring_active_id(engine->ring);
+}
+
+int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size)
+{
+        const cdr_config_t *config = engine->config;
+        cdr_keyring_t *ring;
+        cdr_suppress_t *set = NULL;
+
+        ring = cdr_keyring_load(config->hmac_key_file, errstr, errstr_size);
+        if (ring == NULL)
+                return CDR_ERR_INVAL;
+        if (config->suppression_file != NULL) {
+                set = cdr_suppress_load(config->suppression_file,
+                                        &config->numbers, errstr, errstr_size);
+                if (set == NULL) {
+                        cdr_keyring_destroy(ring);
+                        return CDR_ERR_INVAL;
+                }
+                cdr_policy_replace_suppression(engine->policy, set);
+        }
+        cdr_keyring_destroy(engine->ring);
+        engine->ring = ring;
+        atomic_fetch_add(&engine->generation, 1);
+        return CDR_OK;
+}
+
+/* (Re)creates the pseudonymiser for the engine's active key. */
+static int transform_load_key(cdr_transform_t *t, char *errstr,
+                              size_t errstr_size)
+{
+        cdr_engine_t *engine = t->engine;
+        cdr_pseudonymiser_t *ps;
+
+        t->generation = atomic_load(&engine->generation);
+        ps = cdr_pseudonymiser_new(
+            engine->ring, cdr_keyring_count(engine->ring) - 1,
+            engine->config->pseudonym_cache, errstr, errstr_size);
+        if (ps == NULL)
+                return CDR_ERR_INVAL;
+        if (t->ps != NULL) {
+                cdr_pseudonym_stats_t st;
+
+                cdr_pseudonymiser_stats(t->ps, &st);
+                t->stats.cache_hits += st.hits;
+                t->stats.cache_misses += st.misses;
+        }
+        cdr_pseudonymiser_destroy(t->ps);
+        t->ps = ps;
+        return CDR_OK;
+}
+
+cdr_transform_t *cdr_transform_new(cdr_engine_t *engine, char *errstr,
+                                   size_t errstr_size)
+{
+        const cdr_config_t *config = engine->config;
+        cdr_transform_t *t;
+
+        t = calloc(1, sizeof(*t));
+        if (t == NULL) {
+                cdr_errf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        t->engine = engine;
+        if (transform_load_key(t, errstr, errstr_size) != CDR_OK)
+                goto err;
+        if (engine->custodians != NULL) {
+                t->sealer =
+                    cdr_sealer_new(engine->custodians, config->epoch_records,
+                                   config->epoch_seconds, errstr, errstr_size);
+                if (t->sealer == NULL)
+                        goto err;
+        }
+        return t;
+
+err:
+        cdr_transform_destroy(t);
+        return NULL;
+}
+
+void cdr_transform_destroy(cdr_transform_t *t)
+{
+        if (t == NULL)
+                return;
+        cdr_sealer_destroy(t->sealer);
+        cdr_pseudonymiser_destroy(t->ps);
+        cdr_record_free(&t->record);
+        cdr_buf_free(&t->json);
+        cdr_buf_free(&t->dead_letter);
+        cdr_buf_free(&t->sealed);
+        free(t);
+}
+
+/* The length of rec without its line end (LF or CRLF). */
+static size_t strip_line_end(const char *rec, size_t len)
+{
+        if (len > 0 && rec[len - 1] == '\n')
+                len--;
+        if (len > 0 && rec[len - 1] == '\r')
+                len--;
+        return len;
+}
+
+static int transform_dead(cdr_transform_t *t, const cdr_source_t *source,
+                          cdr_result_t *result)
+{
+        cdr_buf_reset(&t->dead_letter);
+        if (cdr_deadletter_encode(&t->dead_letter, t->reason, source) != CDR_OK)
+                return CDR_ERR_NOMEM;
+        result->verdict = CDR_VERDICT_DEAD;
+        result->reason = t->reason;
+        result->dead_letter.p = t->dead_letter.data;
+        result->dead_letter.n = t->dead_letter.len;
+        t->stats.dead++;
+        return CDR_OK;
+}
+
+int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
+                         const cdr_source_t *source, cdr_result_t *result,
+                         char *errstr, size_t errstr_size)
+{
+        const cdr_engine_t *engine = t->engine;
+        const cdr_config_t *config = engine->config;
+        size_t body = strip_line_end(rec, len);
+        int64_t event_time = INT64_MIN;
+        int parsed = 0, err, verdict;
+        size_t keylen = 0;
+
+        memset(result, 0, sizeof(*result));
+        t->stats.records++;
+        if (CDR_UNLIKELY(atomic_load_explicit(&engine->generation,
+                                              memory_order_relaxed) !=
+                         t->generation)) {
+                err = transform_load_key(t, errstr, errstr_size);
+                if (err != CDR_OK)
+                        return err;
+        }
+
+        t->reason[0] = '\0';
+        if (body > config->max_record_bytes) {
+                cdr_errf(t->reason, sizeof(t->reason),
+                         "record: longer than input.max_record_bytes (%zu)",
+                         config->max_record_bytes);
+        } else {
+                err = cdr_record_reset(&t->record,
+                                       cdr_schema_count(engine->schema), body);
+                if (err != CDR_OK)
+                        return err;
+                if (engine->csv != NULL)
+                        err = cdr_csv_parse(engine->csv, rec, body, &t->record,
+                                            t->reason, sizeof(t->reason));
+                else
+                        err = cdr_json_parse(engine->schema, rec, body,
+                                             &t->record, t->reason,
+                                             sizeof(t->reason));
+                if (err == CDR_OK)
+                        parsed = 1;
+                else if (err != CDR_ERR_MALFORMED)
+                        return err;
+        }
+
+        if (parsed) {
+                cdr_buf_reset(&t->json);
+                verdict = cdr_policy_apply(engine->policy, t->ps, &t->record,
+                                           &t->json, t->key, &keylen, t->reason,
+                                           sizeof(t->reason));
+                if (verdict < 0)
+                        return verdict;
+                if (cdr_policy_event_time(engine->policy, &t->record,
+                                          &event_time) != CDR_OK)
+                        event_time = INT64_MIN;
+        } else {
+                verdict = CDR_VERDICT_DEAD;
+        }
+
+        switch (verdict) {
+        case CDR_VERDICT_PUBLISH:
+                result->verdict = CDR_VERDICT_PUBLISH;
+                result->anonymised.p = t->json.data;
+                result->anonymised.n = t->json.len;
+                result->key.p = t->key;
+                result->key.n = keylen;
+                t->stats.published++;
+                break;
+        case CDR_VERDICT_SUPPRESS:
+                result->verdict = CDR_VERDICT_SUPPRESS;
+                t->stats.suppressed++;
+                break;
+        default:
+                err = transform_dead(t, source, result);
+                if (err != CDR_OK)
+                        return err;
+                break;
+        }
+
+        /* Lawful retention covers everything received: malformed and
+         * suppressed records are sealed too.  The sealed plaintext is the
+         * record exactly as received, line end included. */
+        if (t->sealer != NULL) {
+                err = cdr_sealer_seal(t->sealer, rec, len, source, event_time,
+                                      &t->sealed, errstr, errstr_size);
+                if (err != CDR_OK)
+                        return err;
+                result->sealed.p = t->sealed.data;
+                result->sealed.n = t->sealed.len;
+                t->stats.sealed++;
+        }
+        return CDR_OK;
+}
+
+void cdr_transform_stats(const cdr_transform_t *t, cdr_transform_stats_t *stats)
+{
+        cdr_pseudonym_stats_t st;
+
+        *stats = t->stats;
+        if (t->ps != NULL) {
+                cdr_pseudonymiser_stats(t->ps, &st);
+                stats->cache_hits += st.hits;
+                stats->cache_misses += st.misses;
+        }
+}
