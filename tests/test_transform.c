@@ -1,0 +1,386 @@
+/*
+ * The transform (engine + per-thread transform), file-mode framing and
+ * output buffers: verdicts, sealed copies that open to the record as
+ * received, dead-letter shape, key reload, and framing edge cases.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cdranon/buf.h"
+#include "cdranon/filein.h"
+#include "cdranon/transform.h"
+#include "cdranon/unseal.h"
+
+static char dir[64];
+static char path_config[128], path_key[128], path_priv[128], path_pub[128];
+static char errstr[1024];
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+        cr_assert(fd >= 0, "open %s", path);
+        cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+        cr_assert_eq(fchmod(fd, mode), 0);
+        close(fd);
+}
+
+static const char *config_text =
+    "input:\n"
+    "  format: csv\n"
+    "  csv:\n"
+    "    header: true\n"
+    "keys:\n"
+    "  hmac: hmac.key\n"
+    "  custodian_public: custodian.pub\n"
+    "output:\n"
+    "  anonymised:\n"
+    "    key: caller\n"
+    "suppression:\n"
+    "  file: optout.txt\n"
+    "  fields: [calling_number]\n"
+    "fields:\n"
+    "  caller: {from: calling_number, action: pseudonymise msisdn}\n"
+    "  hour: {from: start_time, action: truncate hour}\n"
+    "  duration: keep number\n";
+
+static void setup(void)
+{
+        snprintf(dir, sizeof(dir), "/tmp/cdranon-test-transform-XXXXXX");
+        cr_assert_not_null(mkdtemp(dir));
+        snprintf(path_config, sizeof(path_config), "%s/c.yaml", dir);
+        snprintf(path_key, sizeof(path_key), "%s/hmac.key", dir);
+        snprintf(path_priv, sizeof(path_priv), "%s/custodian.pem", dir);
+        snprintf(path_pub, sizeof(path_pub), "%s/custodian.pub", dir);
+        write_file(path_config, config_text, 0644);
+        write_file(path_key,
+                   "old 00000000000000000000000000000000000000000000000000"
+                   "00000000000000\n"
+                   "t1 000102030405060708090a0b0c0d0e0f101112131415161718"
+                   "191a1b1c1d1e1f\n",
+                   0600);
+        {
+                char optout[128];
+
+                snprintf(optout, sizeof(optout), "%s/optout.txt", dir);
+                write_file(optout, "07700 900999\n", 0644);
+        }
+        cr_assert_eq(
+            cdr_custodian_keygen(path_priv, path_pub, errstr, sizeof(errstr)),
+            CDR_OK, "%s", errstr);
+}
+
+static void teardown(void)
+{
+        char cmd[128];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(transform, .init = setup, .fini = teardown);
+
+struct fixture {
+        cdr_config_t *config;
+        cdr_engine_t *engine;
+        cdr_transform_t *t;
+};
+
+static void open_fixture(struct fixture *f, int seal)
+{
+        static const char header[] =
+            "start_time,calling_number,duration,name\r\n";
+
+        f->config = cdr_config_load(path_config, errstr, sizeof(errstr));
+        cr_assert_not_null(f->config, "%s", errstr);
+        f->engine = cdr_engine_new(f->config, seal, errstr, sizeof(errstr));
+        cr_assert_not_null(f->engine, "%s", errstr);
+        cr_assert(cdr_engine_wants_header(f->engine));
+        cr_assert_eq(cdr_engine_set_header(f->engine, header,
+                                           sizeof(header) - 1, errstr,
+                                           sizeof(errstr)),
+                     CDR_OK, "%s", errstr);
+        cr_assert_not(cdr_engine_wants_header(f->engine));
+        f->t = cdr_transform_new(f->engine, errstr, sizeof(errstr));
+        cr_assert_not_null(f->t, "%s", errstr);
+}
+
+static void close_fixture(struct fixture *f)
+{
+        cdr_transform_destroy(f->t);
+        cdr_engine_destroy(f->engine);
+        cdr_config_destroy(f->config);
+}
+
+static cdr_result_t run(struct fixture *f, const char *rec, uint64_t line)
+{
+        cdr_source_t source = {.file = "in.csv", .line = line};
+        cdr_result_t result;
+
+        cr_assert_eq(cdr_transform_record(f->t, rec, strlen(rec), &source,
+                                          &result, errstr, sizeof(errstr)),
+                     CDR_OK, "%s", errstr);
+        return result;
+}
+
+static int view_eq(cdr_view_t v, const char *s)
+{
+        return v.n == strlen(s) && memcmp(v.p, s, v.n) == 0;
+}
+
+Test(transform, publish_suppress_dead_and_counts)
+{
+        struct fixture f;
+        cdr_result_t r;
+        cdr_transform_stats_t stats;
+
+        open_fixture(&f, 0);
+        r = run(&f, "2026-11-27T21:13:45Z,07700 900123,61,Bob\n", 2);
+        cr_assert_eq(r.verdict, CDR_VERDICT_PUBLISH);
+        /* The pseudonym recomputed with `openssl dgst -sha256 -mac HMAC`
+         * over "cdranon.v1.msisdn\0+447700900123" (docs/pseudonyms.md). */
+        cr_assert(view_eq(r.anonymised,
+                          "{\"caller\":\"t1:3zdikn4c636l2yz5b6ipb5xwxm\","
+                          "\"hour\":\"2026-11-27T21:00:00Z\","
+                          "\"duration\":61}"),
+                  "%.*s", (int)r.anonymised.n, r.anonymised.p);
+        cr_assert(view_eq(r.key, "t1:3zdikn4c636l2yz5b6ipb5xwxm"));
+        cr_assert_eq(r.sealed.n, 0, "no sealing asked for");
+
+        r = run(&f, "2026-11-27T21:13:45Z,+447700900999,5,Opted Out\n", 3);
+        cr_assert_eq(r.verdict, CDR_VERDICT_SUPPRESS);
+
+        r = run(&f, "2026-11-27T21:13:45Z,07700 9001x3,5,Eve\n", 4);
+        cr_assert_eq(r.verdict, CDR_VERDICT_DEAD);
+        cr_assert(view_eq(r.dead_letter,
+                          "{\"reason\":\"field 'calling_number': "
+                          "pseudonymise msisdn: letters in number\","
+                          "\"source\":{\"file\":\"in.csv\",\"line\":4}}"),
+                  "%.*s", (int)r.dead_letter.n, r.dead_letter.p);
+        cr_assert_null(strstr(r.dead_letter.p, "9001"));
+
+        r = run(&f, "2026-11-27T21:13:45Z,07700 900123,61\n", 5);
+        cr_assert_eq(r.verdict, CDR_VERDICT_DEAD, "3 columns of 4");
+        cr_assert(strncmp(r.reason, "csv", 3) == 0, "%s", r.reason);
+
+        cdr_transform_stats(f.t, &stats);
+        cr_assert_eq(stats.records, 4);
+        cr_assert_eq(stats.published, 1);
+        cr_assert_eq(stats.suppressed, 1);
+        cr_assert_eq(stats.dead, 2);
+        cr_assert_eq(stats.sealed, 0);
+        close_fixture(&f);
+}
+
+Test(transform, every_record_sealed_as_received)
+{
+        static const char *const recs[] = {
+            "2026-11-27T21:13:45Z,07700 900123,61,Bob\n",
+            "2026-11-27T21:13:45Z,+447700900999,5,Opted Out\r\n",
+            "2026-11-27T21:13:45Z,07700 9001x3,5,\"Eve, \"\"E\"\"\"\n",
+            "garbage without the right columns",
+        };
+        struct fixture f;
+        cdr_unsealer_t *unsealer;
+        cdr_buf_t plain = CDR_BUF_INIT;
+        cdr_sealed_meta_t meta;
+        cdr_transform_stats_t stats;
+        size_t i;
+
+        open_fixture(&f, 1);
+        unsealer = cdr_unsealer_new();
+        cr_assert_not_null(unsealer);
+        cr_assert_eq(cdr_unsealer_add_key_file(unsealer, path_priv, errstr,
+                                               sizeof(errstr)),
+                     CDR_OK, "%s", errstr);
+        for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+                cdr_result_t r = run(&f, recs[i], 10 + i);
+
+                cr_assert_gt(r.sealed.n, strlen(recs[i]));
+                cr_assert_null(memmem(r.sealed.p, r.sealed.n, "07700", 5),
+                               "the sealed bytes hold no plaintext");
+                cr_assert_eq(cdr_unsealer_open(unsealer, r.sealed.p, r.sealed.n,
+                                               &plain, &meta, errstr,
+                                               sizeof(errstr)),
+                             CDR_OK, "%s", errstr);
+                cr_assert_eq(plain.len, strlen(recs[i]));
+                cr_assert_eq(memcmp(plain.data, recs[i], plain.len), 0,
+                             "record %zu byte for byte, line end included", i);
+                cr_assert_str_eq(meta.source.file, "in.csv");
+                cr_assert_eq(meta.source.line, 10 + i);
+        }
+        cdr_transform_stats(f.t, &stats);
+        cr_assert_eq(stats.sealed, stats.records);
+        cr_assert_eq(stats.records, 4);
+        cdr_buf_free(&plain);
+        cdr_unsealer_destroy(unsealer);
+        close_fixture(&f);
+}
+
+Test(transform, oversized_record_is_dead_lettered)
+{
+        struct fixture f;
+        cdr_result_t r;
+        char *big;
+        size_t n;
+
+        open_fixture(&f, 0);
+        n = f.config->max_record_bytes + 10;
+        big = malloc(n + 1);
+        memset(big, '7', n);
+        big[n] = '\0';
+        r = run(&f, big, 1);
+        cr_assert_eq(r.verdict, CDR_VERDICT_DEAD);
+        cr_assert(strstr(r.reason, "max_record_bytes") != NULL, "%s", r.reason);
+        free(big);
+        close_fixture(&f);
+}
+
+Test(transform, reload_switches_to_the_new_last_key)
+{
+        struct fixture f;
+        cdr_result_t r;
+        FILE *key;
+
+        open_fixture(&f, 0);
+        cr_assert_str_eq(cdr_engine_key_id(f.engine), "t1");
+        key = fopen(path_key, "a");
+        cr_assert_not_null(key);
+        fprintf(key, "t2 1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a0908"
+                     "0706050403020100\n");
+        fclose(key);
+        cr_assert_eq(cdr_engine_reload(f.engine, errstr, sizeof(errstr)),
+                     CDR_OK, "%s", errstr);
+        cr_assert_str_eq(cdr_engine_key_id(f.engine), "t2");
+        r = run(&f, "2026-11-27T21:13:45Z,07700 900123,61,Bob\n", 2);
+        cr_assert_eq(r.verdict, CDR_VERDICT_PUBLISH);
+        cr_assert(r.key.n > 3 && memcmp(r.key.p, "t2:", 3) == 0);
+
+        /* A broken key file is refused and the old ring stays. */
+        chmod(path_key, 0644);
+        cr_assert_neq(cdr_engine_reload(f.engine, errstr, sizeof(errstr)),
+                      CDR_OK);
+        cr_assert_str_eq(cdr_engine_key_id(f.engine), "t2");
+        close_fixture(&f);
+}
+
+/* ---- file-mode framing ---- */
+
+static cdr_filein_t *open_text(const char *text, cdr_format_t format,
+                               size_t max)
+{
+        char path[128];
+
+        snprintf(path, sizeof(path), "%s/input", dir);
+        write_file(path, text, 0644);
+        {
+                cdr_filein_t *in = cdr_filein_open(path, format, ',', max,
+                                                   errstr, sizeof(errstr));
+                cr_assert_not_null(in, "%s", errstr);
+                return in;
+        }
+}
+
+Test(transform, filein_frames_csv_with_bom_crlf_quotes_and_blank_lines)
+{
+        cdr_filein_t *in = open_text("\xef\xbb\xbf"
+                                     "h1,h2\r\n"
+                                     "a,\"multi\r\nline\"\r\n"
+                                     "\r\n"
+                                     "b,c",
+                                     CDR_FORMAT_CSV, 1024);
+        cdr_view_t rec;
+        uint64_t line;
+
+        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
+                     1);
+        cr_assert(view_eq(rec, "h1,h2\r\n"));
+        cr_assert_eq(line, 1);
+        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
+                     1);
+        cr_assert(view_eq(rec, "a,\"multi\r\nline\"\r\n"));
+        cr_assert_eq(line, 2);
+        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
+                     1);
+        cr_assert(view_eq(rec, "b,c"), "the blank line is skipped");
+        cr_assert_eq(line, 5);
+        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
+                     0);
+        cdr_filein_close(in);
+}
+
+Test(transform, filein_skips_an_oversized_record_and_goes_on)
+{
+        char text[400000];
+        cdr_filein_t *in;
+        cdr_view_t rec;
+        uint64_t line;
+
+        memset(text, 'x', sizeof(text));
+        memcpy(text, "{\"a\":1}\n", 8);
+        text[sizeof(text) - 10] = '\n';
+        memcpy(text + sizeof(text) - 9, "{\"b\":2}\n", 9);
+        in = open_text(text, CDR_FORMAT_JSON, 1024);
+        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
+                     1);
+        cr_assert(view_eq(rec, "{\"a\":1}\n"));
+        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
+                     CDR_ERR_TOOBIG);
+        cr_assert_eq(line, 2);
+        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
+                     1);
+        cr_assert(view_eq(rec, "{\"b\":2}\n"));
+        cr_assert_eq(line, 3);
+        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
+                     0);
+        cdr_filein_close(in);
+}
+
+Test(transform, filein_names_a_missing_file)
+{
+        cr_assert_null(cdr_filein_open("/nonexistent/in.csv", CDR_FORMAT_CSV,
+                                       ',', 1024, errstr, sizeof(errstr)));
+        cr_assert_str_eq(errstr,
+                         "/nonexistent/in.csv: No such file or directory");
+}
+
+/* ---- buffers and error helpers ---- */
+
+Test(transform, buffers_grow_and_keep_their_allocation)
+{
+        cdr_buf_t buf = CDR_BUF_INIT;
+        char *before;
+        int i;
+
+        for (i = 0; i < 1000; i++)
+                cr_assert_eq(cdr_buf_printf(&buf, "%d,", i), CDR_OK);
+        cr_assert_eq(strncmp(buf.data, "0,1,2,", 6), 0);
+        cr_assert_eq(buf.data[buf.len], '\0');
+        before = buf.data;
+        cdr_buf_reset(&buf);
+        cr_assert_eq(buf.len, 0);
+        cr_assert_eq(cdr_buf_puts(&buf, "again"), CDR_OK);
+        cr_assert_eq(buf.data, before, "reset keeps the allocation");
+        cr_assert_str_eq(buf.data, "again");
+        cdr_buf_free(&buf);
+        cr_assert_null(buf.data);
+}
+
+Test(transform, error_prefix_and_truncation)
+{
+        char small[16];
+
+        cdr_errf(errstr, sizeof(errstr), "unknown action '%s'", "scramble");
+        cdr_err_prefix(errstr, sizeof(errstr), "%s:%d: fields.x: ", "c.yaml",
+                       12);
+        cr_assert_str_eq(errstr,
+                         "c.yaml:12: fields.x: unknown action 'scramble'");
+        cdr_errf(small, sizeof(small), "%s", "a much longer message");
+        cr_assert_eq(strlen(small), sizeof(small) - 1);
+        cr_assert_str_eq(cdr_strerror(CDR_ERR_AUTH), "authentication failed");
+}
