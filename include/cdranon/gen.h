@@ -1,0 +1,107 @@
+/*
+ * Synthetic CDRs for demos, tests and benchmarks (`cdranon gen`).
+ *
+ * A generator holds a subscriber population whose activity follows a
+ * Zipf-like law (sampled in O(1) through an alias table), and writes
+ * voice, SMS and data records in one of four layouts: the generic CSV
+ * layout, JSON lines with the same field names, Asterisk Master.csv and a
+ * Cisco CUCM CDR export.  Output is a pure function of the options: the
+ * same seed gives the same bytes, on every run.
+ *
+ * Every telephone number written is fictitious: Ofcom's drama ranges
+ * (07700 900xxx, 020 7946 0xxx, 0113 496 0xxx, ...), the UK 04 range that
+ * the National Telephone Numbering Plan keeps reserved (subscribers past
+ * the first thousand), NANP 555-01xx and the Australian 5550 ranges.
+ * config/README.md lists them.
+ *
+ * A configurable share of records is malformed in the ways real feeds
+ * are: letters in a number, too many digits, broken CSV quoting, a wrong
+ * column count, bytes that are not UTF-8, broken JSON.
+ *
+ * The generator does no I/O: records are appended to a cdr_buf_t.
+ */
+#ifndef CDRANON_GEN_H
+#define CDRANON_GEN_H
+
+#include "cdranon/buf.h"
+#include "cdranon/common.h"
+
+typedef enum {
+        CDR_GEN_CSV = 0,  /* generic layout, header line by default */
+        CDR_GEN_JSON,     /* one object per line, generic field names */
+        CDR_GEN_ASTERISK, /* Asterisk cdr_csv Master.csv, 18 columns */
+        CDR_GEN_CUCM,     /* Cisco CUCM CDR export, 129 fields */
+} cdr_gen_format_t;
+
+/* What is wrong with a generated record. */
+typedef enum {
+        CDR_GEN_WELL_FORMED = 0,
+        CDR_GEN_BAD_LETTERS, /* a letter in place of a digit of a number */
+        CDR_GEN_BAD_DIGITS,  /* a number with more than 15 digits */
+        CDR_GEN_BAD_QUOTE,   /* CSV: quotes that break RFC 4180 */
+        CDR_GEN_BAD_COLUMNS, /* CSV: too few or too many columns */
+        CDR_GEN_BAD_UTF8,    /* a number holding a byte that is not UTF-8 */
+        CDR_GEN_BAD_JSON,    /* JSON: not a valid object */
+} cdr_gen_defect_t;
+
+#define CDR_GEN_DEFECTS 7
+
+#define CDR_GEN_MAX_SUBSCRIBERS 10000000u
+
+typedef struct {
+        cdr_gen_format_t format;
+        uint64_t seed;
+        uint32_t subscribers;   /* 1..CDR_GEN_MAX_SUBSCRIBERS; 100000 */
+        double malformed_share; /* 0..1; 0.01 */
+        double zipf_exponent;   /* activity of rank r ~ 1/r^s; 0..3; 0.7 */
+        int64_t start_time;     /* epoch seconds; 2026-11-27T00:00:00Z */
+        int crlf;               /* 1: CRLF line ends; 0: LF (default) */
+} cdr_gen_options_t;
+
+/* Fills opts with the defaults above (format CSV, seed 1). */
+void cdr_gen_options_default(cdr_gen_options_t *opts);
+
+/* "csv", "json", "asterisk", "cucm".  Returns 0, or CDR_ERR_INVAL for an
+ * unknown name. */
+int cdr_gen_format_parse(const char *name, cdr_gen_format_t *format);
+const char *cdr_gen_format_name(cdr_gen_format_t format);
+
+/* "well-formed", "letters", "digits", "quote", "columns", "utf8",
+ * "json". */
+const char *cdr_gen_defect_name(cdr_gen_defect_t defect);
+
+/* The column names of a layout, in order: 16 for CSV and JSON, 18 for
+ * Asterisk, 129 for CUCM.  Names are static strings. */
+size_t cdr_gen_column_count(cdr_gen_format_t format);
+const char *cdr_gen_column_name(cdr_gen_format_t format, size_t i);
+
+/* 1 when the layout's files start with a header line (CSV and CUCM). */
+int cdr_gen_default_header(cdr_gen_format_t format);
+
+typedef struct cdr_gen_s cdr_gen_t;
+
+/* Builds a generator and its population (memory: about 8 bytes per
+ * subscriber, twice that while building).  Returns NULL with errstr set
+ * on a bad option or when memory runs out.  The caller owns the result.
+ * Not thread-safe: one generator per thread. */
+cdr_gen_t *cdr_gen_new(const cdr_gen_options_t *opts, char *errstr,
+                       size_t errstr_size);
+void cdr_gen_destroy(cdr_gen_t *gen);
+
+/* Appends the header line (line end included) of the generator's layout:
+ * the column names, quoted for CUCM as CUCM writes them.  JSON has none:
+ * nothing is appended.  Returns 0 or CDR_ERR_NOMEM. */
+int cdr_gen_header(const cdr_gen_t *gen, cdr_buf_t *out) CDR_MUST_CHECK;
+
+/* Appends the next record with its line end.  A CSV record may span
+ * lines (a quoted address holding a line break).  *defect (may be NULL)
+ * receives what is wrong with the record.  Returns 0 or CDR_ERR_NOMEM
+ * (the buffer is then unchanged and the generator has not advanced). */
+int cdr_gen_record(cdr_gen_t *gen, cdr_buf_t *out,
+                   cdr_gen_defect_t *defect) CDR_MUST_CHECK;
+
+/* Records generated so far, and how many of them are malformed. */
+uint64_t cdr_gen_records(const cdr_gen_t *gen);
+uint64_t cdr_gen_malformed(const cdr_gen_t *gen);
+
+#endif

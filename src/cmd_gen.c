@@ -1,0 +1,347 @@
+/*
+ * `cdranon gen`: synthetic CDRs to a file or standard output.
+ */
+#include "cdranon/gen.h"
+#include "cmd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Output is written in chunks of about this many bytes. */
+#define GEN_CHUNK (1u << 20)
+
+typedef struct {
+        cdr_gen_options_t opts;
+        uint64_t records;
+        const char *out; /* NULL or "-": standard output */
+        int header;      /* -1: the layout's default */
+        int stats;
+} gen_args_t;
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: cdranon gen [OPTION]...\n"
+                "Writes realistic synthetic CDRs (deterministic for a "
+                "seed).\n"
+                "\n"
+                "  -f, --format FMT          csv (generic layout, default), "
+                "json,\n"
+                "                            asterisk (Master.csv) or cucm "
+                "(CUCM CDR)\n"
+                "  -n, --records N           records to write (default "
+                "1000)\n"
+                "  -s, --subscribers N       population size, 1-%u "
+                "(default 100000)\n"
+                "  -m, --malformed-share F   share of malformed records, "
+                "0-1 (default 0.01)\n"
+                "      --seed S              random seed (default 1)\n"
+                "      --start EPOCH         time of the first record, "
+                "epoch seconds\n"
+                "                            (default 2026-11-27T00:00:00Z)\n"
+                "      --zipf S              activity skew exponent, 0-3 "
+                "(default 0.7)\n"
+                "  -o, --out PATH            output file (default standard "
+                "output)\n"
+                "      --header, --no-header write the column header line or "
+                "not\n"
+                "                            (default: csv and cucm do)\n"
+                "      --crlf                CRLF line ends (default LF)\n"
+                "      --stats               report records/s on standard "
+                "error\n"
+                "  -h, --help                this help\n"
+                "\n"
+                "Every telephone number is fictitious (Ofcom drama ranges "
+                "and\n"
+                "reserved ranges; see config/README.md).\n",
+                CDR_GEN_MAX_SUBSCRIBERS);
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+        char *end;
+        unsigned long long x;
+
+        if (*s < '0' || *s > '9')
+                return -1;
+        errno = 0;
+        x = strtoull(s, &end, 10);
+        if (errno != 0 || *end != '\0' || x > max)
+                return -1;
+        *v = x;
+        return 0;
+}
+
+static int parse_double(const char *s, double lo, double hi, double *v)
+{
+        char *end;
+        double x;
+
+        errno = 0;
+        x = strtod(s, &end);
+        if (errno != 0 || end == s || *end != '\0' || !(x >= lo && x <= hi))
+                return -1;
+        *v = x;
+        return 0;
+}
+
+enum {
+        OPT_SEED = 256,
+        OPT_START,
+        OPT_ZIPF,
+        OPT_HEADER,
+        OPT_NO_HEADER,
+        OPT_CRLF,
+        OPT_STATS,
+};
+
+/* Returns 0, 1 (help shown: exit 0) or -1 (usage error, reported). */
+static int parse_args(int argc, char **argv, gen_args_t *args)
+{
+        static const struct option longopts[] = {
+            {"format", required_argument, NULL, 'f'},
+            {"records", required_argument, NULL, 'n'},
+            {"subscribers", required_argument, NULL, 's'},
+            {"malformed-share", required_argument, NULL, 'm'},
+            {"seed", required_argument, NULL, OPT_SEED},
+            {"start", required_argument, NULL, OPT_START},
+            {"zipf", required_argument, NULL, OPT_ZIPF},
+            {"out", required_argument, NULL, 'o'},
+            {"header", no_argument, NULL, OPT_HEADER},
+            {"no-header", no_argument, NULL, OPT_NO_HEADER},
+            {"crlf", no_argument, NULL, OPT_CRLF},
+            {"stats", no_argument, NULL, OPT_STATS},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        uint64_t v;
+        int c;
+
+        cdr_gen_options_default(&args->opts);
+        args->records = 1000;
+        args->out = NULL;
+        args->header = -1;
+        args->stats = 0;
+
+        optind = 0; /* GNU getopt: also resets its internal state */
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":f:n:s:m:o:h", longopts, NULL)) !=
+               -1) {
+                switch (c) {
+                case 'f':
+                        if (cdr_gen_format_parse(optarg, &args->opts.format) !=
+                            CDR_OK) {
+                                fprintf(stderr,
+                                        "cdranon gen: --format: unknown "
+                                        "format '%s' (csv, json, asterisk, "
+                                        "cucm)\n",
+                                        optarg);
+                                return -1;
+                        }
+                        break;
+                case 'n':
+                        if (parse_u64(optarg, UINT64_MAX, &args->records)) {
+                                fprintf(stderr, "cdranon gen: --records: "
+                                                "not a number\n");
+                                return -1;
+                        }
+                        break;
+                case 's':
+                        if (parse_u64(optarg, CDR_GEN_MAX_SUBSCRIBERS, &v) ||
+                            v < 1) {
+                                fprintf(stderr,
+                                        "cdranon gen: --subscribers: must "
+                                        "be 1-%u\n",
+                                        CDR_GEN_MAX_SUBSCRIBERS);
+                                return -1;
+                        }
+                        args->opts.subscribers = (uint32_t)v;
+                        break;
+                case 'm':
+                        if (parse_double(optarg, 0.0, 1.0,
+                                         &args->opts.malformed_share)) {
+                                fprintf(stderr, "cdranon gen: "
+                                                "--malformed-share: must be "
+                                                "0-1\n");
+                                return -1;
+                        }
+                        break;
+                case OPT_SEED:
+                        if (parse_u64(optarg, UINT64_MAX, &args->opts.seed)) {
+                                fprintf(stderr, "cdranon gen: --seed: not a "
+                                                "number\n");
+                                return -1;
+                        }
+                        break;
+                case OPT_START:
+                        if (parse_u64(optarg, INT64_MAX, &v)) {
+                                fprintf(stderr, "cdranon gen: --start: not "
+                                                "epoch seconds\n");
+                                return -1;
+                        }
+                        args->opts.start_time = (int64_t)v;
+                        break;
+                case OPT_ZIPF:
+                        if (parse_double(optarg, 0.0, 3.0,
+                                         &args->opts.zipf_exponent)) {
+                                fprintf(stderr, "cdranon gen: --zipf: must "
+                                                "be 0-3\n");
+                                return -1;
+                        }
+                        break;
+                case 'o':
+                        args->out = optarg;
+                        break;
+                case OPT_HEADER:
+                        args->header = 1;
+                        break;
+                case OPT_NO_HEADER:
+                        args->header = 0;
+                        break;
+                case OPT_CRLF:
+                        args->opts.crlf = 1;
+                        break;
+                case OPT_STATS:
+                        args->stats = 1;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 1;
+                case ':':
+                        fprintf(stderr,
+                                "cdranon gen: option '%s' needs a value\n",
+                                argv[optind - 1]);
+                        return -1;
+                default:
+                        fprintf(stderr,
+                                "cdranon gen: unknown option '%s' (see "
+                                "--help)\n",
+                                argv[optind - 1]);
+                        return -1;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "cdranon gen: unexpected argument '%s'\n",
+                        argv[optind]);
+                return -1;
+        }
+        if (args->header < 0)
+                args->header = cdr_gen_default_header(args->opts.format);
+        return 0;
+}
+
+/* Writes all of buf; returns 0 or -1 with errno set. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, buf, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -1;
+                }
+                buf += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static double now_seconds(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int gen_to_file(const gen_args_t *args)
+{
+        char errstr[256];
+        cdr_gen_t *gen = NULL;
+        cdr_buf_t buf = CDR_BUF_INIT;
+        const char *path = args->out;
+        int to_stdout = path == NULL || strcmp(path, "-") == 0;
+        int fd = STDOUT_FILENO;
+        uint64_t i;
+        double t0, dt;
+        int status = CDR_EXIT_FAILURE;
+
+        if (to_stdout)
+                path = "standard output";
+        gen = cdr_gen_new(&args->opts, errstr, sizeof(errstr));
+        if (gen == NULL) {
+                fprintf(stderr, "cdranon %s\n", errstr);
+                goto out;
+        }
+        if (cdr_buf_reserve(&buf, GEN_CHUNK + 65536) != CDR_OK)
+                goto nomem;
+        if (!to_stdout) {
+                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd < 0) {
+                        fprintf(stderr, "cdranon gen: %s: %s\n", path,
+                                strerror(errno));
+                        goto out;
+                }
+        }
+        t0 = now_seconds();
+        if (args->header && cdr_gen_header(gen, &buf) != CDR_OK)
+                goto nomem;
+        for (i = 0; i < args->records; i++) {
+                if (cdr_gen_record(gen, &buf, NULL) != CDR_OK)
+                        goto nomem;
+                if (buf.len >= GEN_CHUNK) {
+                        if (write_all(fd, buf.data, buf.len) < 0)
+                                goto write_error;
+                        buf.len = 0;
+                }
+        }
+        if (buf.len > 0 && write_all(fd, buf.data, buf.len) < 0)
+                goto write_error;
+        if (!to_stdout) {
+                int rc = close(fd);
+                fd = STDOUT_FILENO;
+                if (rc < 0)
+                        goto write_error;
+        }
+        dt = now_seconds() - t0;
+        if (args->stats)
+                fprintf(stderr,
+                        "cdranon gen: %" PRIu64 " records (%" PRIu64
+                        " malformed) in %.3f s: %.0f records/s\n",
+                        cdr_gen_records(gen), cdr_gen_malformed(gen), dt,
+                        dt > 0 ? (double)cdr_gen_records(gen) / dt : 0.0);
+        status = CDR_EXIT_OK;
+        goto out;
+
+write_error:
+        /* A reader that went away (`cdranon gen | head`) is not worth a
+         * message; the status still tells. */
+        if (errno != EPIPE)
+                fprintf(stderr, "cdranon gen: %s: %s\n", path, strerror(errno));
+        goto out;
+nomem:
+        fprintf(stderr, "cdranon gen: out of memory\n");
+out:
+        if (fd != STDOUT_FILENO)
+                close(fd);
+        cdr_buf_free(&buf);
+        cdr_gen_destroy(gen);
+        return status;
+}
+
+int cdr_cmd_gen(int argc, char **argv)
+{
+        gen_args_t args;
+        int rc = parse_args(argc, argv, &args);
+
+        if (rc != 0)
+                return rc > 0 ? CDR_EXIT_OK : CDR_EXIT_USAGE;
+        return gen_to_file(&args);
+}
