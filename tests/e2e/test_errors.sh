@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Fatal errors are one line naming the file, line and field; nothing
+# echoes a raw identifier; every command has --help.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+echo "== --help on every command"
+for cmd in anonymise check-config keygen pseudonym unseal gen; do
+        check "cdranon $cmd --help exits 0 and prints Usage" \
+                bash -c "'$BIN' $cmd --help | grep -q '^Usage: cdranon $cmd'"
+done
+check "cdranon --help lists the commands" \
+        bash -c "'$BIN' --help | grep -q anonymise"
+check "an unknown command exits 2" \
+        bash -c "'$BIN' frobnicate 2>/dev/null; test \$? -eq 2"
+
+echo "== configuration errors"
+dir=$(setup_case errors config/generic.yaml)
+cd "$dir"
+check "check-config accepts the generic configuration" \
+        "$BIN" check-config -q -c config.yaml
+
+sed 's/truncate hour/scramble/' config.yaml >bad-action.yaml
+line=$(grep -n scramble bad-action.yaml | head -1 | cut -d: -f1)
+"$BIN" check-config -c bad-action.yaml 2>err.txt && true
+check "unknown action: exit 1" test $? -eq 1
+check "unknown action: 'file:line: fields.x: unknown action' (line $line)" \
+        grep -qE "^cdranon check-config: bad-action.yaml:$line: fields\.[a-z_]+(\.action)?: unknown action 'scramble'$" err.txt
+check "unknown action: exactly one line on stderr" \
+        test "$(wc -l <err.txt)" -eq 1
+
+printf 'bogus_key: 1\n' | cat - config.yaml >unknown-key.yaml
+"$BIN" check-config -c unknown-key.yaml 2>err.txt && true
+check "unknown key: 'file:1: bogus_key: ...'" \
+        grep -q "unknown-key.yaml:1: bogus_key" err.txt
+
+chmod 644 keys/hmac.key
+"$BIN" check-config -c config.yaml 2>err.txt && true
+check "group/other-readable key file: refused" \
+        grep -q "keys/hmac.key" err.txt
+check "group/other-readable key file: no key material in the message" \
+        bash -c "! grep -q '$FIXED_KEY_HEX' err.txt"
+chmod 600 keys/hmac.key
+
+"$BIN" anonymise -c config.yaml --in does-not-exist.csv 2>err.txt && true
+check "missing input: names the file" \
+        grep -q "does-not-exist.csv: No such file or directory" err.txt
+
+echo "== no raw identifier on stderr"
+"$BIN" pseudonym -c config.yaml "07700 9001x3" >/dev/null 2>err.txt && true
+check "pseudonym: a malformed value is reported by position" \
+        grep -q "value 1: not a valid msisdn" err.txt
+check "pseudonym: the value is not echoed" bash -c "! grep -q 9001 err.txt"
+
+echo "== CRLF line ends and a byte-order mark"
+"$BIN" gen --format csv --records 200 --seed 3 --malformed-share 0 \
+        --out lf.csv 2>/dev/null
+{ printf '\xef\xbb\xbf'; sed 's/$/\r/' lf.csv; } >crlf.csv
+"$BIN" anonymise -c config.yaml --in lf.csv --out lf.jsonl 2>/dev/null
+"$BIN" anonymise -c config.yaml --in crlf.csv --out crlf.jsonl 2>/dev/null
+check "CRLF + BOM input gives the same records as LF input" \
+        cmp -s lf.jsonl crlf.jsonl
+check "... and they are not empty" test -s lf.jsonl
+
+echo "== keygen"
+"$BIN" keygen hmac --out ring.key --id first 2>/dev/null
+"$BIN" keygen hmac --out ring.key --id second 2>/dev/null
+check "keygen hmac appends: two keys" test "$(grep -c . ring.key)" -eq 2
+check "keygen hmac: mode 0600" test "$(stat -c %a ring.key)" = 600
+chmod 644 ring.key
+"$BIN" keygen hmac --out ring.key --id third 2>err.txt && true
+check "keygen hmac refuses a group/world-readable file" \
+        test "$(grep -c . ring.key)" -eq 2
+"$BIN" keygen custodian --private c2.pem --public c2.pub 2>/dev/null
+check "keygen custodian: private key mode 0600" \
+        test "$(stat -c %a c2.pem)" = 600
+check "keygen custodian: openssl reads the private key as X25519" \
+        bash -c "openssl pkey -in c2.pem -noout -text | grep -q X25519"
+check "keygen custodian: the public key matches the private key" \
+        bash -c "cmp -s <(openssl pkey -in c2.pem -pubout) c2.pub"
+
+echo "== wrong custodian key"
+"$BIN" anonymise -c config.yaml --in lf.csv --out /dev/null \
+        --sealed s.b64 2>/dev/null
+"$BIN" unseal --key c2.pem --in s.b64 --out opened --audit a.log 2>err.txt &&
+        true
+check "unseal with a wrong key exits non-zero" test $? -ne 0
+check "unseal with a wrong key releases nothing" test ! -s opened
+check "unseal with a wrong key says how many failed" \
+        grep -q "0 records returned, 200 did not open" err.txt
+
+finish
