@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `make bench`: the file-mode benchmarks, side by side in one run.
+# Writes bench/results/file-mode.md and .csv; prints the same to stdout.
+# Environment: RECORDS (default 200000), RUNS (default 7, median taken).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+RECORDS=${RECORDS:-200000}
+RUNS=${RUNS:-7}
+BIN=./cdranon
+out=bench/results
+mkdir -p "$out"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cdranon-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+mkdir -p "$tmp/keys"
+cp config/generic.yaml "$tmp/config.yaml"
+"$BIN" keygen hmac --out "$tmp/keys/hmac.key" --id bench 2>/dev/null
+"$BIN" keygen custodian --private "$tmp/custodian.pem" \
+        --public "$tmp/keys/custodian.pub" 2>/dev/null
+
+machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo |
+        cut -d: -f2 | sed 's/^ *//'), $(. /etc/os-release && echo "$PRETTY_NAME")"
+{
+        echo "# cdranon file-mode benchmarks"
+        echo
+        echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "- machine: $machine"
+        echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "- records: $RECORDS per pass, median of $RUNS passes"
+        echo
+        echo "## Transform stages (bench_transform)"
+        echo
+        echo '```'
+        build/bench/bench_transform "$tmp/config.yaml" "$RECORDS" "$RUNS" |
+                tee "$out/file-mode.csv"
+        echo '```'
+        for b in build/bench/bench_pseudonym build/bench/bench_seal; do
+                [[ -x $b ]] || continue
+                echo
+                echo "## $(basename "$b")"
+                echo
+                echo '```'
+                "$b"
+                echo '```'
+        done
+        echo
+        echo "## Generator (cdranon gen to a file)"
+        echo
+        start=$(date +%s.%N)
+        "$BIN" gen --records 2000000 --seed 1 --out "$tmp/gen.csv" 2>/dev/null
+        end=$(date +%s.%N)
+        echo "2000000 records in $(echo "$end - $start" | bc) s:" \
+                "$(echo "2000000 / ($end - $start)" | bc) records/s"
+        echo
+        echo "## Whole command (cdranon anonymise --sealed, 2M records)"
+        echo
+        start=$(date +%s.%N)
+        (cd "$tmp" && "$OLDPWD/$BIN" anonymise -c config.yaml --in gen.csv \
+                --out /dev/null --dead-letter /dev/null \
+                --sealed /dev/null 2>/dev/null)
+        end=$(date +%s.%N)
+        echo "2000000 records in $(echo "$end - $start" | bc) s:" \
+                "$(echo "2000000 / ($end - $start)" | bc) records/s"
+} | tee "$out/file-mode.md"
