@@ -1,0 +1,523 @@
+/*
+ * kafka-admin: the few admin operations that kafka-local.sh needs, through
+ * librdkafka so that no JVM has to start for each of them.
+ *
+ *   kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] ready
+ *   kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] warm
+ *   kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] create NAME PARTITIONS
+ *               [key=value]...
+ *   kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] delete NAME
+ *   kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] list
+ *
+ * ready   exits 0 once the cluster answers a metadata request that names at
+ *         least one broker, 1 when TIMEOUT_MS runs out first.
+ * warm    makes the broker create its internal topics and load their
+ *         coordinators now rather than on the first test's request: a
+ *         transactional producer's InitProducerId (__transaction_state) and
+ *         a consumer's OffsetFetch (__consumer_offsets).  Exits 0 when both
+ *         answered, 1 otherwise.
+ * create  creates a topic with replication factor 1 and the given topic
+ *         configuration, then waits until every partition has a leader.  A
+ *         topic that already exists with the same partition count is not an
+ *         error; one with another partition count is.
+ * delete  deletes a topic; a topic that does not exist is not an error.
+ * list    prints "NAME<TAB>PARTITIONS" for every topic, sorted by name.
+ *
+ * Exit status: 0 success, 1 failure, 2 usage error.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#define DEFAULT_BOOTSTRAP  "127.0.0.1:19092"
+#define DEFAULT_TIMEOUT_MS 30000
+#define POLL_STEP_MS       200
+
+static int quiet_logs;
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                   const char *buf)
+{
+        (void)rk;
+        /* While waiting for a broker to come up, refused connections are
+         * expected; otherwise errors are worth seeing. */
+        if (quiet_logs || level > 3)
+                return;
+        fprintf(stderr, "kafka-admin: librdkafka %s: %s\n", fac, buf);
+}
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int remaining_ms(long long deadline)
+{
+        long long left = deadline - now_ms();
+
+        if (left <= 0)
+                return 0;
+        return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+static void sleep_ms(int ms)
+{
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+        while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+                ;
+}
+
+static rd_kafka_t *client_new(const char *bootstrap)
+{
+        char errstr[512];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_t *rk;
+
+        if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+            rd_kafka_conf_set(conf, "log.connection.close", "false", errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+                fprintf(stderr, "kafka-admin: %s\n", errstr);
+                rd_kafka_conf_destroy(conf);
+                return NULL;
+        }
+        rd_kafka_conf_set_log_cb(conf, log_cb);
+        /* rd_kafka_new() takes conf over on success only. */
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        if (!rk) {
+                fprintf(stderr, "kafka-admin: %s\n", errstr);
+                rd_kafka_conf_destroy(conf);
+        }
+        return rk;
+}
+
+static int cmd_ready(rd_kafka_t *rk, long long deadline)
+{
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+
+        quiet_logs = 1;
+        while (remaining_ms(deadline) > 0) {
+                const struct rd_kafka_metadata *md = NULL;
+                int step = remaining_ms(deadline);
+
+                if (step > 2000)
+                        step = 2000;
+                err = rd_kafka_metadata(rk, 1, NULL, &md, step);
+                if (!err) {
+                        int brokers = md->broker_cnt;
+
+                        rd_kafka_metadata_destroy(md);
+                        if (brokers > 0)
+                                return 0;
+                }
+                sleep_ms(POLL_STEP_MS);
+        }
+        fprintf(stderr, "kafka-admin: no metadata from the cluster: %s\n",
+                rd_kafka_err2str(err));
+        return 1;
+}
+
+static int set_conf(rd_kafka_conf_t *conf, const char *key, const char *val)
+{
+        char errstr[512];
+
+        if (rd_kafka_conf_set(conf, key, val, errstr, sizeof(errstr)) ==
+            RD_KAFKA_CONF_OK)
+                return 0;
+        fprintf(stderr, "kafka-admin: %s\n", errstr);
+        return -1;
+}
+
+static int cmd_warm(const char *bootstrap, long long deadline)
+{
+        char errstr[512];
+        rd_kafka_conf_t *conf;
+        rd_kafka_t *rk;
+        rd_kafka_error_t *error;
+        rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_resp_err_t err;
+
+        conf = rd_kafka_conf_new();
+        rd_kafka_conf_set_log_cb(conf, log_cb);
+        if (set_conf(conf, "bootstrap.servers", bootstrap) ||
+            set_conf(conf, "transactional.id", "kafka-local.warm")) {
+                rd_kafka_conf_destroy(conf);
+                return 1;
+        }
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        if (!rk) {
+                fprintf(stderr, "kafka-admin: %s\n", errstr);
+                rd_kafka_conf_destroy(conf);
+                return 1;
+        }
+        error = rd_kafka_init_transactions(rk, remaining_ms(deadline));
+        rd_kafka_destroy(rk);
+        if (error) {
+                fprintf(stderr, "kafka-admin: transaction coordinator: %s\n",
+                        rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                return 1;
+        }
+
+        conf = rd_kafka_conf_new();
+        rd_kafka_conf_set_log_cb(conf, log_cb);
+        if (set_conf(conf, "bootstrap.servers", bootstrap) ||
+            set_conf(conf, "group.id", "kafka-local.warm")) {
+                rd_kafka_conf_destroy(conf);
+                return 1;
+        }
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+        if (!rk) {
+                fprintf(stderr, "kafka-admin: %s\n", errstr);
+                rd_kafka_conf_destroy(conf);
+                return 1;
+        }
+        parts = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(parts, "kafka-local.warm", 0);
+        err = rd_kafka_committed(rk, parts, remaining_ms(deadline));
+        rd_kafka_topic_partition_list_destroy(parts);
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+        if (err) {
+                fprintf(stderr, "kafka-admin: group coordinator: %s\n",
+                        rd_kafka_err2str(err));
+                return 1;
+        }
+        return 0;
+}
+
+/* Partition count of a topic, 0 if the cluster does not know it, -1 on
+ * error.  *leaderless is set to the number of partitions without a leader. */
+static int topic_partitions(rd_kafka_t *rk, const char *name, int timeout_ms,
+                            int *leaderless)
+{
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t err;
+        int i, cnt = 0;
+
+        *leaderless = 0;
+        err = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
+        if (err)
+                return -1;
+        for (i = 0; i < md->topic_cnt; i++) {
+                const struct rd_kafka_metadata_topic *t = &md->topics[i];
+                int p;
+
+                if (strcmp(t->topic, name) != 0 || t->err)
+                        continue;
+                cnt = t->partition_cnt;
+                for (p = 0; p < t->partition_cnt; p++)
+                        if (t->partitions[p].err || t->partitions[p].leader < 0)
+                                (*leaderless)++;
+        }
+        rd_kafka_metadata_destroy(md);
+        return cnt;
+}
+
+/* Runs one admin request and returns its result event, NULL on timeout. */
+static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, long long deadline)
+{
+        rd_kafka_event_t *ev;
+
+        ev = rd_kafka_queue_poll(q, remaining_ms(deadline) + 1000);
+        if (!ev)
+                fprintf(stderr, "kafka-admin: no answer in time\n");
+        return ev;
+}
+
+static int cmd_create(rd_kafka_t *rk, long long deadline, const char *name,
+                      int partitions, char **configs, int config_cnt)
+{
+        char errstr[512];
+        rd_kafka_NewTopic_t *nt;
+        rd_kafka_AdminOptions_t *opts;
+        rd_kafka_queue_t *q;
+        rd_kafka_event_t *ev;
+        const rd_kafka_CreateTopics_result_t *res;
+        const rd_kafka_topic_result_t **tres;
+        size_t tcnt = 0;
+        rd_kafka_resp_err_t err;
+        int i, have, leaderless, ret = 1;
+
+        nt = rd_kafka_NewTopic_new(name, partitions, 1, errstr, sizeof(errstr));
+        if (!nt) {
+                fprintf(stderr, "kafka-admin: %s\n", errstr);
+                return 1;
+        }
+        for (i = 0; i < config_cnt; i++) {
+                char *eq = strchr(configs[i], '=');
+
+                if (!eq || eq == configs[i]) {
+                        fprintf(stderr,
+                                "kafka-admin: topic config must be "
+                                "key=value: %s\n",
+                                configs[i]);
+                        rd_kafka_NewTopic_destroy(nt);
+                        return 2;
+                }
+                *eq = '\0';
+                err = rd_kafka_NewTopic_set_config(nt, configs[i], eq + 1);
+                *eq = '=';
+                if (err) {
+                        fprintf(stderr, "kafka-admin: %s: %s\n", configs[i],
+                                rd_kafka_err2str(err));
+                        rd_kafka_NewTopic_destroy(nt);
+                        return 1;
+                }
+        }
+
+        opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_AdminOptions_set_request_timeout(opts, remaining_ms(deadline),
+                                                  errstr, sizeof(errstr));
+        /* Makes the controller answer only once the topic is created. */
+        rd_kafka_AdminOptions_set_operation_timeout(
+            opts, remaining_ms(deadline), errstr, sizeof(errstr));
+        q = rd_kafka_queue_new(rk);
+        rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
+        ev = admin_wait(q, deadline);
+        if (!ev)
+                goto out;
+        err = rd_kafka_event_error(ev);
+        if (err) {
+                fprintf(stderr, "kafka-admin: create %s: %s\n", name,
+                        rd_kafka_event_error_string(ev));
+                goto out;
+        }
+        res = rd_kafka_event_CreateTopics_result(ev);
+        tres = rd_kafka_CreateTopics_result_topics(res, &tcnt);
+        err = tcnt == 1 ? rd_kafka_topic_result_error(tres[0])
+                        : RD_KAFKA_RESP_ERR__FAIL;
+        if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+                have = topic_partitions(rk, name, remaining_ms(deadline),
+                                        &leaderless);
+                if (have != partitions) {
+                        fprintf(stderr,
+                                "kafka-admin: topic %s exists with %d "
+                                "partitions, not %d\n",
+                                name, have, partitions);
+                        goto out;
+                }
+                printf("topic %s exists with %d partitions\n", name, have);
+        } else if (err) {
+                fprintf(stderr, "kafka-admin: create %s: %s\n", name,
+                        tcnt == 1 && rd_kafka_topic_result_error_string(tres[0])
+                            ? rd_kafka_topic_result_error_string(tres[0])
+                            : rd_kafka_err2str(err));
+                goto out;
+        }
+
+        /* Producers and consumers started right after this command should
+         * find every partition led. */
+        for (;;) {
+                have = topic_partitions(rk, name, 2000, &leaderless);
+                if (have == partitions && leaderless == 0)
+                        break;
+                if (remaining_ms(deadline) == 0) {
+                        fprintf(stderr,
+                                "kafka-admin: topic %s has no leader for "
+                                "every partition in time\n",
+                                name);
+                        goto out;
+                }
+                sleep_ms(POLL_STEP_MS);
+        }
+        if (err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+                printf("created topic %s with %d partitions\n", name,
+                       partitions);
+        ret = 0;
+out:
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        rd_kafka_queue_destroy(q);
+        rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_NewTopic_destroy(nt);
+        return ret;
+}
+
+static int cmd_delete(rd_kafka_t *rk, long long deadline, const char *name)
+{
+        char errstr[512];
+        rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(name);
+        rd_kafka_AdminOptions_t *opts;
+        rd_kafka_queue_t *q;
+        rd_kafka_event_t *ev;
+        const rd_kafka_DeleteTopics_result_t *res;
+        const rd_kafka_topic_result_t **tres;
+        size_t tcnt = 0;
+        rd_kafka_resp_err_t err;
+        int ret = 1;
+
+        opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
+        rd_kafka_AdminOptions_set_request_timeout(opts, remaining_ms(deadline),
+                                                  errstr, sizeof(errstr));
+        rd_kafka_AdminOptions_set_operation_timeout(
+            opts, remaining_ms(deadline), errstr, sizeof(errstr));
+        q = rd_kafka_queue_new(rk);
+        rd_kafka_DeleteTopics(rk, &dt, 1, opts, q);
+        ev = admin_wait(q, deadline);
+        if (!ev)
+                goto out;
+        err = rd_kafka_event_error(ev);
+        if (!err) {
+                res = rd_kafka_event_DeleteTopics_result(ev);
+                tres = rd_kafka_DeleteTopics_result_topics(res, &tcnt);
+                err = tcnt == 1 ? rd_kafka_topic_result_error(tres[0])
+                                : RD_KAFKA_RESP_ERR__FAIL;
+        }
+        if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+                printf("topic %s does not exist\n", name);
+        } else if (err) {
+                fprintf(stderr, "kafka-admin: delete %s: %s\n", name,
+                        rd_kafka_err2str(err));
+                goto out;
+        } else {
+                printf("deleted topic %s\n", name);
+        }
+        ret = 0;
+out:
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        rd_kafka_queue_destroy(q);
+        rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_DeleteTopic_destroy(dt);
+        return ret;
+}
+
+static int cmp_topic(const void *a, const void *b)
+{
+        const struct rd_kafka_metadata_topic *ta = a, *tb = b;
+
+        return strcmp(ta->topic, tb->topic);
+}
+
+static int cmd_list(rd_kafka_t *rk, long long deadline)
+{
+        const struct rd_kafka_metadata *md = NULL;
+        struct rd_kafka_metadata_topic *topics;
+        rd_kafka_resp_err_t err;
+        int i;
+
+        err = rd_kafka_metadata(rk, 1, NULL, &md, remaining_ms(deadline));
+        if (err) {
+                fprintf(stderr, "kafka-admin: metadata: %s\n",
+                        rd_kafka_err2str(err));
+                return 1;
+        }
+        topics = calloc((size_t)md->topic_cnt + 1, sizeof(*topics));
+        if (!topics) {
+                rd_kafka_metadata_destroy(md);
+                fprintf(stderr, "kafka-admin: out of memory\n");
+                return 1;
+        }
+        if (md->topic_cnt > 0)
+                memcpy(topics, md->topics,
+                       (size_t)md->topic_cnt * sizeof(*topics));
+        qsort(topics, (size_t)md->topic_cnt, sizeof(*topics), cmp_topic);
+        for (i = 0; i < md->topic_cnt; i++)
+                if (!topics[i].err)
+                        printf("%s\t%d\n", topics[i].topic,
+                               topics[i].partition_cnt);
+        free(topics);
+        rd_kafka_metadata_destroy(md);
+        return 0;
+}
+
+static int parse_int(const char *s, int min, int max, int *out)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < min || v > max)
+                return -1;
+        *out = (int)v;
+        return 0;
+}
+
+static int usage(void)
+{
+        fprintf(stderr,
+                "usage: kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] ready\n"
+                "       kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] warm\n"
+                "       kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] create "
+                "NAME PARTITIONS [key=value]...\n"
+                "       kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] delete "
+                "NAME\n"
+                "       kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] list\n");
+        return 2;
+}
+
+int main(int argc, char **argv)
+{
+        const char *bootstrap = DEFAULT_BOOTSTRAP;
+        int timeout_ms = DEFAULT_TIMEOUT_MS;
+        long long deadline;
+        rd_kafka_t *rk;
+        const char *cmd;
+        int i = 1, ret;
+
+        while (i < argc && argv[i][0] == '-') {
+                if (strcmp(argv[i], "-b") == 0 && i + 1 < argc) {
+                        bootstrap = argv[i + 1];
+                } else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
+                        if (parse_int(argv[i + 1], 1, INT_MAX / 2,
+                                      &timeout_ms) != 0)
+                                return usage();
+                } else {
+                        return usage();
+                }
+                i += 2;
+        }
+        if (i >= argc)
+                return usage();
+        cmd = argv[i++];
+        deadline = now_ms() + timeout_ms;
+
+        if (strcmp(cmd, "ready") == 0 || strcmp(cmd, "warm") == 0) {
+                if (i != argc)
+                        return usage();
+        } else if (strcmp(cmd, "create") == 0) {
+                int parts;
+
+                if (argc - i < 2 || parse_int(argv[i + 1], 1, 100000, &parts))
+                        return usage();
+        } else if (strcmp(cmd, "delete") == 0) {
+                if (argc - i != 1)
+                        return usage();
+        } else if (strcmp(cmd, "list") == 0) {
+                if (i != argc)
+                        return usage();
+        } else {
+                return usage();
+        }
+
+        if (strcmp(cmd, "warm") == 0)
+                return cmd_warm(bootstrap, deadline);
+        rk = client_new(bootstrap);
+        if (!rk)
+                return 1;
+        if (strcmp(cmd, "ready") == 0) {
+                ret = cmd_ready(rk, deadline);
+        } else if (strcmp(cmd, "create") == 0) {
+                int parts = atoi(argv[i + 1]);
+
+                ret = cmd_create(rk, deadline, argv[i], parts, argv + i + 2,
+                                 argc - i - 2);
+        } else if (strcmp(cmd, "delete") == 0) {
+                ret = cmd_delete(rk, deadline, argv[i]);
+        } else {
+                ret = cmd_list(rk, deadline);
+        }
+        rd_kafka_destroy(rk);
+        return ret;
+}
