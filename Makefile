@@ -26,7 +26,7 @@ TESTBIN := $(TESTSRC:tests/%.c=$(BUILD)/tests/%)
 BENCHSRC := $(wildcard bench/bench_*.c)
 BENCHBIN := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test check e2e bench format format-check clean install
+.PHONY: all test check e2e bench format format-check clean install clang-build
 all: $(BIN)
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/cdranon/*.h) src/*.h
@@ -57,8 +57,16 @@ test: $(TESTBIN) $(BIN)
 e2e: $(BIN)
 	@set -e; for t in tests/e2e/test_*.sh; do echo "== $$t"; bash $$t ./$(BIN); done
 
-check: test e2e format-check
-	@echo "make check: all passed"
+# The whole tree, tests included, must also build warning-free with clang.
+clang-build:
+	$(MAKE) --no-print-directory CC=clang BUILD=build/clang \
+		build/clang/libcdranon.a build/clang/obj/main.o \
+		$(TESTSRC:tests/%.c=build/clang/tests/%) \
+		$(BENCHSRC:bench/%.c=build/clang/bench/%)
+
+# Every test the project has, with one closing line of totals.
+check: $(BIN)
+	@bash tests/check.sh
 
 bench: $(BIN) $(BENCHBIN)
 	bash bench/run.sh

@@ -17,6 +17,7 @@ show() { printf '$ %s\n' "$*"; "$@"; }
 
 step "Keys: a pseudonymisation key ring and the custodian's key pair"
 cp "$top/config/generic.yaml" config.yaml
+cp "$top/config/suppression.txt" .
 show "$bin" keygen hmac --out keys/hmac.key --id demo1
 show "$bin" keygen custodian --private custodian.pem \
         --public keys/custodian.pub

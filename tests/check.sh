@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make check`: every test the project has, one suite after another, then
+# one closing line with the totals.  A suite that fails does not stop the
+# others; the exit status is non-zero when any failed.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+SUITES=${SUITES:-"test e2e integration clang-build format-check"}
+log=build/check.log
+mkdir -p build
+: >"$log"
+failed_suites=()
+
+for suite in $SUITES; do
+        if ! grep -q "^$suite:" Makefile; then
+                continue
+        fi
+        echo "==== make $suite"
+        start=$(date +%s)
+        if ! make --no-print-directory "$suite" 2>&1 | tee -a "$log"; then
+                failed_suites+=("$suite")
+        fi
+        echo "==== make $suite: $(($(date +%s) - start)) s"
+done
+
+# Totals: Criterion's synthesis lines and the scripts' "N passed, N failed".
+read -r passed failed < <(awk '
+        /Synthesis: Tested:/ {
+                for (i = 1; i <= NF; i++) {
+                        if ($i == "Passing:") p += $(i + 1)
+                        if ($i == "Failing:" || $i == "Crashing:") f += $(i + 1)
+                }
+        }
+        /^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 }
+        END { print p + 0, f + 0 }' "$log")
+if ((${#failed_suites[@]})); then
+        echo "check: failed suites: ${failed_suites[*]}"
+        failed=$((failed > 0 ? failed : ${#failed_suites[@]}))
+fi
+echo "check: $passed passed, $failed failed"
+((${#failed_suites[@]} == 0 && failed == 0))
