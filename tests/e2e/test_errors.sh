@@ -88,4 +88,56 @@ check "unseal with a wrong key releases nothing" test ! -s opened
 check "unseal with a wrong key says how many failed" \
         grep -q "0 records returned, 200 did not open" err.txt
 
+echo "== a corrupted sealed line does not stop the others"
+"$BIN" unseal --key custodian.pem --in s.b64 --out /dev/null --audit a.log \
+        2>/dev/null
+check "the intact file opens completely" test $? -eq 0
+awk 'NR == 7 { $0 = substr($0, 1, 60) (substr($0, 61, 1) == "A" ? "B" : "A") \
+        substr($0, 62) } { print }' s.b64 >s-bad.b64
+"$BIN" unseal --key custodian.pem --in s-bad.b64 --out opened \
+        --audit a.log 2>err.txt && true
+check "a corrupted line: exit non-zero" test $? -ne 0
+check "a corrupted line: named by its line number" \
+        grep -q "s-bad.b64:7: record did not open" err.txt
+check "a corrupted line: the other 199 records are written" \
+        test "$(python3 -c 'import csv, sys
+print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))))' opened)" \
+        -eq 199
+check "a corrupted line: the summary says how many failed" \
+        grep -q "199 records returned, 1 did not open" err.txt
+
+echo "== crypto-shredding: one key per month"
+"$BIN" keygen custodian --private nov.pem --public keys/nov.pub 2>/dev/null
+"$BIN" keygen custodian --private dec.pem --public keys/dec.pub 2>/dev/null
+python3 - config.yaml >monthly.yaml <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+text = re.sub(r"custodian_public: .*", """custodian_public:
+    - {file: keys/nov.pub, from: 2026-11-01, until: 2026-12-01}
+    - {file: keys/dec.pub, from: 2026-12-01, until: 2027-01-01}""", text)
+print(text, end="")
+PY
+"$BIN" gen --records 100 --seed 5 --malformed-share 0 --start 1795737600 \
+        --out nov.csv 2>/dev/null
+"$BIN" gen --records 60 --seed 6 --malformed-share 0 --start 1796601600 \
+        --no-header --out dec.csv 2>/dev/null
+cat nov.csv dec.csv >both.csv
+"$BIN" anonymise -c monthly.yaml --in both.csv --out /dev/null \
+        --sealed monthly.b64 2>/dev/null
+check "monthly keys: 160 sealed records" test "$(grep -c . monthly.b64)" -eq 160
+"$BIN" unseal --key nov.pem --key dec.pem --in monthly.b64 --out all.csv \
+        --audit a.log 2>/dev/null
+check "monthly keys: both keys open everything" \
+        cmp -s all.csv <(tail -n +2 both.csv)
+rm dec.pem
+"$BIN" unseal --key nov.pem --in monthly.b64 --out shredded.csv \
+        --audit a.log 2>err.txt && true
+check "December's key destroyed: exit non-zero" test $? -ne 0
+check "December's key destroyed: November's 100 records still open" \
+        cmp -s shredded.csv <(tail -n +2 nov.csv)
+check "December's key destroyed: its 60 records never open" \
+        grep -q "100 records returned, 60 did not open" err.txt
+check "the audit log has one line per unseal run" \
+        test "$(grep -c . a.log)" -eq 5
+
 finish
