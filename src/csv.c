@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Bytes that end the fast scan of an unquoted field. */
 #define CSV_STOP 1
 
@@ -294,6 +298,39 @@ size_t cdr_csv_frame(char delimiter, const char *buf, size_t len, int eof,
         return len;
 }
 
+/* Returns the index of the first byte from rec[i] that ends an unquoted
+ * field (the delimiter, a quote, CR or LF), or len.  Never reads at or
+ * past len. */
+static inline size_t csv_scan_plain(const uint8_t *stop, char delimiter,
+                                    const char *rec, size_t len, size_t i)
+{
+#if defined(__SSE2__)
+        const __m128i delim = _mm_set1_epi8(delimiter);
+        const __m128i quote = _mm_set1_epi8('"');
+        const __m128i cr = _mm_set1_epi8('\r');
+        const __m128i lf = _mm_set1_epi8('\n');
+        unsigned bits;
+
+        while (len - i >= 16) {
+                __m128i x = _mm_loadu_si128((const void *)(rec + i));
+
+                bits = (unsigned)_mm_movemask_epi8(
+                    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, delim),
+                                              _mm_cmpeq_epi8(x, quote)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, cr),
+                                              _mm_cmpeq_epi8(x, lf))));
+                if (bits != 0)
+                        return i + (size_t)__builtin_ctz(bits);
+                i += 16;
+        }
+#else
+        (void)delimiter;
+#endif
+        while (i < len && !stop[(unsigned char)rec[i]])
+                i++;
+        return i;
+}
+
 /*
  * The one-pass field scanner shared by cdr_csv_parse and cdr_csv_split.
  * Field `col` goes to out[map[col]] when map is given (and the column is
@@ -374,9 +411,7 @@ static int csv_scan(const cdr_csv_t *csv, const uint8_t *stop, char delimiter,
                                 return CDR_ERR_MALFORMED;
                         }
                 } else {
-                        i = pos;
-                        while (i < len && !stop[(unsigned char)rec[i]])
-                                i++;
+                        i = csv_scan_plain(stop, delimiter, rec, len, pos);
                         if (i < len && rec[i] != delimiter) {
                                 csv_column_label(csv, col, label,
                                                  sizeof(label));

@@ -13,6 +13,10 @@
 
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Duplicate detection: open addressing over twice the field limit, on
  * the stack.  Only the occupancy bitmap is cleared per record. */
 #define JSON_KEY_BUCKETS (2 * CDR_JSON_MAX_FIELDS)
@@ -30,17 +34,18 @@ enum {
 /* 1 for a byte that stands for itself in a string: printable ASCII but
  * the quote and the backslash.  Control bytes, quote, backslash and bytes
  * of multi-byte UTF-8 sequences take the slow path. */
+/* clang-format off */
 static const uint8_t json_plain[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
-
-#define JSON_ONES  0x0101010101010101ull
-#define JSON_HIGHS 0x8080808080808080ull
+/* clang-format on */
 
 static uint64_t json_load64(const char *p)
 {
@@ -49,6 +54,14 @@ static uint64_t json_load64(const char *p)
         memcpy(&x, p, sizeof(x));
         return x;
 }
+
+/* Eight bytes at a time where the byte order lets the first flagged byte
+ * be found with a count of trailing zeros. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JSON_SWAR  1
+#define JSON_ONES  0x0101010101010101ull
+#define JSON_HIGHS 0x8080808080808080ull
 
 /* Nonzero when one of the 8 bytes in x is not plain (see json_plain):
  * a quote, a backslash, a byte below 0x20 or one with the high bit set.
@@ -62,13 +75,44 @@ static uint64_t json_special8(uint64_t x)
                 ((x - JSON_ONES * 0x20) & ~x) | x) &
                JSON_HIGHS;
 }
+#endif
 
-/* Skips plain bytes from s[i]: eight at a time, then one at a time up to
- * the first byte that is not plain (or len). */
-static size_t json_scan_plain(const char *s, size_t len, size_t i)
+/* Returns the index of the first byte from s[i] that is not plain, or
+ * len, reading sixteen bytes at a time with SSE2, then eight with
+ * json_special8 (whose flags can be wrong only above a byte that is truly
+ * special, never below it), then one.  Never reads at or past len. */
+static inline size_t json_scan_plain(const char *s, size_t len, size_t i)
 {
-        while (len - i >= 8 && !json_special8(json_load64(s + i)))
+#if defined(__SSE2__)
+        /* Sixteen at a time: a signed compare with 0x20 flags control bytes
+         * and bytes with the high bit set together. */
+        const __m128i quote = _mm_set1_epi8('"');
+        const __m128i bslash = _mm_set1_epi8('\\');
+        const __m128i space = _mm_set1_epi8(0x20);
+        unsigned bits;
+
+        while (len - i >= 16) {
+                __m128i x = _mm_loadu_si128((const void *)(s + i));
+
+                bits = (unsigned)_mm_movemask_epi8(
+                    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
+                                              _mm_cmpeq_epi8(x, bslash)),
+                                 _mm_cmplt_epi8(x, space)));
+                if (bits != 0)
+                        return i + (size_t)__builtin_ctz(bits);
+                i += 16;
+        }
+#endif
+#if defined(JSON_SWAR)
+        uint64_t m;
+
+        while (len - i >= 8) {
+                m = json_special8(json_load64(s + i));
+                if (m != 0)
+                        return i + (size_t)(__builtin_ctzll(m) >> 3);
                 i += 8;
+        }
+#endif
         while (i < len && json_plain[(unsigned char)s[i]])
                 i++;
         return i;
@@ -96,7 +140,7 @@ static int json_ends_value(unsigned char c)
         return json_is_ws(c) || c == ',' || c == '}';
 }
 
-static size_t json_skip_ws(const char *s, size_t len, size_t i)
+static inline size_t json_skip_ws(const char *s, size_t len, size_t i)
 {
         while (i < len && (unsigned char)s[i] <= ' ' &&
                json_is_ws((unsigned char)s[i]))
@@ -251,40 +295,23 @@ unicode:
         return JSON_STR_OK;
 }
 
-/*
- * Scans the string whose opening quote is at s[*pos - 1] and leaves *pos
- * after its closing quote.  Without escapes *v is a view of the input.
- * With escapes the string is decoded at scratch->data + scratch->len
- * (and scratch->len advanced) when `decode` is set, else only checked.
- */
-static int json_string(const char *s, size_t len, size_t *pos, int decode,
-                       cdr_buf_t *scratch, cdr_view_t *v)
+#if defined(__GNUC__)
+#define JSON_COLD __attribute__((noinline, cold))
+#else
+#define JSON_COLD
+#endif
+
+/* The rest of json_string() once s[i] is a backslash: start is where the
+ * string's contents begin. */
+JSON_COLD static int json_string_escaped(const char *s, size_t len,
+                                         size_t start, size_t i, size_t *pos,
+                                         int decode, cdr_buf_t *scratch,
+                                         cdr_view_t *v)
 {
-        size_t i = *pos, start = i, seg, used, wrote, n;
+        size_t seg, used, wrote, n;
         char *begin = NULL, *w = NULL;
         unsigned char c;
         int err;
-
-        for (;;) {
-                i = json_scan_plain(s, len, i);
-                if (i >= len)
-                        return JSON_STR_EOF;
-                c = (unsigned char)s[i];
-                if (c == '"') {
-                        v->p = s + start;
-                        v->n = i - start;
-                        *pos = i + 1;
-                        return JSON_STR_OK;
-                }
-                if (c == '\\')
-                        break;
-                if (c < 0x20)
-                        return JSON_STR_CTRL;
-                n = json_utf8_len((const unsigned char *)s + i, len - i);
-                if (n == 0)
-                        return JSON_STR_UTF8;
-                i += n;
-        }
 
         if (decode) {
                 begin = w = scratch->data + scratch->len;
@@ -337,6 +364,41 @@ static int json_string(const char *s, size_t len, size_t *pos, int decode,
         return JSON_STR_OK;
 }
 
+/*
+ * Scans the string whose opening quote is at s[*pos - 1] and leaves *pos
+ * after its closing quote.  Without escapes *v is a view of the input.
+ * With escapes the string is decoded at scratch->data + scratch->len
+ * (and scratch->len advanced) when `decode` is set, else only checked.
+ */
+static inline int json_string(const char *s, size_t len, size_t *pos,
+                              int decode, cdr_buf_t *scratch, cdr_view_t *v)
+{
+        size_t i = *pos, start = i, n;
+        unsigned char c;
+
+        for (;;) {
+                i = json_scan_plain(s, len, i);
+                if (CDR_UNLIKELY(i >= len))
+                        return JSON_STR_EOF;
+                c = (unsigned char)s[i];
+                if (CDR_LIKELY(c == '"')) {
+                        v->p = s + start;
+                        v->n = i - start;
+                        *pos = i + 1;
+                        return JSON_STR_OK;
+                }
+                if (c == '\\')
+                        return json_string_escaped(s, len, start, i, pos,
+                                                   decode, scratch, v);
+                if (c < 0x20)
+                        return JSON_STR_CTRL;
+                n = json_utf8_len((const unsigned char *)s + i, len - i);
+                if (n == 0)
+                        return JSON_STR_UTF8;
+                i += n;
+        }
+}
+
 /* Checks the JSON number grammar at s[i]; returns its end or 0. */
 static size_t json_number(const char *s, size_t len, size_t i)
 {
@@ -378,7 +440,7 @@ static size_t json_number(const char *s, size_t len, size_t i)
 
 /* A multiplicative hash that reads a name eight bytes at a time; only a
  * bucket index, names are compared in full. */
-static uint32_t json_hash(const char *p, size_t n)
+static inline uint32_t json_hash(const char *p, size_t n)
 {
         const uint64_t k = 0x9e3779b97f4a7c15ull;
         uint64_t h = (uint64_t)n * k, t;
@@ -544,7 +606,8 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                         return CDR_ERR_MALFORMED;
                 }
                 slot = cdr_schema_find(schema, name.p, name.n);
-                i = json_skip_ws(rec, len, i);
+                if (CDR_UNLIKELY(i >= len || rec[i] != ':'))
+                        i = json_skip_ws(rec, len, i);
                 if (i >= len)
                         goto eof;
                 if (rec[i] != ':') {
@@ -554,7 +617,9 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                                  label);
                         return CDR_ERR_MALFORMED;
                 }
-                i = json_skip_ws(rec, len, i + 1);
+                i++;
+                if (CDR_UNLIKELY(i >= len || json_is_ws((unsigned char)rec[i])))
+                        i = json_skip_ws(rec, len, i);
                 if (i >= len)
                         goto eof;
 
@@ -632,7 +697,8 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                 }
                 nfields++;
 
-                i = json_skip_ws(rec, len, i);
+                if (CDR_UNLIKELY(i >= len || json_is_ws((unsigned char)rec[i])))
+                        i = json_skip_ws(rec, len, i);
                 if (i >= len)
                         goto eof;
                 if (rec[i] == '}') {
@@ -647,7 +713,9 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                                  label);
                         return CDR_ERR_MALFORMED;
                 }
-                i = json_skip_ws(rec, len, i + 1);
+                i++;
+                if (CDR_UNLIKELY(i >= len || rec[i] != '"'))
+                        i = json_skip_ws(rec, len, i);
         }
 done:
         record->nfields = nfields;

@@ -82,67 +82,61 @@ struct csv_case {
 };
 
 static const struct csv_case csv_cases[] = {
-        /* positive */
-        {"plain", "1,2,3", 0, 0, "1", "3", 0, 3, NULL},
-        {"lf", "1,2,3\n", 0, 0, "1", "3", 0, 3, NULL},
-        {"crlf", "1,2,3\r\n", 0, 0, "1", "3", 0, 3, NULL},
-        {"empty fields", ",,", 0, 0, "", "", 0, 3, NULL},
-        {"empty fields crlf", ",,\r\n", 0, 0, "", "", 0, 3, NULL},
-        {"quoted", "\"x\",\"y\",\"z\"", 0, 0, "x", "z", 0, 3, NULL},
-        {"quoted delimiters", "\"x,1\",2,\"z,,\"", 0, 0, "x,1", "z,,", 0, 3,
-         NULL},
-        {"doubled quotes", "\"say \"\"hi\"\"\",2,\"\"\"\"", 0, 0,
-         "say \"hi\"", "\"", 0, 3, NULL},
-        {"quoted lf", "\"l1\nl2\",2,3\n", 0, 0, "l1\nl2", "3", 0, 3, NULL},
-        {"quoted crlf", "\"l1\r\nl2\",2,\"x\r\"\r\n", 0, 0, "l1\r\nl2",
-         "x\r", 0, 3, NULL},
-        {"quoted line end only", "\"\n\",2,\"\r\n\"", 0, 0, "\n", "\r\n", 0,
-         3, NULL},
-        {"empty quoted", "\"\",b,\"\"", 0, 0, "", "", 0, 3, NULL},
-        {"utf-8 passes", "Zo\xc3\xab,2,\xe6\x97\xa5", 0, 0, "Zo\xc3\xab",
-         "\xe6\x97\xa5", 0, 3, NULL},
-        {"spaces kept", " a , b , c ", 0, 0, " a ", " c ", 0, 3, NULL},
-        {"trailing empty field", "1,2,\r\n", 0, 0, "1", "", 0, 3, NULL},
-        {"quoted last with crlf", "1,2,\"3\"\r\n", 0, 0, "1", "3", 0, 3,
-         NULL},
-        {"escaped unneeded column", "1,\"q\"\"q\",3", 0, 0, "1", "3", 0, 3,
-         NULL},
-        {"nul byte is data", "a\0b,2,3", 7, 0, "a\0b", "3", 3, 3, NULL},
-        /* negative */
-        {"too few columns", "SECRET,2", 0, CDR_ERR_MALFORMED, NULL, NULL, 0,
-         2, "csv: 2 columns, expected 3"},
-        {"too many columns", "1,2,3,SECRET\r\n", 0, CDR_ERR_MALFORMED, NULL,
-         NULL, 0, 4, "csv: 4 columns, expected 3"},
-        {"unterminated quote", "1,\"SECRET,3", 0, CDR_ERR_MALFORMED, NULL,
-         NULL, 0, 0, "csv: unterminated quoted field in column 2 (b)"},
-        {"unterminated quote last", "1,2,\"SECRET\r\n", 0, CDR_ERR_MALFORMED,
-         NULL, NULL, 0, 0, "unterminated quoted field in column 3 (c)"},
-        {"unterminated after doubled", "\"SE\"\"CRET,2,3", 0,
-         CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
-         "unterminated quoted field in column 1 (a)"},
-        {"quote mid field", "1,SE\"CRET,3", 0, CDR_ERR_MALFORMED, NULL, NULL,
-         0, 0, "csv: quote inside unquoted field in column 2 (b)"},
-        {"quote after space", "1, \"SECRET\",3", 0, CDR_ERR_MALFORMED, NULL,
-         NULL, 0, 0, "quote inside unquoted field in column 2"},
-        {"quote at field end", "1,2,SECRET\"", 0, CDR_ERR_MALFORMED, NULL,
-         NULL, 0, 0, "quote inside unquoted field in column 3"},
-        {"text after closing quote", "\"SECRET\"x,2,3", 0, CDR_ERR_MALFORMED,
-         NULL, NULL, 0, 0,
-         "csv: unexpected character after closing quote in column 1 (a)"},
-        {"space after closing quote", "1,2,\"SECRET\" ", 0,
-         CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
-         "unexpected character after closing quote in column 3"},
-        {"bare cr", "SE\rCRET,2,3", 0, CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
-         "csv: line break outside quotes in column 1 (a)"},
-        {"bare lf", "1,SE\nCRET,3\n", 0, CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
-         "line break outside quotes in column 2"},
-        {"empty record", "", 0, CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
-         "csv: empty record"},
-        {"blank line", "\r\n", 0, CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
-         "csv: empty record"},
-        {"extra column past a bad one", "1,2,3,\"SECRET", 0,
-         CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
-         "unterminated quoted field in column 4"},
+    /* positive */
+    {"plain", "1,2,3", 0, 0, "1", "3", 0, 3, NULL},
+    {"lf", "1,2,3\n", 0, 0, "1", "3", 0, 3, NULL},
+    {"crlf", "1,2,3\r\n", 0, 0, "1", "3", 0, 3, NULL},
+    {"empty fields", ",,", 0, 0, "", "", 0, 3, NULL},
+    {"empty fields crlf", ",,\r\n", 0, 0, "", "", 0, 3, NULL},
+    {"quoted", "\"x\",\"y\",\"z\"", 0, 0, "x", "z", 0, 3, NULL},
+    {"quoted delimiters", "\"x,1\",2,\"z,,\"", 0, 0, "x,1", "z,,", 0, 3, NULL},
+    {"doubled quotes", "\"say \"\"hi\"\"\",2,\"\"\"\"", 0, 0, "say \"hi\"",
+     "\"", 0, 3, NULL},
+    {"quoted lf", "\"l1\nl2\",2,3\n", 0, 0, "l1\nl2", "3", 0, 3, NULL},
+    {"quoted crlf", "\"l1\r\nl2\",2,\"x\r\"\r\n", 0, 0, "l1\r\nl2", "x\r", 0, 3,
+     NULL},
+    {"quoted line end only", "\"\n\",2,\"\r\n\"", 0, 0, "\n", "\r\n", 0, 3,
+     NULL},
+    {"empty quoted", "\"\",b,\"\"", 0, 0, "", "", 0, 3, NULL},
+    {"utf-8 passes", "Zo\xc3\xab,2,\xe6\x97\xa5", 0, 0, "Zo\xc3\xab",
+     "\xe6\x97\xa5", 0, 3, NULL},
+    {"spaces kept", " a , b , c ", 0, 0, " a ", " c ", 0, 3, NULL},
+    {"trailing empty field", "1,2,\r\n", 0, 0, "1", "", 0, 3, NULL},
+    {"quoted last with crlf", "1,2,\"3\"\r\n", 0, 0, "1", "3", 0, 3, NULL},
+    {"escaped unneeded column", "1,\"q\"\"q\",3", 0, 0, "1", "3", 0, 3, NULL},
+    {"nul byte is data", "a\0b,2,3", 7, 0, "a\0b", "3", 3, 3, NULL},
+    /* negative */
+    {"too few columns", "SECRET,2", 0, CDR_ERR_MALFORMED, NULL, NULL, 0, 2,
+     "csv: 2 columns, expected 3"},
+    {"too many columns", "1,2,3,SECRET\r\n", 0, CDR_ERR_MALFORMED, NULL, NULL,
+     0, 4, "csv: 4 columns, expected 3"},
+    {"unterminated quote", "1,\"SECRET,3", 0, CDR_ERR_MALFORMED, NULL, NULL, 0,
+     0, "csv: unterminated quoted field in column 2 (b)"},
+    {"unterminated quote last", "1,2,\"SECRET\r\n", 0, CDR_ERR_MALFORMED, NULL,
+     NULL, 0, 0, "unterminated quoted field in column 3 (c)"},
+    {"unterminated after doubled", "\"SE\"\"CRET,2,3", 0, CDR_ERR_MALFORMED,
+     NULL, NULL, 0, 0, "unterminated quoted field in column 1 (a)"},
+    {"quote mid field", "1,SE\"CRET,3", 0, CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
+     "csv: quote inside unquoted field in column 2 (b)"},
+    {"quote after space", "1, \"SECRET\",3", 0, CDR_ERR_MALFORMED, NULL, NULL,
+     0, 0, "quote inside unquoted field in column 2"},
+    {"quote at field end", "1,2,SECRET\"", 0, CDR_ERR_MALFORMED, NULL, NULL, 0,
+     0, "quote inside unquoted field in column 3"},
+    {"text after closing quote", "\"SECRET\"x,2,3", 0, CDR_ERR_MALFORMED, NULL,
+     NULL, 0, 0,
+     "csv: unexpected character after closing quote in column 1 (a)"},
+    {"space after closing quote", "1,2,\"SECRET\" ", 0, CDR_ERR_MALFORMED, NULL,
+     NULL, 0, 0, "unexpected character after closing quote in column 3"},
+    {"bare cr", "SE\rCRET,2,3", 0, CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
+     "csv: line break outside quotes in column 1 (a)"},
+    {"bare lf", "1,SE\nCRET,3\n", 0, CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
+     "line break outside quotes in column 2"},
+    {"empty record", "", 0, CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
+     "csv: empty record"},
+    {"blank line", "\r\n", 0, CDR_ERR_MALFORMED, NULL, NULL, 0, 0,
+     "csv: empty record"},
+    {"extra column past a bad one", "1,2,3,\"SECRET", 0, CDR_ERR_MALFORMED,
+     NULL, NULL, 0, 0, "unterminated quoted field in column 4"},
 };
 
 Test(csv, parse_table)
@@ -157,8 +151,8 @@ Test(csv, parse_table)
                 int rc;
 
                 rc = cdr_csv_parse(csv, buf, len, &record, err, sizeof(err));
-                cr_expect_eq(rc, t->rc, "%s: rc %d, want %d (%s)", t->name,
-                             rc, t->rc, err);
+                cr_expect_eq(rc, t->rc, "%s: rc %d, want %d (%s)", t->name, rc,
+                             t->rc, err);
                 cr_expect_null(strstr(err, "SECRET"),
                                "%s: reason shows a value: %s", t->name, err);
                 if (t->nfields != 0 || rc == 0)
@@ -170,9 +164,9 @@ Test(csv, parse_table)
 
                         cr_expect(view_is(record.value[slot_a], t->a, alen),
                                   "%s: column a", t->name);
-                        cr_expect(view_is(record.value[slot_c], t->c,
-                                          strlen(t->c)),
-                                  "%s: column c", t->name);
+                        cr_expect(
+                            view_is(record.value[slot_c], t->c, strlen(t->c)),
+                            "%s: column c", t->name);
                         cr_expect_null(record.value[slot_zz].p,
                                        "%s: zz has no column", t->name);
                         cr_expect(record.raw.p == buf && record.raw.n == len,
@@ -196,12 +190,12 @@ Test(csv, other_delimiters)
                 const char *a;
                 const char *c;
         } cases[] = {
-                {';', "1;\"x;y\";3", 0, "1", "3"},
-                {';', "1,2;b;\"c,d\"", 0, "1,2", "c,d"},
-                {';', "1,2,3", CDR_ERR_MALFORMED, NULL, NULL},
-                {'\t', "1\t\"a\tb\"\t3\r\n", 0, "1", "3"},
-                {'\t', "1 2\t\t", 0, "1 2", ""},
-                {'|', "\"|\"|x|\"\"\"|\"", 0, "|", "\"|"},
+            {';', "1;\"x;y\";3", 0, "1", "3"},
+            {';', "1,2;b;\"c,d\"", 0, "1,2", "c,d"},
+            {';', "1,2,3", CDR_ERR_MALFORMED, NULL, NULL},
+            {'\t', "1\t\"a\tb\"\t3\r\n", 0, "1", "3"},
+            {'\t', "1 2\t\t", 0, "1 2", ""},
+            {'|', "\"|\"|x|\"\"\"|\"", 0, "|", "\"|"},
         };
         size_t i;
 
@@ -212,14 +206,13 @@ Test(csv, other_delimiters)
                 cdr_csv_t *reader;
                 int rc;
 
-                reader = cdr_csv_new(cases[i].delimiter, schema, err,
-                                     sizeof(err));
+                reader =
+                    cdr_csv_new(cases[i].delimiter, schema, err, sizeof(err));
                 cr_assert_not_null(reader, "%s", err);
-                cr_assert_eq(cdr_csv_set_columns(reader, columns, 3, err,
-                                                 sizeof(err)),
-                             0);
-                rc = cdr_csv_parse(reader, buf, len, &record, err,
-                                   sizeof(err));
+                cr_assert_eq(
+                    cdr_csv_set_columns(reader, columns, 3, err, sizeof(err)),
+                    0);
+                rc = cdr_csv_parse(reader, buf, len, &record, err, sizeof(err));
                 cr_expect_eq(rc, cases[i].rc, "case %zu: rc %d (%s)", i, rc,
                              err);
                 if (rc == 0 && cases[i].rc == 0) {
@@ -261,8 +254,7 @@ Test(csv, column_count_message)
                 snprintf(namebuf[i], sizeof(namebuf[i]), "f%zu", i);
                 names[i] = namebuf[i];
         }
-        cr_assert_eq(cdr_csv_set_columns(csv, names, 18, err, sizeof(err)),
-                     0);
+        cr_assert_eq(cdr_csv_set_columns(csv, names, 18, err, sizeof(err)), 0);
         len = 0;
         for (i = 0; i < 17; i++)
                 len += (size_t)snprintf(rec + len, sizeof(rec) - len, "%s%zu",
@@ -288,9 +280,9 @@ Test(csv, too_many_columns)
                      CDR_ERR_MALFORMED);
         cr_expect_not_null(strstr(err, "csv: too many columns"), "%s", err);
         /* Exactly the limit is only a column-count mismatch. */
-        cr_expect_eq(cdr_csv_parse(csv, buf, len - 2, &record, err,
-                                   sizeof(err)),
-                     CDR_ERR_MALFORMED);
+        cr_expect_eq(
+            cdr_csv_parse(csv, buf, len - 2, &record, err, sizeof(err)),
+            CDR_ERR_MALFORMED);
         cr_expect_str_eq(err, "csv: 4096 columns, expected 3");
         free(buf);
 }
@@ -302,8 +294,7 @@ Test(csv, columns_not_set)
 
         cr_assert_not_null(reader);
         cr_expect_eq(cdr_csv_column_count(reader), 0);
-        cr_expect_eq(cdr_csv_parse(reader, "1", 1, &record, err,
-                                   sizeof(err)),
+        cr_expect_eq(cdr_csv_parse(reader, "1", 1, &record, err, sizeof(err)),
                      CDR_ERR_INVAL);
         cdr_csv_destroy(reader);
         cdr_csv_destroy(NULL);
@@ -317,8 +308,8 @@ Test(csv, unneeded_fields_not_copied)
         char *buf;
 
         buf = exact_copy(plain_b, sizeof(plain_b) - 1);
-        cr_assert_eq(cdr_csv_parse(csv, buf, sizeof(plain_b) - 1, &record,
-                                   err, sizeof(err)),
+        cr_assert_eq(cdr_csv_parse(csv, buf, sizeof(plain_b) - 1, &record, err,
+                                   sizeof(err)),
                      0, "%s", err);
         cr_expect_eq(record.scratch.len, 0,
                      "an unneeded escaped column was copied");
@@ -328,8 +319,8 @@ Test(csv, unneeded_fields_not_copied)
         free(buf);
 
         buf = exact_copy(needed_a, sizeof(needed_a) - 1);
-        cr_assert_eq(cdr_csv_parse(csv, buf, sizeof(needed_a) - 1, &record,
-                                   err, sizeof(err)),
+        cr_assert_eq(cdr_csv_parse(csv, buf, sizeof(needed_a) - 1, &record, err,
+                                   sizeof(err)),
                      0, "%s", err);
         cr_expect(view_is(record.value[slot_a], "a\"b", 3));
         cr_expect(view_is(record.value[slot_c], "c\"", 2));
@@ -374,34 +365,71 @@ struct header_case {
 };
 
 static const struct header_case header_cases[] = {
-        {"plain", "a,b,c", 0, 3, {"a", "b", "c"}, NULL},
-        {"crlf and trimmed", " a ,\tb\t, c\r\n", 0, 3, {"a", "b", "c"}, NULL},
-        {"bom", "\xef\xbb\xbf" "a,b\n", 0, 2, {"a", "b"}, NULL},
-        {"quoted names", "\"a,1\",\" b \",\"c\"\"\"", 0, 3,
-         {"a,1", "b", "c\""}, NULL},
-        {"inner space kept", "call id,b", 0, 2, {"call id", "b"}, NULL},
-        {"duplicate", "a,b,a", CDR_ERR_INVAL, 0, {NULL},
-         "csv: header: duplicate column name 'a' (columns 1 and 3)"},
-        {"duplicate after trim", "a,b, b ", CDR_ERR_INVAL, 0, {NULL},
-         "duplicate column name 'b' (columns 2 and 3)"},
-        {"empty name", "a,,c", CDR_ERR_INVAL, 0, {NULL},
-         "csv: header: column 2 has an empty name"},
-        {"blank name", "a,  ", CDR_ERR_INVAL, 0, {NULL},
-         "column 2 has an empty name"},
-        {"empty header", "\r\n", CDR_ERR_INVAL, 0, {NULL},
-         "column 1 has an empty name"},
-        {"unterminated", "a,\"b", CDR_ERR_INVAL, 0, {NULL},
-         "csv: header: unterminated quoted field in column 2"},
-        {"stray quote", "a,b\"", CDR_ERR_INVAL, 0, {NULL},
-         "csv: header: quote inside unquoted field in column 2"},
+    {"plain", "a,b,c", 0, 3, {"a", "b", "c"}, NULL},
+    {"crlf and trimmed", " a ,\tb\t, c\r\n", 0, 3, {"a", "b", "c"}, NULL},
+    {"bom",
+     "\xef\xbb\xbf"
+     "a,b\n",
+     0,
+     2,
+     {"a", "b"},
+     NULL},
+    {"quoted names",
+     "\"a,1\",\" b \",\"c\"\"\"",
+     0,
+     3,
+     {"a,1", "b", "c\""},
+     NULL},
+    {"inner space kept", "call id,b", 0, 2, {"call id", "b"}, NULL},
+    {"duplicate",
+     "a,b,a",
+     CDR_ERR_INVAL,
+     0,
+     {NULL},
+     "csv: header: duplicate column name 'a' (columns 1 and 3)"},
+    {"duplicate after trim",
+     "a,b, b ",
+     CDR_ERR_INVAL,
+     0,
+     {NULL},
+     "duplicate column name 'b' (columns 2 and 3)"},
+    {"empty name",
+     "a,,c",
+     CDR_ERR_INVAL,
+     0,
+     {NULL},
+     "csv: header: column 2 has an empty name"},
+    {"blank name",
+     "a,  ",
+     CDR_ERR_INVAL,
+     0,
+     {NULL},
+     "column 2 has an empty name"},
+    {"empty header",
+     "\r\n",
+     CDR_ERR_INVAL,
+     0,
+     {NULL},
+     "column 1 has an empty name"},
+    {"unterminated",
+     "a,\"b",
+     CDR_ERR_INVAL,
+     0,
+     {NULL},
+     "csv: header: unterminated quoted field in column 2"},
+    {"stray quote",
+     "a,b\"",
+     CDR_ERR_INVAL,
+     0,
+     {NULL},
+     "csv: header: quote inside unquoted field in column 2"},
 };
 
 Test(csv, header_table)
 {
         size_t i, j;
 
-        for (i = 0; i < sizeof(header_cases) / sizeof(header_cases[0]);
-             i++) {
+        for (i = 0; i < sizeof(header_cases) / sizeof(header_cases[0]); i++) {
                 const struct header_case *t = &header_cases[i];
                 size_t len = strlen(t->in);
                 char *buf = exact_copy(t->in, len);
@@ -413,13 +441,12 @@ Test(csv, header_table)
                 rc = cdr_csv_set_header(reader, buf, len, err, sizeof(err));
                 cr_expect_eq(rc, t->rc, "%s: rc %d (%s)", t->name, rc, err);
                 if (rc == 0 && t->rc == 0) {
-                        cr_expect_eq(cdr_csv_column_count(reader), t->n,
-                                     "%s", t->name);
+                        cr_expect_eq(cdr_csv_column_count(reader), t->n, "%s",
+                                     t->name);
                         for (j = 0; j < t->n; j++)
-                                cr_expect_str_eq(
-                                        cdr_csv_column_name(reader, j),
-                                        t->names[j], "%s: column %zu",
-                                        t->name, j + 1);
+                                cr_expect_str_eq(cdr_csv_column_name(reader, j),
+                                                 t->names[j], "%s: column %zu",
+                                                 t->name, j + 1);
                         cr_expect_null(cdr_csv_column_name(reader, t->n));
                 }
                 if (t->err != NULL)
@@ -433,16 +460,17 @@ Test(csv, header_table)
 
 Test(csv, header_maps_slots)
 {
-        static const char header[] = "\xef\xbb\xbf" "c , x,a\r\n";
+        static const char header[] = "\xef\xbb\xbf"
+                                     "c , x,a\r\n";
         static const char rec[] = "3,x,1\r\n";
         char err[256] = "";
 
         cr_assert_eq(cdr_csv_set_header(csv, header, sizeof(header) - 1, err,
                                         sizeof(err)),
                      0, "%s", err);
-        cr_assert_eq(cdr_csv_parse(csv, rec, sizeof(rec) - 1, &record, err,
-                                   sizeof(err)),
-                     0, "%s", err);
+        cr_assert_eq(
+            cdr_csv_parse(csv, rec, sizeof(rec) - 1, &record, err, sizeof(err)),
+            0, "%s", err);
         cr_expect(view_is(record.value[slot_a], "1", 1));
         cr_expect(view_is(record.value[slot_c], "3", 1));
         /* A failed header keeps the columns in force. */
@@ -462,8 +490,7 @@ Test(csv, set_columns_errors)
 
         cr_expect_eq(cdr_csv_set_columns(csv, dup, 3, err, sizeof(err)),
                      CDR_ERR_INVAL);
-        cr_expect_not_null(strstr(err, "duplicate column name 'a'"), "%s",
-                           err);
+        cr_expect_not_null(strstr(err, "duplicate column name 'a'"), "%s", err);
         cr_expect_eq(cdr_csv_set_columns(csv, empty, 2, err, sizeof(err)),
                      CDR_ERR_INVAL);
         cr_expect_not_null(strstr(err, "column 2 has an empty name"), "%s",
@@ -485,7 +512,10 @@ Test(csv, set_columns_errors)
 
 Test(csv, skip_bom)
 {
-        cr_expect_eq(cdr_csv_skip_bom("\xef\xbb\xbf" "a", 4), 3);
+        cr_expect_eq(cdr_csv_skip_bom("\xef\xbb\xbf"
+                                      "a",
+                                      4),
+                     3);
         cr_expect_eq(cdr_csv_skip_bom("\xef\xbb\xbf", 3), 3);
         cr_expect_eq(cdr_csv_skip_bom("\xef\xbb", 2), 0);
         cr_expect_eq(cdr_csv_skip_bom("\xef\xbb\xbe", 3), 0);
@@ -514,8 +544,8 @@ Test(csv, frame_stream)
 
                 cr_expect_eq(len, stream_len[i], "record %zu: %zu bytes", i,
                              len);
-                cr_expect_eq(lines, stream_lines[i], "record %zu: %zu lines",
-                             i, lines);
+                cr_expect_eq(lines, stream_lines[i], "record %zu: %zu lines", i,
+                             lines);
                 cr_assert_eq(len, stream_len[i]);
                 off += len;
         }
@@ -533,14 +563,13 @@ Test(csv, frame_incomplete_buffers)
         for (i = 0; i < 5; i++) {
                 for (k = 0; k <= n - off; k++) {
                         char *buf = exact_copy(stream + off, k);
-                        size_t want = k >= stream_len[i] && i < 4
-                                              ? stream_len[i]
-                                              : 0;
+                        size_t want =
+                            k >= stream_len[i] && i < 4 ? stream_len[i] : 0;
                         size_t len = cdr_csv_frame(',', buf, k, 0, &lines);
 
                         cr_expect_eq(len, want,
-                                     "record %zu, %zu bytes: framed %zu", i,
-                                     k, len);
+                                     "record %zu, %zu bytes: framed %zu", i, k,
+                                     len);
                         free(buf);
                 }
                 off += stream_len[i];
@@ -556,22 +585,22 @@ Test(csv, frame_edge_cases)
                 size_t len;
                 size_t lines;
         } cases[] = {
-                {"stray quote does not open", "ab\"c\nd,e\n", 0, 5, 1},
-                {"quote after text", "a,b\"\nc\"\n", 0, 5, 1},
-                {"quote after delimiter opens", "a,\"b\nc\"\n", 0, 8, 2},
-                {"open quote at end", "a,\"b\n", 0, 0, 0},
-                {"open quote at eof", "a,\"b\nc", 1, 6, 1},
-                {"closing quote is last byte", "a,\"b\"", 0, 0, 0},
-                {"closing quote at eof", "a,\"b\"", 1, 5, 0},
-                {"doubled quote is last", "a,\"b\"\"", 0, 0, 0},
-                {"no line end", "a,b", 0, 0, 0},
-                {"no line end at eof", "a,b", 1, 3, 0},
-                {"cr without lf", "a,b\r", 0, 0, 0},
-                {"blank line", "\nx\n", 0, 1, 1},
-                {"crlf blank line", "\r\nx\n", 0, 2, 1},
-                {"empty", "", 1, 0, 0},
-                {"quoted crlf", "\"\r\n\"\r\n", 0, 6, 2},
-                {"delimiter inside quotes", "\",\n\"\"\",x\n", 0, 9, 2},
+            {"stray quote does not open", "ab\"c\nd,e\n", 0, 5, 1},
+            {"quote after text", "a,b\"\nc\"\n", 0, 5, 1},
+            {"quote after delimiter opens", "a,\"b\nc\"\n", 0, 8, 2},
+            {"open quote at end", "a,\"b\n", 0, 0, 0},
+            {"open quote at eof", "a,\"b\nc", 1, 6, 1},
+            {"closing quote is last byte", "a,\"b\"", 0, 0, 0},
+            {"closing quote at eof", "a,\"b\"", 1, 5, 0},
+            {"doubled quote is last", "a,\"b\"\"", 0, 0, 0},
+            {"no line end", "a,b", 0, 0, 0},
+            {"no line end at eof", "a,b", 1, 3, 0},
+            {"cr without lf", "a,b\r", 0, 0, 0},
+            {"blank line", "\nx\n", 0, 1, 1},
+            {"crlf blank line", "\r\nx\n", 0, 2, 1},
+            {"empty", "", 1, 0, 0},
+            {"quoted crlf", "\"\r\n\"\r\n", 0, 6, 2},
+            {"delimiter inside quotes", "\",\n\"\"\",x\n", 0, 9, 2},
         };
         size_t i, lines;
 
@@ -580,8 +609,8 @@ Test(csv, frame_edge_cases)
                 char *buf = exact_copy(cases[i].in, n);
                 size_t len = cdr_csv_frame(',', buf, n, cases[i].eof, &lines);
 
-                cr_expect_eq(len, cases[i].len, "%s: %zu bytes",
-                             cases[i].name, len);
+                cr_expect_eq(len, cases[i].len, "%s: %zu bytes", cases[i].name,
+                             len);
                 cr_expect_eq(lines, cases[i].lines, "%s: %zu lines",
                              cases[i].name, lines);
                 free(buf);
@@ -615,11 +644,11 @@ static char *read_file(const char *path, size_t *len)
 Test(csv, sample_file)
 {
         static const uint64_t want_line[] = {2, 3, 5, 6, 7, 8};
-        static const int want_rc[] = {0, 0, 0, CDR_ERR_MALFORMED,
-                                      CDR_ERR_MALFORMED, 0};
+        static const int want_rc[] = {
+            0, 0, 0, CDR_ERR_MALFORMED, CDR_ERR_MALFORMED, 0};
         static const char *const want_note[] = {
-                "plain", "multi\r\nline, with comma", "say \"hi\"", NULL,
-                NULL,    "last \"one\"\nno newline"};
+            "plain", "multi\r\nline, with comma", "say \"hi\"", NULL,
+            NULL,    "last \"one\"\nno newline"};
         cdr_schema_t *sch = cdr_schema_new();
         cdr_csv_t *reader;
         size_t n, pos, len, lines, i = 0;
@@ -638,9 +667,9 @@ Test(csv, sample_file)
         cr_expect_eq(pos, 3);
         len = cdr_csv_frame(',', file + pos, n - pos, 1, &lines);
         cr_assert_gt(len, 0);
-        cr_assert_eq(cdr_csv_set_header(reader, file + pos, len, err,
-                                        sizeof(err)),
-                     0, "%s", err);
+        cr_assert_eq(
+            cdr_csv_set_header(reader, file + pos, len, err, sizeof(err)), 0,
+            "%s", err);
         cr_expect_str_eq(cdr_csv_column_name(reader, 2), "called_number");
         pos += len;
         line += lines;
@@ -651,11 +680,10 @@ Test(csv, sample_file)
                 len = cdr_csv_frame(',', file + pos, n - pos, 1, &lines);
                 cr_assert_gt(len, 0);
                 cr_assert_lt(i, 6);
-                cr_expect_eq(line, want_line[i], "record %zu at line %llu",
-                             i, (unsigned long long)line);
+                cr_expect_eq(line, want_line[i], "record %zu at line %llu", i,
+                             (unsigned long long)line);
                 rec = exact_copy(file + pos, len);
-                rc = cdr_csv_parse(reader, rec, len, &record, err,
-                                   sizeof(err));
+                rc = cdr_csv_parse(reader, rec, len, &record, err, sizeof(err));
                 cr_expect_eq(rc, want_rc[i], "record %zu: %s", i, err);
                 if (rc == 0 && want_note[i] != NULL) {
                         cr_expect(view_is(record.value[note], want_note[i],
@@ -672,4 +700,39 @@ Test(csv, sample_file)
         cdr_csv_destroy(reader);
         cdr_schema_destroy(sch);
         free(file);
+}
+
+/* The scanner reads many bytes at a time; the byte that ends a field
+ * must be found at every offset. */
+Test(csv, field_end_at_every_offset)
+{
+        char rec[128], err[256] = "";
+        size_t off, n;
+
+        for (off = 0; off < 40; off++) {
+                n = 0;
+                memset(rec, 'a', off);
+                n += off;
+                n += (size_t)snprintf(rec + n, sizeof(rec) - n, ",b,c");
+                cr_assert_eq(
+                    cdr_csv_parse(csv, rec, n, &record, err, sizeof(err)), 0,
+                    "at %zu: %s", off, err);
+                cr_expect_eq(record.value[slot_a].n, off, "at %zu", off);
+                cr_expect(view_is(record.value[slot_c], "c", 1));
+
+                memset(rec, 'a', 40);
+                rec[off] = '"';
+                memcpy(rec + 40, ",b,c", 4);
+                cr_expect_eq(
+                    cdr_csv_parse(csv, rec, 44, &record, err, sizeof(err)),
+                    CDR_ERR_MALFORMED, "quote at %zu", off);
+                cr_expect_not_null(
+                    strstr(err, off == 0 ? "unterminated" : "quote inside"),
+                    "quote at %zu: %s", off, err);
+
+                rec[off] = '\r';
+                cr_expect_eq(
+                    cdr_csv_parse(csv, rec, 44, &record, err, sizeof(err)),
+                    CDR_ERR_MALFORMED, "cr at %zu", off);
+        }
 }

@@ -64,8 +64,7 @@ Test(record, invalid_names)
         cr_expect_eq(cdr_schema_add(schema, name, CDR_FIELD_NAME_MAX), 0,
                      "a name of exactly CDR_FIELD_NAME_MAX bytes fits");
         cr_expect_eq(cdr_schema_find(schema, name, CDR_FIELD_NAME_MAX), 0);
-        cr_expect_eq(cdr_schema_find(schema, name, CDR_FIELD_NAME_MAX + 1),
-                     -1);
+        cr_expect_eq(cdr_schema_find(schema, name, CDR_FIELD_NAME_MAX + 1), -1);
         cr_expect_eq(cdr_schema_count(schema), 1);
 }
 
@@ -130,8 +129,7 @@ Test(record, reset_clears_and_reserves)
         cr_expect_geq(record.scratch.cap, 1001, "the allocation is kept");
 
         /* More slots than a record has: clamped, not an overflow. */
-        cr_expect_eq(cdr_record_reset(&record, CDR_MAX_SLOTS + 100, 1),
-                     CDR_OK);
+        cr_expect_eq(cdr_record_reset(&record, CDR_MAX_SLOTS + 100, 1), CDR_OK);
         cdr_record_free(&record);
         cr_expect_null(record.scratch.data);
         cr_expect_eq(cdr_record_reset(&record, 1, 5), CDR_OK,
