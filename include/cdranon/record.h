@@ -15,8 +15,8 @@
 #include "cdranon/buf.h"
 #include "cdranon/common.h"
 
-#define CDR_MAX_SLOTS      64   /* input fields a policy may read */
-#define CDR_FIELD_NAME_MAX 128  /* bytes in a field name */
+#define CDR_MAX_SLOTS      64  /* input fields a policy may read */
+#define CDR_FIELD_NAME_MAX 128 /* bytes in a field name */
 
 /* The input fields a policy reads, each with a slot index 0..n-1. */
 typedef struct cdr_schema_s cdr_schema_t;
@@ -51,8 +51,8 @@ typedef struct {
 
 /* Prepares a record for reuse: clears every slot and reserves scratch for
  * a raw record of `len` bytes.  Returns 0 or CDR_ERR_NOMEM. */
-int cdr_record_reset(cdr_record_t *record, size_t nslots, size_t len)
-        CDR_MUST_CHECK;
+int cdr_record_reset(cdr_record_t *record, size_t nslots,
+                     size_t len) CDR_MUST_CHECK;
 
 /* Frees the record's scratch memory (not the record itself). */
 void cdr_record_free(cdr_record_t *record);
