@@ -15,6 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 mkdir -p "$tmp/keys"
 cp config/generic.yaml "$tmp/config.yaml"
+cp config/suppression.txt "$tmp/"
 "$BIN" keygen hmac --out "$tmp/keys/hmac.key" --id bench 2>/dev/null
 "$BIN" keygen custodian --private "$tmp/custodian.pem" \
         --public "$tmp/keys/custodian.pub" 2>/dev/null
