@@ -19,6 +19,7 @@ PACKAGES=(
         librdkafka-dev libssl-dev openssl libxxhash-dev libyaml-dev
         libcriterion-dev valgrind python3 coreutils bc
         openjdk-17-jre-headless maven
+        groff-base man-db systemd
 )
 
 log() { printf '== %s\n' "$*" >&2; }
