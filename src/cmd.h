@@ -21,6 +21,7 @@ int cdr_cmd_keygen(int argc, char **argv);
 int cdr_cmd_pseudonym(int argc, char **argv);
 int cdr_cmd_unseal(int argc, char **argv);
 int cdr_cmd_gen(int argc, char **argv);
+int cdr_cmd_run(int argc, char **argv);
 
 /* Prints "cdranon CMD: MESSAGE\n" to stderr. */
 void cdr_cmd_fail(const char *cmd, const char *fmt, ...)

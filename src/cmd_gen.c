@@ -3,6 +3,7 @@
  */
 #include "cdranon/gen.h"
 #include "cmd.h"
+#include "cmd_gen_topic.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,10 @@ typedef struct {
         const char *out; /* NULL or "-": standard output */
         int header;      /* -1: the layout's default */
         int stats;
+        const char *topic;   /* --topic: to Kafka, one record a message */
+        const char *brokers; /* -b */
+        const char *props[CDR_GEN_TOPIC_MAX_PROPS]; /* -X NAME=VALUE */
+        size_t nprops;
 } gen_args_t;
 
 static void usage(FILE *f)
@@ -56,6 +61,13 @@ static void usage(FILE *f)
                 "      --crlf                CRLF line ends (default LF)\n"
                 "      --stats               report records/s on standard "
                 "error\n"
+                "      --topic T             produce each record as one "
+                "message (no\n"
+                "                            header, no line end) to Kafka "
+                "topic T\n"
+                "  -b, --brokers LIST        with --topic: bootstrap.servers\n"
+                "  -X NAME=VALUE             with --topic: a librdkafka "
+                "property\n"
                 "  -h, --help                this help\n"
                 "\n"
                 "Every telephone number is fictitious (Ofcom drama ranges "
@@ -100,6 +112,7 @@ enum {
         OPT_NO_HEADER,
         OPT_CRLF,
         OPT_STATS,
+        OPT_TOPIC,
 };
 
 /* Returns 0, 1 (help shown: exit 0) or -1 (usage error, reported). */
@@ -118,6 +131,9 @@ static int parse_args(int argc, char **argv, gen_args_t *args)
             {"no-header", no_argument, NULL, OPT_NO_HEADER},
             {"crlf", no_argument, NULL, OPT_CRLF},
             {"stats", no_argument, NULL, OPT_STATS},
+            {"topic", required_argument, NULL, OPT_TOPIC},
+            {"brokers", required_argument, NULL, 'b'},
+            {"property", required_argument, NULL, 'X'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -129,11 +145,14 @@ static int parse_args(int argc, char **argv, gen_args_t *args)
         args->out = NULL;
         args->header = -1;
         args->stats = 0;
+        args->topic = NULL;
+        args->brokers = NULL;
+        args->nprops = 0;
 
         optind = 0; /* GNU getopt: also resets its internal state */
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":f:n:s:m:o:h", longopts, NULL)) !=
-               -1) {
+        while ((c = getopt_long(argc, argv, ":f:n:s:m:o:b:X:h", longopts,
+                                NULL)) != -1) {
                 switch (c) {
                 case 'f':
                         if (cdr_gen_format_parse(optarg, &args->opts.format) !=
@@ -211,6 +230,19 @@ static int parse_args(int argc, char **argv, gen_args_t *args)
                 case OPT_STATS:
                         args->stats = 1;
                         break;
+                case OPT_TOPIC:
+                        args->topic = optarg;
+                        break;
+                case 'b':
+                        args->brokers = optarg;
+                        break;
+                case 'X':
+                        if (args->nprops == CDR_GEN_TOPIC_MAX_PROPS) {
+                                fprintf(stderr, "cdranon gen: too many -X\n");
+                                return -1;
+                        }
+                        args->props[args->nprops++] = optarg;
+                        break;
                 case 'h':
                         usage(stdout);
                         return 1;
@@ -230,6 +262,12 @@ static int parse_args(int argc, char **argv, gen_args_t *args)
         if (optind < argc) {
                 fprintf(stderr, "cdranon gen: unexpected argument '%s'\n",
                         argv[optind]);
+                return -1;
+        }
+        if (args->topic == NULL ? args->brokers || args->nprops
+                                : args->out || args->header > 0) {
+                fprintf(stderr, "cdranon gen: -b and -X go with --topic; "
+                                "--out and --header do not\n");
                 return -1;
         }
         if (args->header < 0)
@@ -343,5 +381,9 @@ int cdr_cmd_gen(int argc, char **argv)
 
         if (rc != 0)
                 return rc > 0 ? CDR_EXIT_OK : CDR_EXIT_USAGE;
+        if (args.topic != NULL)
+                return cdr_cmd_gen_topic(&args.opts, args.records, args.topic,
+                                         args.brokers, args.props, args.nprops,
+                                         args.stats);
         return gen_to_file(&args);
 }

@@ -10,6 +10,7 @@
 #include "cdranon/csv.h"
 #include "cdranon/encode.h"
 #include "cdranon/json.h"
+#include "cdranon/kafka_util.h"
 #include "cdranon/number.h"
 #include "cdranon/pseudonym.h"
 #include "cdranon/unseal.h"
@@ -26,13 +27,16 @@
 
 static const char *const CMD = "unseal";
 
-#define MAX_KEYS 64
+#define MAX_KEYS         64
+#define MAX_PROPS        64
+#define TOPIC_TIMEOUT_MS 30000
 
 static void usage(FILE *out)
 {
         fprintf(
             out,
             "Usage: cdranon unseal --key PRIVATE_KEY [--key ...] [--in PATH]\n"
+            "                      [--topic T -b BROKERS [-X NAME=VALUE]...]\n"
             "                      [--out PATH] [-c CONFIG [--subscriber "
             "NUMBER]\n"
             "                      [--from TIME] [--to TIME]] [--audit PATH]\n"
@@ -49,6 +53,12 @@ static void usage(FILE *out)
             "                         per retention period)\n"
             "  -i, --in PATH          sealed records (default: standard "
             "input)\n"
+            "      --topic T          instead of --in: the sealed topic T, a\n"
+            "                         binary sealed record per message, from\n"
+            "                         its start to its end offsets when the\n"
+            "                         run starts (read_committed)\n"
+            "  -b, --brokers LIST     with --topic: bootstrap.servers\n"
+            "  -X NAME=VALUE          with --topic: a librdkafka property\n"
             "  -o, --out PATH         original records (default: stdout)\n"
             "  -c, --config FILE      the processor's configuration: how to\n"
             "                         parse records for --subscriber, --from\n"
@@ -245,9 +255,59 @@ static int matcher_header_from(struct matcher *m, const char *path,
         return err;
 }
 
+/* Writes an opened record that matches the query.  Returns 1 when
+ * written, 0 when the query leaves it out, -1 on a write error. */
+static int emit_record(struct matcher *m, const cdr_buf_t *plain, FILE *out)
+{
+        if ((m->have_subscriber || m->have_from || m->have_to) &&
+            !matcher_match(m, plain->data, plain->len))
+                return 0;
+        if (fwrite(plain->data, 1, plain->len, out) != plain->len ||
+            ((plain->len == 0 || plain->data[plain->len - 1] != '\n') &&
+             putc('\n', out) == EOF))
+                return -1;
+        return 1;
+}
+
+static void kafka_log(const rd_kafka_t *rk, int level, const char *fac,
+                      const char *buf)
+{
+        (void)rk;
+        (void)level;
+        fprintf(stderr, "cdranon %s: kafka %s: %s\n", CMD, fac, buf);
+}
+
+/* The sealed topic's reader, from -b and -X. */
+static cdr_topic_reader_t *open_topic(const char *topic, const char *brokers,
+                                      const char *const *props, size_t nprops,
+                                      char *errstr, size_t errstr_size)
+{
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char name[256];
+        const char *value;
+        size_t i;
+
+        if (brokers != NULL &&
+            cdr_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr,
+                               errstr_size) != CDR_OK)
+                goto err;
+        for (i = 0; i < nprops; i++)
+                if (cdr_kafka_split_prop(props[i], name, sizeof(name), &value,
+                                         errstr, errstr_size) != CDR_OK ||
+                    cdr_kafka_conf_set(conf, name, value, errstr,
+                                       errstr_size) != CDR_OK)
+                        goto err;
+        rd_kafka_conf_set_log_cb(conf, kafka_log);
+        return cdr_topic_reader_new(conf, topic, TOPIC_TIMEOUT_MS, errstr,
+                                    errstr_size);
+err:
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+}
+
 int cdr_cmd_unseal(int argc, char **argv)
 {
-        enum { OPT_FROM = 256, OPT_TO, OPT_HEADER_FROM };
+        enum { OPT_FROM = 256, OPT_TO, OPT_HEADER_FROM, OPT_TOPIC };
         static const struct option opts[] = {
             {"key", required_argument, NULL, 'k'},
             {"in", required_argument, NULL, 'i'},
@@ -258,6 +318,9 @@ int cdr_cmd_unseal(int argc, char **argv)
             {"from", required_argument, NULL, OPT_FROM},
             {"to", required_argument, NULL, OPT_TO},
             {"audit", required_argument, NULL, 'a'},
+            {"topic", required_argument, NULL, OPT_TOPIC},
+            {"brokers", required_argument, NULL, 'b'},
+            {"property", required_argument, NULL, 'X'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -277,12 +340,16 @@ int cdr_cmd_unseal(int argc, char **argv)
         size_t cap = 0;
         ssize_t n;
         uint64_t lineno = 0, returned = 0, failed = 0;
+        const char *topic = NULL, *brokers = NULL, *props[MAX_PROPS];
+        size_t nprops = 0;
+        char topic_desc[512];
+        cdr_topic_reader_t *reader = NULL;
         int opt, audit_fd = -1, rc = CDR_EXIT_FAILURE;
 
         memset(&m, 0, sizeof(m));
         optind = 1;
-        while ((opt = getopt_long(argc, argv, "k:i:o:c:s:a:h", opts, NULL)) !=
-               -1) {
+        while ((opt = getopt_long(argc, argv, "k:i:o:c:s:a:b:X:h", opts,
+                                  NULL)) != -1) {
                 switch (opt) {
                 case 'k':
                         if (nkeys == MAX_KEYS) {
@@ -294,6 +361,20 @@ int cdr_cmd_unseal(int argc, char **argv)
                         break;
                 case 'i':
                         in_path = optarg;
+                        break;
+                case OPT_TOPIC:
+                        topic = optarg;
+                        break;
+                case 'b':
+                        brokers = optarg;
+                        break;
+                case 'X':
+                        if (nprops == MAX_PROPS) {
+                                cdr_cmd_fail(CMD, "at most %d -X options",
+                                             MAX_PROPS);
+                                return CDR_EXIT_USAGE;
+                        }
+                        props[nprops++] = optarg;
                         break;
                 case 'o':
                         out_path = optarg;
@@ -345,9 +426,19 @@ int cdr_cmd_unseal(int argc, char **argv)
                                   "YYYY-MM-DDTHH:MM:SSZ)");
                 return CDR_EXIT_USAGE;
         }
+        if (topic != NULL ? in_path != NULL : brokers || nprops) {
+                cdr_cmd_fail(CMD, "--topic reads Kafka (with -b and -X), "
+                                  "--in a file: one or the other");
+                return CDR_EXIT_USAGE;
+        }
         m.have_from = q.from != NULL;
         m.have_to = q.to != NULL;
         q.in_path = in_path;
+        if (topic != NULL) {
+                snprintf(topic_desc, sizeof(topic_desc), "kafka topic %s",
+                         topic);
+                q.in_path = topic_desc;
+        }
 
         if (config_path != NULL) {
                 config = cdr_config_load(config_path, errstr, sizeof(errstr));
@@ -447,8 +538,49 @@ int cdr_cmd_unseal(int argc, char **argv)
                          strerror(errno));
                 goto fail;
         }
+        if (topic != NULL) {
+                reader = open_topic(topic, brokers, props, nprops, errstr,
+                                    sizeof(errstr));
+                if (reader == NULL)
+                        goto fail;
+        }
+        for (;;) {
+                const void *value;
+                size_t vlen;
+                int32_t partition;
+                int64_t offset;
+                int got;
 
-        while ((n = getline(&line, &cap, in)) > 0) {
+                if (reader == NULL)
+                        break;
+                got = cdr_topic_reader_next(reader, &value, &vlen, &partition,
+                                            &offset, errstr, sizeof(errstr));
+                if (got == 0)
+                        break;
+                if (got < 0) {
+                        cdr_err_prefix(errstr, sizeof(errstr), "%s: ", topic);
+                        goto fail_audit;
+                }
+                if (cdr_unsealer_open(unsealer, value, vlen, &plain, NULL,
+                                      errstr, sizeof(errstr)) != CDR_OK) {
+                        failed++;
+                        cdr_cmd_fail(CMD,
+                                     "%s [%d] offset %lld: record did not "
+                                     "open: %s",
+                                     topic, (int)partition, (long long)offset,
+                                     errstr);
+                        continue;
+                }
+                got = emit_record(&m, &plain, out);
+                if (got < 0) {
+                        cdr_errf(errstr, sizeof(errstr), "write failed: %s",
+                                 strerror(errno));
+                        goto fail_audit;
+                }
+                returned += (uint64_t)got;
+        }
+
+        while (reader == NULL && (n = getline(&line, &cap, in)) > 0) {
                 lineno++;
                 if (n == 1 && line[0] == '\n')
                         continue;
@@ -473,7 +605,7 @@ int cdr_cmd_unseal(int argc, char **argv)
                 }
                 returned++;
         }
-        if (ferror(in)) {
+        if (reader == NULL && ferror(in)) {
                 cdr_errf(errstr, sizeof(errstr), "%s: read failed",
                          in_path ? in_path : "-");
                 goto fail_audit;
@@ -511,6 +643,7 @@ out:
                 close(audit_fd);
         cdr_record_free(&m.record);
         cdr_csv_destroy(m.csv);
+        cdr_topic_reader_destroy(reader);
         cdr_unsealer_destroy(unsealer);
         cdr_config_destroy(config);
         explicit_bzero(m.canon, sizeof(m.canon));

@@ -19,6 +19,7 @@ static const struct {
         int (*run)(int argc, char **argv);
         const char *summary;
 } commands[] = {
+    {"run", cdr_cmd_run, "the daemon: Kafka in, anonymised and sealed out"},
     {"anonymise", cdr_cmd_anonymise,
      "anonymise and seal records from files (a pipe filter)"},
     {"check-config", cdr_cmd_check_config,

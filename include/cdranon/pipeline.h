@@ -1,0 +1,174 @@
+/*
+ * Stream mode: the only place that joins Kafka and the transform.
+ *
+ *   input.topic --consumer group--> batch --worker threads--> result slots
+ *        --one transactional producer, in input order--> anonymised topic
+ *                                                      -> sealed topic
+ *                                                      -> dead-letter topic
+ *
+ * The shape is librdkafka's examples/transactions.c.  A consumer in the
+ * group input.group (auto-commit off, cooperative-sticky assignment,
+ * read_committed) feeds batches; the transform runs on config->threads
+ * threads, each input partition's records on one thread in order, and
+ * the main thread produces the results in input order, so per-partition
+ * order holds on every output topic.  In exactly-once mode the outputs
+ * of every record since the last commit and the input offsets are
+ * committed in one transaction, every commit_records records or
+ * commit_interval_ms milliseconds.  Error handling follows librdkafka's
+ * INTRODUCTION.md: a retriable error is retried, an abortable one aborts
+ * the transaction and rewinds the consumer to the last committed offsets,
+ * a fatal one (fencing included) stops the pipeline.
+ *
+ * In at-least-once mode there are no transactions: an idempotent producer
+ * writes the outputs and the consumer offsets are committed once every
+ * output message before them has been delivered.
+ *
+ * Threads: a pipeline is driven by one thread (cdr_pipeline_poll and the
+ * rest); it runs its worker threads itself.  The library never prints:
+ * librdkafka's log lines go to opts->kafka_log, the pipeline's own events
+ * (rebalances, aborts, reloads) to opts->event.  Neither ever carries a
+ * record or any part of one.
+ */
+#ifndef CDRANON_PIPELINE_H
+#define CDRANON_PIPELINE_H
+
+#include "cdranon/transform.h"
+
+#include <librdkafka/rdkafka.h>
+
+/* Counters of one pipeline.  Records reprocessed after an aborted
+ * transaction or a rewind are counted again. */
+typedef struct {
+        uint64_t records;       /* input records transformed and produced */
+        uint64_t published;     /* to the anonymised topic */
+        uint64_t suppressed;    /* suppressed: sealed copy only */
+        uint64_t dead;          /* to the dead-letter topic */
+        uint64_t sealed;        /* to the sealed topic */
+        uint64_t txn_committed; /* transactions (exactly-once) or offset
+                                   commits (at-least-once) */
+        uint64_t txn_aborted;
+        uint64_t retries;    /* retriable errors retried */
+        uint64_t rewinds;    /* consumer rewound to committed offsets */
+        uint64_t rebalances; /* assign and revoke events */
+        uint64_t consumer_errors;
+        uint64_t delivery_errors; /* output messages that failed */
+        int partitions;           /* input partitions assigned now */
+} cdr_pipeline_stats_t;
+
+/* Receives librdkafka's log lines; installed with rd_kafka_conf_set_log_cb
+ * on both clients, so it runs on librdkafka's threads. */
+typedef void cdr_pipeline_kafka_log_fn(const rd_kafka_t *rk, int level,
+                                       const char *fac, const char *buf);
+
+/* Receives the pipeline's events on the thread that drives it.  Levels
+ * are syslog's: 3 error, 4 warning, 6 info. */
+typedef void cdr_pipeline_event_fn(void *opaque, int level, const char *msg);
+
+typedef struct {
+        cdr_pipeline_kafka_log_fn *kafka_log; /* NULL: librdkafka's */
+        cdr_pipeline_event_fn *event;         /* NULL: none */
+        void *opaque;                         /* passed to event */
+        /* Start-up: how long the cluster has to answer a metadata
+         * request before it counts as unreachable.  0: 10000. */
+        int connect_timeout_ms;
+        /* Timeout of each transactional call; -1 (the default when 0):
+         * the remaining transaction time, as librdkafka recommends.
+         * Retriable errors are retried until retry_ms have passed, then
+         * they are fatal.  0: 60000. */
+        int txn_timeout_ms;
+        int retry_ms;
+} cdr_pipeline_opts_t;
+
+typedef struct cdr_pipeline_s cdr_pipeline_t;
+
+/* Builds the pipeline for `engine` (which, with its configuration, must
+ * outlive it): the producer (transactions initialised in exactly-once
+ * mode: any earlier instance with the same transactional.id is fenced),
+ * the consumer subscribed to input.topic, the worker threads.  The
+ * cluster must answer within opts->connect_timeout_ms and every topic of
+ * the configuration must exist.  The transactional.id is the `kafka:`
+ * section's, else "cdranon-HOSTNAME-GROUP".  `opts` may be NULL.
+ * Returns NULL with a one-line errstr. */
+cdr_pipeline_t *cdr_pipeline_new(cdr_engine_t *engine,
+                                 const cdr_pipeline_opts_t *opts, char *errstr,
+                                 size_t errstr_size);
+
+/* Finishes the open transaction if it can (else aborts it, and the next
+ * owner of the partitions reprocesses its records), leaves the group,
+ * flushes the producer and frees everything.  After a fatal error it
+ * only leaves the group and frees.  NULL: no-op. */
+void cdr_pipeline_destroy(cdr_pipeline_t *pipeline);
+
+/* Runs one batch: waits at most timeout_ms for input, transforms and
+ * produces what came, and commits when commit_records records or
+ * commit_interval_ms have been reached.  Returns 0, or CDR_ERR_KAFKA (or
+ * another negative code) on a fatal error, with errstr set; after a
+ * fatal error the pipeline can only be destroyed. */
+int cdr_pipeline_poll(cdr_pipeline_t *pipeline, int timeout_ms, char *errstr,
+                      size_t errstr_size);
+
+/* Commits the open transaction (or, at least once, the delivered
+ * offsets) now.  Returns 0, or a fatal error as cdr_pipeline_poll. */
+int cdr_pipeline_commit(cdr_pipeline_t *pipeline, char *errstr,
+                        size_t errstr_size);
+
+/* At a transaction boundary (the open transaction is committed first),
+ * reloads the key ring and the suppression list (cdr_engine_reload).
+ * Returns 0; CDR_ERR_INVAL when the reload failed and the old keys and
+ * list stay in force (errstr says why; the pipeline goes on); or a fatal
+ * error as cdr_pipeline_poll. */
+int cdr_pipeline_reload(cdr_pipeline_t *pipeline, char *errstr,
+                        size_t errstr_size);
+
+/* The clean end: commits the open transaction (aborts it if the commit
+ * fails), closes the consumer (leaving the group) and flushes the
+ * producer.  Returns 0 or a fatal error.  Call cdr_pipeline_destroy
+ * afterwards in any case. */
+int cdr_pipeline_close(cdr_pipeline_t *pipeline, char *errstr,
+                       size_t errstr_size);
+
+void cdr_pipeline_stats(const cdr_pipeline_t *pipeline,
+                        cdr_pipeline_stats_t *stats);
+
+/* The transactional.id in use; NULL in at-least-once mode. */
+const char *cdr_pipeline_transactional_id(const cdr_pipeline_t *pipeline);
+
+/*
+ * Transaction steps, as librdkafka's INTRODUCTION.md prescribes.  The
+ * pipeline is built on them; they are public so that the fault-injection
+ * tests can drive them against librdkafka's mock cluster.
+ *
+ * Each takes a transactional producer and returns CDR_OK, CDR_TXN_ABORTED
+ * (an abortable error: the transaction was aborted and the caller must
+ * rewind its input to the last committed offsets; errstr says why) or
+ * CDR_ERR_KAFKA (fatal, fenced included: errstr says why; the producer
+ * can only be destroyed).  Retriable errors are retried (stats->retries)
+ * until retry_ms have passed.  timeout_ms is each librdkafka call's
+ * timeout (-1: the remaining transaction time).
+ */
+#define CDR_TXN_ABORTED 1
+
+/* rd_kafka_init_transactions. */
+int cdr_txn_init(rd_kafka_t *producer, int timeout_ms, int retry_ms,
+                 cdr_pipeline_stats_t *stats, char *errstr, size_t errstr_size);
+
+/* rd_kafka_begin_transaction.  Returns CDR_OK or CDR_ERR_KAFKA. */
+int cdr_txn_begin(rd_kafka_t *producer, char *errstr, size_t errstr_size);
+
+/* rd_kafka_send_offsets_to_transaction (skipped when `offsets` is NULL
+ * or empty), then rd_kafka_commit_transaction; on an abortable error,
+ * cdr_txn_abort.  stats->txn_committed counts successes. */
+int cdr_txn_commit(rd_kafka_t *producer,
+                   const rd_kafka_topic_partition_list_t *offsets,
+                   const rd_kafka_consumer_group_metadata_t *cgmd,
+                   int timeout_ms, int retry_ms, cdr_pipeline_stats_t *stats,
+                   char *errstr, size_t errstr_size);
+
+/* rd_kafka_abort_transaction.  Returns CDR_TXN_ABORTED or CDR_ERR_KAFKA;
+ * stats->txn_aborted counts aborts.  errstr is left as it was on
+ * success, so that it still says why the transaction was aborted. */
+int cdr_txn_abort(rd_kafka_t *producer, int timeout_ms, int retry_ms,
+                  cdr_pipeline_stats_t *stats, char *errstr,
+                  size_t errstr_size);
+
+#endif

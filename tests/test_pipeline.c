@@ -1,0 +1,862 @@
+/*
+ * Stream mode on librdkafka's mock cluster (no broker needed): the
+ * transaction steps under injected retriable, abortable and fatal errors
+ * on Produce, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn,
+ * EndTxn and TxnOffsetCommit, a coordinator that moves and a broker that
+ * goes down; then the whole pipeline over a mock cluster: a clean run,
+ * an abortable error (abort and rewind), a fencing error (fatal), and
+ * the start-up errors.
+ *
+ * The 2.0.2 mock does not make aborted records invisible nor store
+ * transactional offset commits, so exactly-once itself is proven on the
+ * real broker (tests/integration/); here the counters show which way each
+ * error was handled.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "cdranon/config.h"
+#include "cdranon/gen.h"
+#include "cdranon/pipeline.h"
+#include "cdranon/transform.h"
+#include "cdranon/unseal.h"
+
+/* Request types of the Kafka protocol (the ApiKey of each request). */
+#define API_PRODUCE               0
+#define API_INIT_PRODUCER_ID      22
+#define API_ADD_PARTITIONS_TO_TXN 24
+#define API_ADD_OFFSETS_TO_TXN    25
+#define API_END_TXN               26
+#define API_TXN_OFFSET_COMMIT     28
+
+#define TXN_ID   "cdranon-test-txn"
+#define GROUP    "cdranon-test-group"
+#define RETRY_MS 20000
+#define RECORDS  400 /* input records, over 2 partitions */
+
+static void quiet_log(const rd_kafka_t *rk, int level, const char *fac,
+                      const char *buf)
+{
+        (void)rk;
+        (void)level;
+        (void)fac;
+        (void)buf;
+}
+
+/* A mock cluster of three brokers with the topics the tests use. */
+typedef struct {
+        rd_kafka_t *handle; /* owns the mock cluster */
+        rd_kafka_mock_cluster_t *mc;
+        const char *bootstraps;
+} mock_t;
+
+static void mock_start(mock_t *m)
+{
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char errstr[256];
+
+        rd_kafka_conf_set_log_cb(conf, quiet_log);
+        m->handle =
+            rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        cr_assert_not_null(m->handle, "%s", errstr);
+        m->mc = rd_kafka_mock_cluster_new(m->handle, 3);
+        cr_assert_not_null(m->mc);
+        m->bootstraps = rd_kafka_mock_cluster_bootstraps(m->mc);
+        cr_assert_eq(rd_kafka_mock_topic_create(m->mc, "raw", 2, 1), 0);
+        cr_assert_eq(rd_kafka_mock_topic_create(m->mc, "anon", 2, 1), 0);
+        cr_assert_eq(rd_kafka_mock_topic_create(m->mc, "sealed", 2, 1), 0);
+        cr_assert_eq(rd_kafka_mock_topic_create(m->mc, "dead", 1, 1), 0);
+        /* Different brokers for the two coordinators, as in a cluster. */
+        rd_kafka_mock_coordinator_set(m->mc, "transaction", TXN_ID, 1);
+        rd_kafka_mock_coordinator_set(m->mc, "group", GROUP, 2);
+}
+
+static void mock_stop(mock_t *m)
+{
+        rd_kafka_mock_cluster_destroy(m->mc);
+        rd_kafka_destroy(m->handle);
+}
+
+static rd_kafka_t *txn_producer_id(const mock_t *m, const char *txid)
+{
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char errstr[256];
+        rd_kafka_t *rk;
+
+        cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", m->bootstraps,
+                                       errstr, sizeof(errstr)),
+                     RD_KAFKA_CONF_OK);
+        cr_assert_eq(rd_kafka_conf_set(conf, "transactional.id", txid, errstr,
+                                       sizeof(errstr)),
+                     RD_KAFKA_CONF_OK);
+        /* The mock answers at once: short backoffs keep the tests fast. */
+        cr_assert_eq(rd_kafka_conf_set(conf, "retry.backoff.ms", "10", errstr,
+                                       sizeof(errstr)),
+                     RD_KAFKA_CONF_OK);
+        cr_assert_eq(rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "200",
+                                       errstr, sizeof(errstr)),
+                     RD_KAFKA_CONF_OK);
+        rd_kafka_conf_set_log_cb(conf, quiet_log);
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        cr_assert_not_null(rk, "%s", errstr);
+        return rk;
+}
+
+/* One transaction as the pipeline makes it: begin, a record to an output
+ * topic, the input offsets, commit. */
+static int one_transaction(rd_kafka_t *rk, int timeout_ms,
+                           cdr_pipeline_stats_t *stats, char *errstr,
+                           size_t errstr_size)
+{
+        rd_kafka_topic_partition_list_t *offsets;
+        rd_kafka_consumer_group_metadata_t *cgmd;
+        int rc;
+
+        rd_kafka_resp_err_t err;
+
+        cr_assert_eq(cdr_txn_begin(rk, errstr, errstr_size), CDR_OK, "%s",
+                     errstr);
+        err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("anon"),
+                                RD_KAFKA_V_VALUE("{}", 2), RD_KAFKA_V_END);
+        cr_assert_eq(err, RD_KAFKA_RESP_ERR_NO_ERROR, "produce: %s",
+                     rd_kafka_err2name(err));
+        offsets = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(offsets, "raw", 0)->offset = 42;
+        cgmd = rd_kafka_consumer_group_metadata_new(GROUP);
+        rc = cdr_txn_commit(rk, offsets, cgmd, timeout_ms, RETRY_MS, stats,
+                            errstr, errstr_size);
+        rd_kafka_consumer_group_metadata_destroy(cgmd);
+        rd_kafka_topic_partition_list_destroy(offsets);
+        return rc;
+}
+
+static rd_kafka_t *txn_producer(const mock_t *m)
+{
+        return txn_producer_id(m, TXN_ID);
+}
+
+typedef struct {
+        const char *name;
+        int16_t api;
+        size_t nerrors;
+        rd_kafka_resp_err_t errors[4];
+} fault_t;
+
+/* Retriable errors: librdkafka retries most of them itself; none may end
+ * in an abort or a failure. */
+static const fault_t retriable[] = {
+    {"Produce NOT_ENOUGH_REPLICAS",
+     API_PRODUCE,
+     2,
+     {RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION}},
+    {"AddPartitionsToTxn CONCURRENT_TRANSACTIONS",
+     API_ADD_PARTITIONS_TO_TXN,
+     2,
+     {RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS,
+      RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE}},
+    {"AddOffsetsToTxn NOT_COORDINATOR",
+     API_ADD_OFFSETS_TO_TXN,
+     3,
+     {RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+      RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+      RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS}},
+    {"TxnOffsetCommit NOT_COORDINATOR",
+     API_TXN_OFFSET_COMMIT,
+     2,
+     {RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+      RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS}},
+    {"EndTxn COORDINATOR_NOT_AVAILABLE",
+     API_END_TXN,
+     3,
+     {RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+      RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+      RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS}},
+};
+
+/* Abortable errors: the transaction is aborted, and the producer can run
+ * the next one. */
+static const fault_t abortable[] = {
+    {"Produce UNKNOWN_PRODUCER_ID",
+     API_PRODUCE,
+     1,
+     {RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID}},
+    {"AddPartitionsToTxn TOPIC_AUTHORIZATION_FAILED",
+     API_ADD_PARTITIONS_TO_TXN,
+     1,
+     {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED}},
+    {"AddOffsetsToTxn GROUP_AUTHORIZATION_FAILED",
+     API_ADD_OFFSETS_TO_TXN,
+     1,
+     {RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED}},
+    {"TxnOffsetCommit GROUP_AUTHORIZATION_FAILED",
+     API_TXN_OFFSET_COMMIT,
+     1,
+     {RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED}},
+    {"EndTxn UNKNOWN_PRODUCER_ID",
+     API_END_TXN,
+     1,
+     {RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID}},
+    {"EndTxn INVALID_PRODUCER_ID_MAPPING",
+     API_END_TXN,
+     1,
+     {RD_KAFKA_RESP_ERR_INVALID_PRODUCER_ID_MAPPING}},
+};
+
+/* Fatal errors, fencing included: the step fails and says why. */
+static const fault_t fatal[] = {
+    {"AddPartitionsToTxn TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+     API_ADD_PARTITIONS_TO_TXN,
+     1,
+     {RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED}},
+    {"AddOffsetsToTxn INVALID_PRODUCER_EPOCH",
+     API_ADD_OFFSETS_TO_TXN,
+     1,
+     {RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH}},
+    {"TxnOffsetCommit INVALID_PRODUCER_EPOCH",
+     API_TXN_OFFSET_COMMIT,
+     1,
+     {RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH}},
+    {"EndTxn PRODUCER_FENCED",
+     API_END_TXN,
+     1,
+     {RD_KAFKA_RESP_ERR_PRODUCER_FENCED}},
+    {"EndTxn TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+     API_END_TXN,
+     1,
+     {RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED}},
+    {"Produce INVALID_PRODUCER_EPOCH",
+     API_PRODUCE,
+     1,
+     {RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH}},
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static void push(const mock_t *m, const fault_t *f)
+{
+        rd_kafka_mock_push_request_errors_array(m->mc, f->api, f->nerrors,
+                                                f->errors);
+}
+
+Test(txn, retriable_errors_are_retried)
+{
+        static const rd_kafka_resp_err_t init_errors[] = {
+            RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+            RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+            RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS};
+        cdr_pipeline_stats_t stats = {0};
+        char errstr[512];
+        mock_t m;
+        rd_kafka_t *rk;
+        size_t i;
+        int rc;
+
+        mock_start(&m);
+        rd_kafka_mock_push_request_errors_array(
+            m.mc, API_INIT_PRODUCER_ID, NELEM(init_errors), init_errors);
+        rk = txn_producer(&m);
+        cr_assert_eq(
+            cdr_txn_init(rk, -1, RETRY_MS, &stats, errstr, sizeof(errstr)),
+            CDR_OK, "InitProducerId: %s", errstr);
+        for (i = 0; i < NELEM(retriable); i++) {
+                push(&m, &retriable[i]);
+                errstr[0] = '\0';
+                rc = one_transaction(rk, -1, &stats, errstr, sizeof(errstr));
+                cr_assert_eq(rc, CDR_OK, "%s: %d: %s", retriable[i].name, rc,
+                             errstr);
+        }
+        cr_assert_eq(stats.txn_committed, NELEM(retriable));
+        cr_assert_eq(stats.txn_aborted, 0);
+
+        /* A retriable error that reaches the caller: the commit takes
+         * longer than the call may wait, so the call times out and the
+         * step calls it again, which resumes the commit. */
+        rd_kafka_mock_broker_push_request_error_rtts(
+            m.mc, 1, API_END_TXN, 1, RD_KAFKA_RESP_ERR_NO_ERROR, 1500);
+        rc = one_transaction(rk, 300, &stats, errstr, sizeof(errstr));
+        cr_assert_eq(rc, CDR_OK, "slow EndTxn: %s", errstr);
+        cr_assert_gt(stats.retries, 0, "the timeout was not retried");
+        cr_assert_eq(stats.txn_aborted, 0);
+
+        rd_kafka_destroy(rk);
+        mock_stop(&m);
+}
+
+Test(txn, abortable_errors_abort)
+{
+        cdr_pipeline_stats_t stats = {0};
+        char errstr[512];
+        mock_t m;
+        rd_kafka_t *rk;
+        size_t i;
+        int rc;
+
+        mock_start(&m);
+        rk = txn_producer(&m);
+        cr_assert_eq(
+            cdr_txn_init(rk, -1, RETRY_MS, &stats, errstr, sizeof(errstr)),
+            CDR_OK, "%s", errstr);
+        for (i = 0; i < NELEM(abortable); i++) {
+                push(&m, &abortable[i]);
+                errstr[0] = '\0';
+                rc = one_transaction(rk, -1, &stats, errstr, sizeof(errstr));
+                cr_assert_eq(rc, CDR_TXN_ABORTED, "%s: %d: %s",
+                             abortable[i].name, rc, errstr);
+                cr_assert_neq(errstr[0], '\0', "%s: no reason given",
+                              abortable[i].name);
+                cr_assert_eq(stats.txn_aborted, i + 1);
+                /* The producer goes on with a new transaction. */
+                rc = one_transaction(rk, -1, &stats, errstr, sizeof(errstr));
+                cr_assert_eq(rc, CDR_OK, "after %s: %s", abortable[i].name,
+                             errstr);
+        }
+        cr_assert_eq(stats.txn_committed, NELEM(abortable));
+        rd_kafka_destroy(rk);
+        mock_stop(&m);
+}
+
+Test(txn, fatal_errors_stop)
+{
+        cdr_pipeline_stats_t stats;
+        char errstr[512];
+        mock_t m;
+        rd_kafka_t *rk;
+        size_t i;
+        int rc;
+
+        mock_start(&m);
+        for (i = 0; i < NELEM(fatal); i++) {
+                char txid[64];
+
+                /* A producer of its own for each: a fatal error ends it. */
+                snprintf(txid, sizeof(txid), "fatal-%zu", i);
+                memset(&stats, 0, sizeof(stats));
+                rk = txn_producer_id(&m, txid);
+                cr_assert_eq(cdr_txn_init(rk, -1, RETRY_MS, &stats, errstr,
+                                          sizeof(errstr)),
+                             CDR_OK, "%s", errstr);
+                push(&m, &fatal[i]);
+                errstr[0] = '\0';
+                rc = one_transaction(rk, -1, &stats, errstr, sizeof(errstr));
+                cr_assert_eq(rc, CDR_ERR_KAFKA, "%s: %d: %s", fatal[i].name, rc,
+                             errstr);
+                cr_assert_neq(errstr[0], '\0', "%s: no reason given",
+                              fatal[i].name);
+                cr_assert_eq(stats.txn_committed, 0, "%s", fatal[i].name);
+                rd_kafka_destroy(rk);
+        }
+
+        /* At start: InitProducerId refused for good. */
+        memset(&stats, 0, sizeof(stats));
+        rd_kafka_mock_push_request_errors(
+            m.mc, API_INIT_PRODUCER_ID, 1,
+            RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        rk = txn_producer(&m);
+        errstr[0] = '\0';
+        rc = cdr_txn_init(rk, -1, RETRY_MS, &stats, errstr, sizeof(errstr));
+        cr_assert_eq(rc, CDR_ERR_KAFKA, "InitProducerId: %d", rc);
+        cr_assert_not_null(strstr(errstr, "init_transactions"), "%s", errstr);
+        rd_kafka_destroy(rk);
+        mock_stop(&m);
+}
+
+struct broker_up {
+        rd_kafka_mock_cluster_t *mc;
+        int32_t broker;
+        int after_ms;
+};
+
+static void *bring_up(void *arg)
+{
+        struct broker_up *b = arg;
+
+        usleep((useconds_t)b->after_ms * 1000);
+        rd_kafka_mock_broker_set_up(b->mc, b->broker);
+        return NULL;
+}
+
+Test(txn, coordinator_moves_and_comes_back)
+{
+        cdr_pipeline_stats_t stats = {0};
+        struct broker_up up;
+        pthread_t thread;
+        char errstr[512];
+        mock_t m;
+        rd_kafka_t *rk;
+
+        mock_start(&m);
+        rk = txn_producer(&m);
+        cr_assert_eq(
+            cdr_txn_init(rk, -1, RETRY_MS, &stats, errstr, sizeof(errstr)),
+            CDR_OK, "%s", errstr);
+        cr_assert_eq(one_transaction(rk, -1, &stats, errstr, sizeof(errstr)),
+                     CDR_OK, "%s", errstr);
+
+        /* Both coordinators move to other brokers between transactions. */
+        rd_kafka_mock_coordinator_set(m.mc, "transaction", TXN_ID, 3);
+        rd_kafka_mock_coordinator_set(m.mc, "group", GROUP, 1);
+        cr_assert_eq(one_transaction(rk, -1, &stats, errstr, sizeof(errstr)),
+                     CDR_OK, "after the coordinators moved: %s", errstr);
+
+        /* The transaction coordinator is down for a second during the
+         * commit; the step waits it out. */
+        up.mc = m.mc;
+        up.broker = 3;
+        up.after_ms = 1000;
+        rd_kafka_mock_broker_set_down(m.mc, 3);
+        cr_assert_eq(pthread_create(&thread, NULL, bring_up, &up), 0);
+        cr_assert_eq(one_transaction(rk, 500, &stats, errstr, sizeof(errstr)),
+                     CDR_OK, "with the coordinator down: %s", errstr);
+        pthread_join(thread, NULL);
+        cr_assert_eq(stats.txn_committed, 3);
+        cr_assert_eq(stats.txn_aborted, 0);
+        rd_kafka_destroy(rk);
+        mock_stop(&m);
+}
+
+/*
+ * The whole pipeline over the mock cluster.
+ */
+
+static char tmpdir[64];
+
+static void make_tmpdir(void)
+{
+        snprintf(tmpdir, sizeof(tmpdir), "/tmp/cdranon-test-pipeline-XXXXXX");
+        cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+        char cmd[128];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+        cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(pipeline, .init = make_tmpdir, .fini = remove_tmpdir);
+
+static void write_file(const char *name, const char *text, mode_t mode)
+{
+        char path[256];
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+        cr_assert_geq(fd, 0, "%s", path);
+        cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+        close(fd);
+}
+
+/* Keys and a configuration in tmpdir for the generator's CSV layout;
+ * `extra` is appended to the YAML. */
+static cdr_config_t *test_config(const char *bootstraps, const char *extra,
+                                 const char *txid)
+{
+        char path[256], priv[256], pub[256], errstr[512], yaml[4096];
+        cdr_config_t *config;
+
+        write_file("hmac.key",
+                   "k1 000102030405060708090a0b0c0d0e0f"
+                   "101112131415161718191a1b1c1d1e1f\n",
+                   0600);
+        snprintf(priv, sizeof(priv), "%s/custodian.pem", tmpdir);
+        snprintf(pub, sizeof(pub), "%s/custodian.pub", tmpdir);
+        if (access(priv, F_OK) != 0)
+                cr_assert_eq(
+                    cdr_custodian_keygen(priv, pub, errstr, sizeof(errstr)),
+                    CDR_OK, "%s", errstr);
+        snprintf(yaml, sizeof(yaml),
+                 "input:\n"
+                 "  topic: raw\n"
+                 "  group: " GROUP "\n"
+                 "  csv:\n"
+                 "    columns: [record_id, record_type, start_time, "
+                 "end_time, duration, calling_number, called_number, imsi, "
+                 "imei, cell_id, bytes_up, bytes_down, cause_for_term, "
+                 "subscriber_name, subscriber_address, payment_ref]\n"
+                 "keys:\n"
+                 "  hmac: hmac.key\n"
+                 "  custodian_public: custodian.pub\n"
+                 "output:\n"
+                 "  anonymised: {topic: anon, key: caller}\n"
+                 "  sealed: {topic: sealed}\n"
+                 "  dead_letter: {topic: dead}\n"
+                 "fields:\n"
+                 "  record_id: keep number\n"
+                 "  caller: {from: calling_number, action: pseudonymise "
+                 "msisdn}\n"
+                 "  start_time: truncate hour\n"
+                 "%s",
+                 extra ? extra : "");
+        write_file("config.yaml", yaml, 0644);
+        snprintf(path, sizeof(path), "%s/config.yaml", tmpdir);
+        config = cdr_config_load(path, errstr, sizeof(errstr));
+        cr_assert_not_null(config, "%s", errstr);
+        cr_assert_eq(cdr_config_set(config, "bootstrap.servers", bootstraps,
+                                    errstr, sizeof(errstr)),
+                     CDR_OK, "%s", errstr);
+        cr_assert_eq(cdr_config_set(config, "retry.backoff.ms", "10", errstr,
+                                    sizeof(errstr)),
+                     CDR_OK, "%s", errstr);
+        if (txid != NULL)
+                cr_assert_eq(cdr_config_set(config, "transactional.id", txid,
+                                            errstr, sizeof(errstr)),
+                             CDR_OK, "%s", errstr);
+        return config;
+}
+
+/* n generated records (some malformed) to the mock's input topic. */
+static void produce_input(const mock_t *m, int n)
+{
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        cdr_gen_options_t opts;
+        cdr_buf_t buf = CDR_BUF_INIT;
+        cdr_gen_t *gen;
+        char errstr[256];
+        rd_kafka_t *rk;
+        int i;
+
+        cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", m->bootstraps,
+                                       errstr, sizeof(errstr)),
+                     RD_KAFKA_CONF_OK);
+        rd_kafka_conf_set_log_cb(conf, quiet_log);
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        cr_assert_not_null(rk, "%s", errstr);
+        cdr_gen_options_default(&opts);
+        opts.subscribers = 1000;
+        opts.malformed_share = 0.05;
+        gen = cdr_gen_new(&opts, errstr, sizeof(errstr));
+        cr_assert_not_null(gen, "%s", errstr);
+        for (i = 0; i < n; i++) {
+                cdr_buf_reset(&buf);
+                cr_assert_eq(cdr_gen_record(gen, &buf, NULL), CDR_OK);
+                cr_assert_eq(
+                    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("raw"),
+                                      RD_KAFKA_V_PARTITION(i % 2),
+                                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                      RD_KAFKA_V_VALUE(buf.data, buf.len - 1),
+                                      RD_KAFKA_V_END),
+                    RD_KAFKA_RESP_ERR_NO_ERROR);
+        }
+        cr_assert_eq(rd_kafka_flush(rk, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+        cdr_buf_free(&buf);
+        cdr_gen_destroy(gen);
+        rd_kafka_destroy(rk);
+}
+
+/* Polls until at least `records` records have gone through and nothing
+ * more comes for a second, then commits; at most 30 s. */
+static int run_until(cdr_pipeline_t *p, uint64_t records, char *errstr,
+                     size_t errstr_size)
+{
+        cdr_pipeline_stats_t st;
+        uint64_t last = 0;
+        int i, idle = 0, rc;
+
+        for (i = 0; i < 300; i++) {
+                rc = cdr_pipeline_poll(p, 100, errstr, errstr_size);
+                if (rc != CDR_OK)
+                        return rc;
+                cdr_pipeline_stats(p, &st);
+                idle = st.records == last ? idle + 1 : 0;
+                last = st.records;
+                if (st.records >= records && idle >= 10)
+                        return cdr_pipeline_commit(p, errstr, errstr_size);
+        }
+        cdr_errf(errstr, errstr_size, "not done in 30 s");
+        return CDR_ERR_INVAL;
+}
+
+/* How many sealed copies of each input record (partition, offset) the
+ * mock's sealed topic holds: aborted ones included, since the mock
+ * keeps them visible. */
+static void count_sealed(const mock_t *m, int counts[2][RECORDS])
+{
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_topic_partition_list_t *asg;
+        cdr_unsealer_t *unsealer = cdr_unsealer_new();
+        cdr_buf_t plain = CDR_BUF_INIT;
+        cdr_sealed_meta_t meta;
+        char errstr[512], key[256];
+        rd_kafka_t *rk;
+        int eof = 0, idle = 0, i;
+
+        snprintf(key, sizeof(key), "%s/custodian.pem", tmpdir);
+        cr_assert_eq(
+            cdr_unsealer_add_key_file(unsealer, key, errstr, sizeof(errstr)),
+            CDR_OK, "%s", errstr);
+        cr_assert_eq(rd_kafka_conf_set(conf, "bootstrap.servers", m->bootstraps,
+                                       errstr, sizeof(errstr)),
+                     RD_KAFKA_CONF_OK);
+        rd_kafka_conf_set(conf, "group.id", "count", errstr, sizeof(errstr));
+        rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set_log_cb(conf, quiet_log);
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+        cr_assert_not_null(rk, "%s", errstr);
+        asg = rd_kafka_topic_partition_list_new(2);
+        for (i = 0; i < 2; i++)
+                rd_kafka_topic_partition_list_add(asg, "sealed", i)->offset =
+                    RD_KAFKA_OFFSET_BEGINNING;
+        cr_assert_eq(rd_kafka_assign(rk, asg), 0);
+        rd_kafka_topic_partition_list_destroy(asg);
+        memset(counts, 0, sizeof(int) * 2 * RECORDS);
+        while (eof < 2 && idle < 100) {
+                rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, 100);
+
+                if (msg == NULL) {
+                        idle++;
+                        continue;
+                }
+                idle = 0;
+                if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                        eof++;
+                } else {
+                        cr_assert_eq(msg->err, 0, "%s",
+                                     rd_kafka_message_errstr(msg));
+                        cr_assert_eq(cdr_unsealer_open(unsealer, msg->payload,
+                                                       msg->len, &plain, &meta,
+                                                       errstr, sizeof(errstr)),
+                                     CDR_OK, "%s", errstr);
+                        cr_assert(meta.source.partition >= 0 &&
+                                  meta.source.partition < 2 &&
+                                  meta.source.offset >= 0 &&
+                                  meta.source.offset < RECORDS);
+                        counts[meta.source.partition][meta.source.offset]++;
+                }
+                rd_kafka_message_destroy(msg);
+        }
+        cr_assert_eq(eof, 2, "the sealed topic was not read to its end");
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+        cdr_buf_free(&plain);
+        cdr_unsealer_destroy(unsealer);
+}
+
+static cdr_pipeline_opts_t quiet_opts(void)
+{
+        cdr_pipeline_opts_t opts;
+
+        memset(&opts, 0, sizeof(opts));
+        opts.kafka_log = quiet_log;
+        opts.connect_timeout_ms = 5000;
+        opts.retry_ms = RETRY_MS;
+        return opts;
+}
+
+Test(pipeline, abortable_error_rewinds_then_fencing_stops)
+{
+        cdr_pipeline_opts_t opts = quiet_opts();
+        static int counts[2][RECORDS];
+        cdr_pipeline_stats_t st;
+        cdr_config_t *config;
+        cdr_engine_t *engine;
+        cdr_pipeline_t *p;
+        char errstr[512];
+        int part, off, twice = 0, rc;
+        mock_t m;
+
+        mock_start(&m);
+        produce_input(&m, RECORDS);
+        config = test_config(m.bootstraps,
+                             "pipeline:\n  threads: 2\n"
+                             "  commit_records: 100\n",
+                             TXN_ID);
+        engine = cdr_engine_new(config, 1, errstr, sizeof(errstr));
+        cr_assert_not_null(engine, "%s", errstr);
+        p = cdr_pipeline_new(engine, &opts, errstr, sizeof(errstr));
+        cr_assert_not_null(p, "%s", errstr);
+        cr_assert_str_eq(cdr_pipeline_transactional_id(p), TXN_ID);
+
+        /* The first commit fails in a way that requires an abort. */
+        rd_kafka_mock_push_request_errors(
+            m.mc, API_END_TXN, 1, RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID);
+        cr_assert_eq(run_until(p, RECORDS + 1, errstr, sizeof(errstr)), CDR_OK,
+                     "%s", errstr);
+        cdr_pipeline_stats(p, &st);
+        cr_assert_eq(st.txn_aborted, 1);
+        cr_assert_eq(st.rewinds, 1);
+        cr_assert_eq(st.sealed, st.records);
+        cr_assert_eq(st.published + st.suppressed + st.dead, st.records);
+        cr_assert_gt(st.dead, 0, "the malformed records");
+        cr_assert_eq(st.partitions, 2);
+        /* Every record was produced; those of the aborted transaction
+         * (the first records of each partition) twice, since the
+         * rewind went back to where that transaction began. */
+        count_sealed(&m, counts);
+        for (part = 0; part < 2; part++) {
+                int prefix = 1;
+
+                for (off = 0; off < RECORDS / 2; off++) {
+                        cr_assert(counts[part][off] == 1 ||
+                                      counts[part][off] == 2,
+                                  "input %d/%d sealed %d times", part, off,
+                                  counts[part][off]);
+                        if (counts[part][off] == 2) {
+                                cr_assert(prefix,
+                                          "input %d/%d reprocessed "
+                                          "after one that was not",
+                                          part, off);
+                                twice++;
+                        } else {
+                                prefix = 0;
+                        }
+                }
+        }
+        cr_assert_gt(twice, 0);
+        cr_assert_eq(st.records, (uint64_t)(RECORDS + twice));
+
+        /* Another instance took the transactional.id: fatal. */
+        rd_kafka_mock_push_request_errors(m.mc, API_END_TXN, 1,
+                                          RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+        produce_input(&m, 20);
+        errstr[0] = '\0';
+        rc = run_until(p, st.records + 20, errstr, sizeof(errstr));
+        cr_assert_eq(rc, CDR_ERR_KAFKA, "%d: %s", rc, errstr);
+        cr_assert_not_null(strstr(errstr, "fenced"), "%s", errstr);
+        /* Once fatal, always fatal. */
+        cr_assert_eq(cdr_pipeline_poll(p, 10, errstr, sizeof(errstr)),
+                     CDR_ERR_KAFKA);
+        cr_assert_eq(cdr_pipeline_close(p, errstr, sizeof(errstr)),
+                     CDR_ERR_KAFKA);
+        cdr_pipeline_destroy(p);
+        cdr_engine_destroy(engine);
+        cdr_config_destroy(config);
+        mock_stop(&m);
+}
+
+Test(pipeline, start_up_errors)
+{
+        cdr_pipeline_opts_t opts = quiet_opts();
+        cdr_config_t *config;
+        cdr_engine_t *engine;
+        char errstr[512];
+        mock_t m;
+
+        /* Nothing listens on port 1. */
+        opts.connect_timeout_ms = 1000;
+        config = test_config("127.0.0.1:1", NULL, TXN_ID);
+        engine = cdr_engine_new(config, 1, errstr, sizeof(errstr));
+        cr_assert_not_null(engine, "%s", errstr);
+        cr_assert_null(cdr_pipeline_new(engine, &opts, errstr, sizeof(errstr)));
+        cr_assert_not_null(strstr(errstr, "cannot reach the Kafka cluster at "
+                                          "127.0.0.1:1"),
+                           "%s", errstr);
+        cdr_engine_destroy(engine);
+        cdr_config_destroy(config);
+
+        /* A topic of the configuration missing on the cluster. */
+        mock_start(&m);
+        opts.connect_timeout_ms = 5000;
+        config = test_config(m.bootstraps, NULL, TXN_ID);
+        free(config->dead_letter_topic);
+        config->dead_letter_topic = strdup("no-such-topic");
+        engine = cdr_engine_new(config, 1, errstr, sizeof(errstr));
+        cr_assert_not_null(engine, "%s", errstr);
+        cr_assert_null(cdr_pipeline_new(engine, &opts, errstr, sizeof(errstr)));
+        cr_assert_str_eq(errstr, "output.dead_letter.topic: topic "
+                                 "'no-such-topic' does not exist on the "
+                                 "cluster");
+        cdr_engine_destroy(engine);
+        cdr_config_destroy(config);
+
+        /* A property the pipeline depends on, set otherwise. */
+        config = test_config(m.bootstraps, NULL, TXN_ID);
+        cr_assert_eq(cdr_config_set(config, "isolation.level",
+                                    "read_uncommitted", errstr, sizeof(errstr)),
+                     CDR_OK);
+        engine = cdr_engine_new(config, 1, errstr, sizeof(errstr));
+        cr_assert_not_null(engine, "%s", errstr);
+        cr_assert_null(cdr_pipeline_new(engine, &opts, errstr, sizeof(errstr)));
+        cr_assert_str_eq(errstr, "-X isolation.level: must be "
+                                 "read_committed in stream mode (cdranon "
+                                 "run sets it)");
+        cdr_engine_destroy(engine);
+        cdr_config_destroy(config);
+
+        /* The transactional.id refused at start. */
+        config = test_config(m.bootstraps, NULL, TXN_ID);
+        engine = cdr_engine_new(config, 1, errstr, sizeof(errstr));
+        cr_assert_not_null(engine, "%s", errstr);
+        rd_kafka_mock_push_request_errors(
+            m.mc, API_INIT_PRODUCER_ID, 1,
+            RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        cr_assert_null(cdr_pipeline_new(engine, &opts, errstr, sizeof(errstr)));
+        cr_assert_not_null(
+            strstr(errstr, "transactional.id '" TXN_ID "': init_transactions"),
+            "%s", errstr);
+        cdr_engine_destroy(engine);
+        cdr_config_destroy(config);
+        mock_stop(&m);
+}
+
+Test(pipeline, at_least_once_commits_delivered_offsets)
+{
+        static int counts[2][RECORDS];
+        cdr_pipeline_opts_t opts = quiet_opts();
+        rd_kafka_topic_partition_list_t *parts;
+        cdr_pipeline_stats_t st;
+        rd_kafka_conf_t *conf;
+        cdr_config_t *config;
+        cdr_engine_t *engine;
+        cdr_pipeline_t *p;
+        rd_kafka_t *rk;
+        char errstr[512];
+        int part, off;
+        mock_t m;
+
+        mock_start(&m);
+        produce_input(&m, RECORDS);
+        config = test_config(m.bootstraps, "delivery: at-least-once\n", NULL);
+        engine = cdr_engine_new(config, 1, errstr, sizeof(errstr));
+        cr_assert_not_null(engine, "%s", errstr);
+        p = cdr_pipeline_new(engine, &opts, errstr, sizeof(errstr));
+        cr_assert_not_null(p, "%s", errstr);
+        cr_assert_null(cdr_pipeline_transactional_id(p));
+        cr_assert_eq(run_until(p, RECORDS, errstr, sizeof(errstr)), CDR_OK,
+                     "%s", errstr);
+        cdr_pipeline_stats(p, &st);
+        cr_assert_eq(st.records, RECORDS);
+        cr_assert_eq(st.txn_aborted, 0);
+        cr_assert_gt(st.txn_committed, 0);
+        cr_assert_eq(cdr_pipeline_close(p, errstr, sizeof(errstr)), CDR_OK,
+                     "%s", errstr);
+        cdr_pipeline_destroy(p);
+
+        /* The group's offsets are at the end of both partitions, and
+         * every record has its sealed copy. */
+        conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "bootstrap.servers", m.bootstraps, errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(conf, "group.id", GROUP, errstr, sizeof(errstr));
+        rd_kafka_conf_set_log_cb(conf, quiet_log);
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+        cr_assert_not_null(rk, "%s", errstr);
+        parts = rd_kafka_topic_partition_list_new(2);
+        rd_kafka_topic_partition_list_add(parts, "raw", 0);
+        rd_kafka_topic_partition_list_add(parts, "raw", 1);
+        cr_assert_eq(rd_kafka_committed(rk, parts, 5000), 0);
+        cr_assert_eq(parts->elems[0].offset, RECORDS / 2);
+        cr_assert_eq(parts->elems[1].offset, RECORDS / 2);
+        rd_kafka_topic_partition_list_destroy(parts);
+        rd_kafka_destroy(rk);
+        count_sealed(&m, counts);
+        for (part = 0; part < 2; part++)
+                for (off = 0; off < RECORDS / 2; off++)
+                        cr_assert_eq(counts[part][off], 1, "input %d/%d", part,
+                                     off);
+        cdr_engine_destroy(engine);
+        cdr_config_destroy(config);
+        mock_stop(&m);
+}
