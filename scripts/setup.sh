@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cdranon set-up on a fresh Debian 12 machine, in one command.
 #
-#   scripts/setup.sh demo    install what is missing, build, run the demo
+#   scripts/setup.sh demo    install what is missing, build, run the demos
+#                            (file mode, then a local Kafka broker)
 #   scripts/setup.sh check   install what is missing, build, run every test
 #   scripts/setup.sh deps    install what is missing, nothing else
 #
@@ -17,8 +18,10 @@ cd "$here"
 PACKAGES=(
         build-essential pkg-config make gcc clang clang-format
         librdkafka-dev libssl-dev openssl libxxhash-dev libyaml-dev
-        libcriterion-dev valgrind python3 coreutils bc
+        libcriterion-dev valgrind python3 coreutils bc time
         openjdk-17-jre-headless maven
+        # make bench: plots; the benchmark peers' venv and Java build
+        gnuplot-nox python3-venv openjdk-17-jdk-headless
         groff-base man-db systemd
 )
 
@@ -67,7 +70,8 @@ deps)
 demo)
         install_deps
         build
-        exec bash scripts/demo.sh
+        bash scripts/demo.sh
+        exec bash scripts/demo-kafka.sh
         ;;
 check)
         install_deps
