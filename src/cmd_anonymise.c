@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const CMD = "anonymise";
 
@@ -45,18 +46,31 @@ static void usage(FILE *out)
             "fatal error, 2 on a bad command line.\n");
 }
 
-static FILE *open_out(const char *path, char *errstr, size_t errstr_size)
+/* Output streams are written in blocks of OUT_BUFFER bytes rather than
+ * stdio's default of a few kilobytes: one write(2) per thousands of
+ * records.  The buffers are static because stdout's must outlive this
+ * function. */
+#define OUT_BUFFER (1 << 20)
+static char out_buffer[OUT_BUFFER];
+static char dl_buffer[OUT_BUFFER];
+static char sealed_buffer[OUT_BUFFER];
+
+static FILE *open_out(const char *path, char *buffer, char *errstr,
+                      size_t errstr_size)
 {
         FILE *f = fopen(path, "w");
 
         if (f == NULL)
                 cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        else
+                setvbuf(f, buffer, _IOFBF, OUT_BUFFER);
         return f;
 }
 
+/* The streams belong to this thread alone, hence the unlocked calls. */
 static int write_line(FILE *f, const char *p, size_t n)
 {
-        if (fwrite(p, 1, n, f) != n || putc('\n', f) == EOF)
+        if (fwrite_unlocked(p, 1, n, f) != n || putc_unlocked('\n', f) == EOF)
                 return CDR_ERR_IO;
         return CDR_OK;
 }
@@ -133,14 +147,19 @@ int cdr_cmd_anonymise(int argc, char **argv)
                              config->max_record_bytes, errstr, sizeof(errstr));
         if (in == NULL)
                 goto fail;
-        if (out_path != NULL &&
-            (out = open_out(out_path, errstr, sizeof(errstr))) == NULL)
+        if (out_path == NULL) {
+                /* A terminal keeps its line buffering. */
+                if (!isatty(fileno(stdout)))
+                        setvbuf(stdout, out_buffer, _IOFBF, OUT_BUFFER);
+        } else if ((out = open_out(out_path, out_buffer, errstr,
+                                   sizeof(errstr))) == NULL)
                 goto fail;
         if (dl_path != NULL &&
-            (dl = open_out(dl_path, errstr, sizeof(errstr))) == NULL)
+            (dl = open_out(dl_path, dl_buffer, errstr, sizeof(errstr))) == NULL)
                 goto fail;
         if (sealed_path != NULL &&
-            (sealed = open_out(sealed_path, errstr, sizeof(errstr))) == NULL)
+            (sealed = open_out(sealed_path, sealed_buffer, errstr,
+                               sizeof(errstr))) == NULL)
                 goto fail;
 
         for (;;) {
@@ -154,6 +173,16 @@ int cdr_cmd_anonymise(int argc, char **argv)
                         break;
                 source.file = cdr_filein_name(in);
                 source.line = line;
+                if (err == CDR_ERR_TOOBIG && cdr_engine_wants_header(engine)) {
+                        /* Without its header no record can be read: the
+                         * next record must not be taken for it. */
+                        cdr_errf(errstr, sizeof(errstr),
+                                 "%s:%llu: header: longer than "
+                                 "input.max_record_bytes (%zu)",
+                                 source.file, (unsigned long long)line,
+                                 config->max_record_bytes);
+                        goto fail;
+                }
                 if (err == CDR_ERR_TOOBIG) {
                         /* Not held in memory, so it cannot be sealed:
                          * counted and dead-lettered. */

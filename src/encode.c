@@ -10,6 +10,7 @@
 #include "cdranon/encode.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -114,10 +115,12 @@ static int put_escaped(cdr_buf_t *buf, const char *p, size_t n, int lossy)
         size_t elen;
         int rc = CDR_ERR_NOMEM;
 
+        /* Room for the value as it is and its quotes; each escape below
+         * reserves what it adds, so that the plain runs are copied into
+         * room already there. */
         if (cdr_buf_reserve(buf, n + 2) != CDR_OK)
                 return CDR_ERR_NOMEM;
-        if (cdr_buf_putc(buf, '"') != CDR_OK)
-                goto fail;
+        buf->data[buf->len++] = '"';
         while (i < n) {
                 unsigned char c;
 
@@ -186,15 +189,23 @@ static int put_escaped(cdr_buf_t *buf, const char *p, size_t n, int lossy)
                                 break;
                         }
                 }
-                if (cdr_buf_append(buf, s + run, i - run) != CDR_OK ||
-                    cdr_buf_append(buf, esc, elen) != CDR_OK)
+                /* The run, the escape, the rest of the value as it is
+                 * and the closing quote. */
+                if (cdr_buf_reserve(buf, (i - run) + elen + (n - i - k) + 1) !=
+                    CDR_OK)
                         goto fail;
+                memcpy(buf->data + buf->len, s + run, i - run);
+                buf->len += i - run;
+                memcpy(buf->data + buf->len, esc, elen);
+                buf->len += elen;
                 i += k;
                 run = i;
         }
-        if (cdr_buf_append(buf, s + run, n - run) != CDR_OK ||
-            cdr_buf_putc(buf, '"') != CDR_OK)
-                goto fail;
+        if (n > run) /* p may be NULL when n is 0 */
+                memcpy(buf->data + buf->len, s + run, n - run);
+        buf->len += n - run;
+        buf->data[buf->len++] = '"';
+        buf->data[buf->len] = '\0';
         return CDR_OK;
 fail:
         buf->len = start;
@@ -208,11 +219,33 @@ int cdr_json_put_string(cdr_buf_t *buf, const char *p, size_t n)
         return put_escaped(buf, p, n, 0);
 }
 
+/* Appends the decimal text of v, with a '-' when neg (v is then the
+ * magnitude). */
+static int put_decimal(cdr_buf_t *buf, uint64_t v, int neg)
+{
+        char text[24];
+        size_t i = sizeof(text);
+
+        do {
+                text[--i] = (char)('0' + v % 10);
+                v /= 10;
+        } while (v != 0);
+        if (neg)
+                text[--i] = '-';
+        return cdr_buf_append(buf, text + i, sizeof(text) - i);
+}
+
+static int put_signed(cdr_buf_t *buf, int64_t v)
+{
+        /* The magnitude of INT64_MIN does not fit an int64_t. */
+        return v < 0 ? put_decimal(buf, (uint64_t)(-(v + 1)) + 1, 1)
+                     : put_decimal(buf, (uint64_t)v, 0);
+}
+
 int cdr_deadletter_encode(cdr_buf_t *buf, const char *reason,
                           const cdr_source_t *source)
 {
         size_t start = buf->len;
-        char num[64];
         int rc;
 
         rc = cdr_buf_puts(buf, "{\"reason\":");
@@ -226,9 +259,10 @@ int cdr_deadletter_encode(cdr_buf_t *buf, const char *reason,
                 if (rc == CDR_OK)
                         rc = put_escaped(buf, source->file,
                                          strlen(source->file), 1);
-                snprintf(num, sizeof(num), ",\"line\":%" PRIu64, source->line);
                 if (rc == CDR_OK)
-                        rc = cdr_buf_puts(buf, num);
+                        rc = cdr_buf_puts(buf, ",\"line\":");
+                if (rc == CDR_OK)
+                        rc = put_decimal(buf, source->line, 0);
         }
         if (rc == CDR_OK && source && source->topic) {
                 if (source->file)
@@ -238,11 +272,14 @@ int cdr_deadletter_encode(cdr_buf_t *buf, const char *reason,
                 if (rc == CDR_OK)
                         rc = put_escaped(buf, source->topic,
                                          strlen(source->topic), 1);
-                snprintf(num, sizeof(num),
-                         ",\"partition\":%" PRId32 ",\"offset\":%" PRId64,
-                         source->partition, source->offset);
                 if (rc == CDR_OK)
-                        rc = cdr_buf_puts(buf, num);
+                        rc = cdr_buf_puts(buf, ",\"partition\":");
+                if (rc == CDR_OK)
+                        rc = put_signed(buf, source->partition);
+                if (rc == CDR_OK)
+                        rc = cdr_buf_puts(buf, ",\"offset\":");
+                if (rc == CDR_OK)
+                        rc = put_signed(buf, source->offset);
         }
         if (rc == CDR_OK)
                 rc = cdr_buf_puts(buf, "}}");
@@ -257,6 +294,22 @@ int cdr_deadletter_encode(cdr_buf_t *buf, const char *reason,
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* b64_pairs[v] spells the 12-bit value v in two characters, so that six
+ * input bytes take four lookups.  File mode writes every sealed record
+ * in base64, which makes this one of the per-record costs. */
+static char b64_pairs[4096][2];
+static pthread_once_t b64_pairs_once = PTHREAD_ONCE_INIT;
+
+static void b64_pairs_init(void)
+{
+        size_t v;
+
+        for (v = 0; v < 4096; v++) {
+                b64_pairs[v][0] = b64[v >> 6];
+                b64_pairs[v][1] = b64[v & 63];
+        }
+}
+
 int cdr_base64_append(cdr_buf_t *buf, const unsigned char *in, size_t n)
 {
         size_t out, i;
@@ -267,8 +320,20 @@ int cdr_base64_append(cdr_buf_t *buf, const unsigned char *in, size_t n)
         out = (n + 2) / 3 * 4;
         if (cdr_buf_reserve(buf, out) != CDR_OK)
                 return CDR_ERR_NOMEM;
+        pthread_once(&b64_pairs_once, b64_pairs_init);
         o = buf->data + buf->len;
-        for (i = 0; i + 3 <= n; i += 3) {
+        for (i = 0; i + 6 <= n; i += 6, o += 8) {
+                uint64_t v = (uint64_t)in[i] << 40 | (uint64_t)in[i + 1] << 32 |
+                             (uint64_t)in[i + 2] << 24 |
+                             (uint64_t)in[i + 3] << 16 |
+                             (uint64_t)in[i + 4] << 8 | in[i + 5];
+
+                memcpy(o, b64_pairs[v >> 36], 2);
+                memcpy(o + 2, b64_pairs[(v >> 24) & 4095], 2);
+                memcpy(o + 4, b64_pairs[(v >> 12) & 4095], 2);
+                memcpy(o + 6, b64_pairs[v & 4095], 2);
+        }
+        for (; i + 3 <= n; i += 3) {
                 uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
                              in[i + 2];
                 *o++ = b64[v >> 18];

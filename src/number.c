@@ -338,20 +338,17 @@ void cdr_numbering_default(cdr_numbering_t *plan)
 }
 
 /* Length of the digit string s (capacity cap), or -1 when it is not
- * NUL-terminated within cap or holds a non-digit. */
+ * NUL-terminated within cap or holds a non-digit.  One pass: the plan is
+ * checked on every call, and its strings are a few bytes long. */
 static int digits_len(const char *s, size_t cap)
 {
-        const char *nul = memchr(s, '\0', cap);
-        size_t n, i;
+        size_t n;
 
-        if (nul == NULL)
-                return -1;
-        n = (size_t)(nul - s);
-        for (i = 0; i < n; i++) {
-                if (!is_digit((unsigned char)s[i]))
+        for (n = 0; n < cap && s[n] != '\0'; n++) {
+                if (!is_digit((unsigned char)s[n]))
                         return -1;
         }
-        return (int)n;
+        return n < cap ? (int)n : -1;
 }
 
 /* The plan's strings, checked: the home country code must be an assigned
@@ -441,9 +438,12 @@ static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
         char d[RAW_MAX_DIGITS];
         size_t nd = 0;
         size_t i;
-        int plus = 0;
+        int plus = 0, scheme;
 
-        if (prefix_nocase(p, n, "tel:")) {
+        /* A URI scheme starts with a letter, which a number seldom
+         * does: most values skip the scheme comparisons. */
+        scheme = n > 0 && is_alpha((unsigned char)p[0]);
+        if (scheme && prefix_nocase(p, n, "tel:")) {
                 const char *semi;
 
                 p += 4;
@@ -453,8 +453,8 @@ static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
                         n = (size_t)(semi - p);
                 if (n == 0)
                         return R_TEL_EMPTY;
-        } else if (prefix_nocase(p, n, "sip:") ||
-                   prefix_nocase(p, n, "sips:")) {
+        } else if (scheme && (prefix_nocase(p, n, "sip:") ||
+                              prefix_nocase(p, n, "sips:"))) {
                 size_t skip = p[3] == ':' ? 4 : 5;
                 const char *at, *semi;
 

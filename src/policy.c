@@ -3,10 +3,14 @@
  * PRODUCT.md ("Configuration", `fields:`).
  *
  * Building a policy is configuration time: it may allocate and reports
- * errors in words.  Applying it is the hot path: it reads record slots by
- * precomputed index, works in stack buffers of CDR_CANON_MAX bytes and
- * writes only into the caller's buffers, so it allocates nothing but the
- * growth of the output buffer.  Dead-letter reasons name the input field,
+ * errors in words, and does once what does not depend on the record
+ * (parsing actions and bucket bounds, escaping keys, formatting bucket
+ * labels).  Applying it is the hot path: it reads record slots by
+ * precomputed index, canonicalises each input once per record however
+ * many fields read it, works in stack buffers of CDR_CANON_MAX bytes and
+ * writes values straight into room reserved in the caller's buffer, so it
+ * allocates nothing but the growth of the output buffer and formats
+ * nothing with printf.  Dead-letter reasons name the input field,
  * the action and the rule broken, never the value.
  */
 #include "cdranon/policy.h"
@@ -38,25 +42,51 @@ typedef struct {
         char d[DEC_DIGITS];
 } dec_t;
 
+/* Integers of up to INT_DIGITS digits are bucketed without dec_t: for
+ * an integer v and any bound B, v < B exactly when v < ceil(B), and a
+ * ceiling beyond +-10^INT_DIGITS compares with every such v as the bound
+ * itself does. */
+#define INT_DIGITS 18
+#define INT_LIMIT  1000000000000000000LL /* 10^INT_DIGITS */
+
 typedef struct {
         dec_t value;
-        char *text; /* as written in the configuration */
+        int64_t ceil; /* ceil(value), clamped to +-INT_LIMIT */
+        char *text;   /* as written in the configuration */
 } bound_t;
 
 typedef struct {
         char *name;     /* output field */
         char *from;     /* input field */
         char *action;   /* normalised action text */
-        char *json_key; /* "name": escaped */
+        char *json_key; /* ,"name": escaped, with a leading comma */
         size_t json_key_len;
         int slot; /* input slot; -1 for drop */
         enum action act;
         cdr_kind_t kind;
+        int pair;     /* index into policy->pairs, or -1: see pair_t */
         int64_t unit; /* truncate: seconds */
         unsigned prefix;
         bound_t *bounds;
         size_t nbounds;
+        /* bucket: the nbounds + 1 output values as JSON strings ("<B1",
+         * "B1-B2", ..., "Bn+"), label i at labels + label_off[i], of
+         * length label_off[i + 1] - label_off[i]. */
+        char *labels;
+        size_t *label_off;
+        size_t value_max; /* most bytes a value of this action takes */
 } field_t;
+
+/* An input slot read as an identifier of one kind.  Several fields and
+ * the suppression check may read the same slot as the same kind (an
+ * msisdn pseudonymised, its country kept, and checked against the
+ * opt-outs); each such pair is canonicalised once per record. */
+#define POLICY_PAIRS 16
+typedef struct {
+        int slot;
+        cdr_kind_t kind;
+        int pseudonymised; /* a `pseudonymise` field reads it */
+} pair_t;
 
 struct cdr_policy_s {
         cdr_numbering_t plan;
@@ -69,10 +99,21 @@ struct cdr_policy_s {
         int truncate_slot; /* input of the first truncate field, or -1 */
         cdr_suppress_t *suppress;
         int supp_slots[CDR_MAX_SLOTS];
+        int supp_pairs[CDR_MAX_SLOTS]; /* pair of each supp_slots[i] */
         size_t nsupp;
         int msisdn_slots[CDR_MAX_SLOTS]; /* inputs read as msisdns */
         size_t nmsisdn;
+        pair_t pairs[POLICY_PAIRS];
+        size_t npairs;
 };
+
+/* Bytes of output values other than `keep` and `keep number`, whose
+ * length follows the input's: a canonical form (service numbers and
+ * withheld are written as such) or a pseudonym, quoted; null; an ISO
+ * 8601 time, quoted. */
+#define VALUE_MAX (CDR_CANON_MAX + 2)
+#define NULL_LEN  4
+_Static_assert(CDR_PSEUDONYM_MAX + 3 <= VALUE_MAX, "a pseudonym fits");
 
 /* --- small text helpers ---------------------------------------------- */
 
@@ -237,6 +278,44 @@ static int dec_cmp(const dec_t *a, const dec_t *b)
                         mag = mag < 0 ? -1 : 1;
         }
         return sa * mag;
+}
+
+/* ceil(dec), clamped to +-INT_LIMIT. */
+static int64_t dec_ceil(const dec_t *dec)
+{
+        int64_t whole = 0;
+        size_t i;
+        int frac;
+
+        if (dec->nd == 0)
+                return 0;
+        if (dec->exp > INT_DIGITS)
+                return dec->neg ? -INT_LIMIT : INT_LIMIT;
+        /* The digits before the point are d[0..exp), zeros past nd. */
+        for (i = 0; (int64_t)i < dec->exp; i++)
+                whole = whole * 10 + (i < dec->nd ? dec->d[i] - '0' : 0);
+        frac = dec->exp < 0 || (size_t)dec->exp < dec->nd;
+        if (dec->neg)
+                return -whole;
+        return whole + frac;
+}
+
+/* Reads a JSON number (already validated) of at most INT_DIGITS digits,
+ * with no fraction or exponent.  Returns 0, or -1 for any other. */
+static int int_parse(const char *s, size_t n, int64_t *v)
+{
+        size_t i = s[0] == '-';
+        int64_t x = 0;
+
+        if (n - i > INT_DIGITS)
+                return -1;
+        for (; i < n; i++) {
+                if (!is_digit(s[i]))
+                        return -1;
+                x = x * 10 + (s[i] - '0');
+        }
+        *v = s[0] == '-' ? -x : x;
+        return 0;
 }
 
 /* --- timestamps -------------------------------------------------------- */
@@ -494,6 +573,8 @@ static void field_free(field_t *f)
         for (i = 0; i < f->nbounds; i++)
                 free(f->bounds[i].text);
         free(f->bounds);
+        free(f->labels);
+        free(f->label_off);
         memset(f, 0, sizeof(*f));
 }
 
@@ -520,6 +601,71 @@ static void add_msisdn_slot(cdr_policy_t *policy, int slot)
                         return;
         if (policy->nmsisdn < CDR_MAX_SLOTS)
                 policy->msisdn_slots[policy->nmsisdn++] = slot;
+}
+
+/* Appends the bytes of a bucket label; returns 0 or CDR_ERR_NOMEM. */
+static int label_put(cdr_buf_t *labels, const char *a, const char *b,
+                     const char *c, const char *d)
+{
+        if (cdr_buf_puts(labels, a) != CDR_OK ||
+            cdr_buf_puts(labels, b) != CDR_OK ||
+            cdr_buf_puts(labels, c) != CDR_OK ||
+            cdr_buf_puts(labels, d) != CDR_OK)
+                return CDR_ERR_NOMEM;
+        return CDR_OK;
+}
+
+/* Writes the bucket's output values once, so that applying the policy
+ * copies one instead of formatting it. */
+static int make_labels(field_t *f)
+{
+        cdr_buf_t labels = CDR_BUF_INIT;
+        size_t i, n = f->nbounds;
+        int rc;
+
+        f->label_off = calloc(n + 2, sizeof(*f->label_off));
+        if (f->label_off == NULL)
+                return CDR_ERR_NOMEM;
+        rc = label_put(&labels, "\"<", f->bounds[0].text, "\"", "");
+        for (i = 1; i < n && rc == CDR_OK; i++) {
+                f->label_off[i] = labels.len;
+                rc = label_put(&labels, "\"", f->bounds[i - 1].text, "-",
+                               f->bounds[i].text);
+                if (rc == CDR_OK)
+                        rc = cdr_buf_puts(&labels, "\"");
+        }
+        f->label_off[n] = labels.len;
+        if (rc == CDR_OK)
+                rc = label_put(&labels, "\"", f->bounds[n - 1].text, "+\"", "");
+        f->label_off[n + 1] = labels.len;
+        if (rc != CDR_OK) {
+                cdr_buf_free(&labels);
+                return rc;
+        }
+        f->labels = labels.data;
+        f->value_max = 0;
+        for (i = 0; i <= n; i++)
+                if (f->label_off[i + 1] - f->label_off[i] > f->value_max)
+                        f->value_max = f->label_off[i + 1] - f->label_off[i];
+        return CDR_OK;
+}
+
+/* The index of pair (slot, kind) in policy->pairs, added when new, or -1
+ * when POLICY_PAIRS are in use (such a field canonicalises on its own). */
+static int add_pair(cdr_policy_t *policy, int slot, cdr_kind_t kind)
+{
+        size_t i;
+
+        for (i = 0; i < policy->npairs; i++)
+                if (policy->pairs[i].slot == slot &&
+                    policy->pairs[i].kind == kind)
+                        return (int)i;
+        if (policy->npairs == POLICY_PAIRS)
+                return -1;
+        policy->pairs[policy->npairs].slot = slot;
+        policy->pairs[policy->npairs].kind = kind;
+        policy->pairs[policy->npairs].pseudonymised = 0;
+        return (int)policy->npairs++;
 }
 
 static int parse_bounds(cdr_view_t rest, field_t *f, cdr_buf_t *text,
@@ -568,6 +714,7 @@ static int parse_bounds(cdr_view_t rest, field_t *f, cdr_buf_t *text,
                                  DEC_DIGITS);
                         return CDR_ERR_INVAL;
                 }
+                b->ceil = dec_ceil(&b->value);
                 b->text = strndup(tok.p, tok.n);
                 if (b->text == NULL)
                         goto nomem;
@@ -584,6 +731,8 @@ static int parse_bounds(cdr_view_t rest, field_t *f, cdr_buf_t *text,
                     cdr_buf_append(text, tok.p, tok.n) != CDR_OK)
                         goto nomem;
         }
+        if (make_labels(f) != CDR_OK)
+                goto nomem;
         return CDR_OK;
 nomem:
         cdr_errf(errstr, errstr_size, "out of memory");
@@ -746,7 +895,8 @@ int cdr_policy_add_field(cdr_policy_t *policy, const char *name,
                 goto err;
 
         rc = CDR_ERR_NOMEM;
-        if (cdr_json_put_string(&key, name, strlen(name)) != CDR_OK ||
+        if (cdr_buf_putc(&key, ',') != CDR_OK ||
+            cdr_json_put_string(&key, name, strlen(name)) != CDR_OK ||
             cdr_buf_putc(&key, ':') != CDR_OK)
                 goto nomem;
         f.name = strdup(name);
@@ -772,6 +922,20 @@ int cdr_policy_add_field(cdr_policy_t *policy, const char *name,
                 }
                 f.slot = slot;
         }
+        f.pair = -1;
+        if (f.act == ACT_PSEUDONYMISE) {
+                f.pair = add_pair(policy, f.slot, f.kind);
+                if (f.pair >= 0)
+                        policy->pairs[f.pair].pseudonymised = 1;
+        } else if (f.act == ACT_PREFIX || f.act == ACT_COUNTRY) {
+                f.pair = add_pair(policy, f.slot, CDR_KIND_MSISDN);
+        } else if (f.act == ACT_TAC) {
+                f.pair = add_pair(policy, f.slot, CDR_KIND_IMEI);
+        }
+        if (f.act != ACT_BUCKET)
+                f.value_max = VALUE_MAX;
+        if (f.value_max < NULL_LEN)
+                f.value_max = NULL_LEN;
         f.action = text.data;
         f.json_key = key.data;
         f.json_key_len = key.len;
@@ -853,8 +1017,11 @@ int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
         }
         memcpy(policy->supp_slots, slots, n * sizeof(slots[0]));
         policy->nsupp = n;
-        for (i = 0; i < n; i++)
+        for (i = 0; i < n; i++) {
                 add_msisdn_slot(policy, slots[i]);
+                policy->supp_pairs[i] =
+                    add_pair(policy, slots[i], CDR_KIND_MSISDN);
+        }
         cdr_suppress_destroy(policy->suppress);
         policy->suppress = set;
         return CDR_OK;
@@ -952,34 +1119,97 @@ int cdr_policy_describe(const cdr_policy_t *policy, cdr_buf_t *out)
 
 /* --- applying a policy ------------------------------------------------- */
 
-static int put_quoted(cdr_buf_t *json, const char *s, size_t n)
+/* One input value canonicalised as one kind (number.h). */
+typedef struct {
+        int rc; /* of cdr_number_canonical */
+        cdr_numclass_t cls;
+        const char *rule; /* rc != CDR_OK: the rule broken */
+        size_t len;
+        char text[CDR_CANON_MAX];
+} canon_t;
+
+/* The canonical forms of one record's pairs, each made when first
+ * needed. */
+typedef struct {
+        uint32_t done; /* bit i: memo[i] holds pair i's form */
+        canon_t memo[POLICY_PAIRS];
+} canon_memo_t;
+_Static_assert(POLICY_PAIRS <= 32, "done has a bit per pair");
+
+static void canonicalise(const cdr_policy_t *policy, cdr_kind_t kind,
+                         cdr_view_t v, canon_t *c)
 {
-        if (cdr_buf_reserve(json, n + 2) != CDR_OK)
-                return CDR_ERR_NOMEM;
-        json->data[json->len++] = '"';
+        c->rc = cdr_number_canonical(&policy->plan, kind, v.p, v.n, c->text,
+                                     &c->len, &c->cls, &c->rule);
+}
+
+/* The canonical form of pair `pair`, whose value in the record is
+ * present and not null. */
+static const canon_t *pair_canon(const cdr_policy_t *policy,
+                                 const cdr_record_t *record, int pair,
+                                 canon_memo_t *memo)
+{
+        canon_t *c = &memo->memo[pair];
+
+        if (!(memo->done & (1u << pair))) {
+                canonicalise(policy, policy->pairs[pair].kind,
+                             record->value[policy->pairs[pair].slot], c);
+                memo->done |= 1u << pair;
+        }
+        return c;
+}
+
+/* The canonical form as `kind` of field f's value v (present, not null):
+ * from the memo when the field has a pair, else made in `own`.  A value
+ * and its trimmed form have one canonical form, as number.h trims. */
+static const canon_t *field_canon(const cdr_policy_t *policy, const field_t *f,
+                                  const cdr_record_t *record, cdr_kind_t kind,
+                                  cdr_view_t v, canon_memo_t *memo,
+                                  canon_t *own)
+{
+        if (f->pair >= 0)
+                return pair_canon(policy, record, f->pair, memo);
+        canonicalise(policy, kind, v, own);
+        return own;
+}
+
+/* The writers below append to a buffer the caller has reserved room
+ * for; cdr_policy_apply NUL-terminates it at the end. */
+static void put_raw(cdr_buf_t *json, const char *s, size_t n)
+{
         memcpy(json->data + json->len, s, n);
         json->len += n;
-        json->data[json->len++] = '"';
-        json->data[json->len] = '\0';
-        return CDR_OK;
 }
 
-static int put_null(cdr_buf_t *json)
+static void put_quoted(cdr_buf_t *json, const char *s, size_t n)
 {
-        return cdr_buf_append(json, "null", 4);
+        char *o = json->data + json->len;
+
+        o[0] = '"';
+        memcpy(o + 1, s, n);
+        o[n + 1] = '"';
+        json->len += n + 2;
 }
 
-/* Writes one field's value (present, not JSON null).  Returns 0,
+static void put_null(cdr_buf_t *json)
+{
+        put_raw(json, "null", NULL_LEN);
+}
+
+/* Writes one field's value (present, not JSON null) into the room
+ * cdr_policy_apply reserved: f->value_max bytes, or the value's length
+ * for `keep number` (`keep` reserves its own).  Returns 0,
  * CDR_ERR_NOMEM, or CDR_ERR_MALFORMED with *rule set. */
 static int put_value(const cdr_policy_t *policy, const field_t *f,
-                     cdr_pseudonymiser_t *ps, cdr_view_t v, cdr_buf_t *json,
+                     cdr_pseudonymiser_t *ps, const cdr_record_t *record,
+                     cdr_view_t v, canon_memo_t *memo, cdr_buf_t *json,
                      char *key, size_t *keylen, int is_key, const char **rule)
 {
-        char canon[CDR_CANON_MAX];
-        char out[CDR_PSEUDONYM_MAX + 1];
-        size_t clen = 0, n, i;
-        cdr_numclass_t cls = CDR_NUM_PERSONAL;
-        int64_t t;
+        const canon_t *c;
+        canon_t own;
+        char *o;
+        size_t n, i;
+        int64_t t, x;
         dec_t d;
 
         switch (f->act) {
@@ -992,89 +1222,128 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                 return CDR_ERR_MALFORMED;
         case ACT_KEEP_NUMBER:
                 v = trim(v);
-                if (v.n == 0)
-                        return put_null(json);
+                if (v.n == 0) {
+                        put_null(json);
+                        return CDR_OK;
+                }
                 if (!json_number(v.p, v.n)) {
                         *rule = "not a number";
                         return CDR_ERR_MALFORMED;
                 }
-                return cdr_buf_append(json, v.p, v.n);
+                put_raw(json, v.p, v.n);
+                return CDR_OK;
         case ACT_PSEUDONYMISE:
-                if (cdr_number_canonical(&policy->plan, f->kind, v.p, v.n,
-                                         canon, &clen, &cls, rule) != CDR_OK)
+                c = field_canon(policy, f, record, f->kind, v, memo, &own);
+                if (c->rc != CDR_OK) {
+                        *rule = c->rule;
                         return CDR_ERR_MALFORMED;
-                if (cls != CDR_NUM_PERSONAL)
-                        return put_quoted(json, canon, clen);
+                }
+                if (c->cls != CDR_NUM_PERSONAL) {
+                        put_quoted(json, c->text, c->len);
+                        return CDR_OK;
+                }
                 if (ps == NULL)
                         return CDR_ERR_INVAL;
-                n = cdr_pseudonymise(ps, f->kind, canon, clen, out);
+                /* Written in place: the room holds the quotes and the
+                 * pseudonym's CDR_PSEUDONYM_MAX + 1 bytes of capacity. */
+                o = json->data + json->len;
+                o[0] = '"';
+                n = cdr_pseudonymise(ps, f->kind, c->text, c->len, o + 1);
+                o[n + 1] = '"';
+                json->len += n + 2;
                 if (is_key && key != NULL) {
-                        memcpy(key, out, n + 1);
+                        memcpy(key, o + 1, n);
+                        key[n] = '\0';
                         if (keylen)
                                 *keylen = n;
                 }
-                return put_quoted(json, out, n);
+                return CDR_OK;
         case ACT_TRUNCATE:
                 v = trim(v);
-                if (v.n == 0)
-                        return put_null(json);
+                if (v.n == 0) {
+                        put_null(json);
+                        return CDR_OK;
+                }
                 if (parse_time(v, &t, rule) != CDR_OK)
                         return CDR_ERR_MALFORMED;
-                format_iso(floor_div(t, f->unit) * f->unit, out);
-                return put_quoted(json, out, 20);
+                o = json->data + json->len;
+                o[0] = '"';
+                format_iso(floor_div(t, f->unit) * f->unit, o + 1);
+                o[21] = '"';
+                json->len += 22;
+                return CDR_OK;
         case ACT_PREFIX:
         case ACT_COUNTRY:
         case ACT_TAC:
                 v = trim(v);
-                if (v.n == 0)
-                        return put_null(json);
-                if (cdr_number_canonical(
-                        &policy->plan,
-                        f->act == ACT_TAC ? CDR_KIND_IMEI : CDR_KIND_MSISDN,
-                        v.p, v.n, canon, &clen, &cls, rule) != CDR_OK)
-                        return CDR_ERR_MALFORMED;
-                if (f->act == ACT_PREFIX) {
-                        if (cls != CDR_NUM_PERSONAL)
-                                return put_quoted(json, canon, clen);
-                        /* A prefix as long as the number would publish
-                         * the number itself. */
-                        if (clen < 2 || clen - 1 <= f->prefix)
-                                return put_null(json);
-                        return put_quoted(json, canon, 1 + f->prefix);
+                if (v.n == 0) {
+                        put_null(json);
+                        return CDR_OK;
                 }
-                if (cls != CDR_NUM_PERSONAL)
-                        return put_null(json);
-                if (f->act == ACT_TAC)
-                        return clen >= 8 ? put_quoted(json, canon, 8)
-                                         : put_null(json);
-                n = canon[0] == '+' ? cdr_number_country_code_len(canon, clen)
-                                    : 0;
+                c = field_canon(policy, f, record,
+                                f->act == ACT_TAC ? CDR_KIND_IMEI
+                                                  : CDR_KIND_MSISDN,
+                                v, memo, &own);
+                if (c->rc != CDR_OK) {
+                        *rule = c->rule;
+                        return CDR_ERR_MALFORMED;
+                }
+                /* A prefix as long as the number would publish the
+                 * number itself. */
+                if (f->act == ACT_PREFIX) {
+                        if (c->cls != CDR_NUM_PERSONAL)
+                                put_quoted(json, c->text, c->len);
+                        else if (c->len < 2 || c->len - 1 <= f->prefix)
+                                put_null(json);
+                        else
+                                put_quoted(json, c->text, 1 + f->prefix);
+                        return CDR_OK;
+                }
+                if (c->cls != CDR_NUM_PERSONAL) {
+                        put_null(json);
+                        return CDR_OK;
+                }
+                if (f->act == ACT_TAC) {
+                        if (c->len >= 8)
+                                put_quoted(json, c->text, 8);
+                        else
+                                put_null(json);
+                        return CDR_OK;
+                }
+                n = c->text[0] == '+'
+                        ? cdr_number_country_code_len(c->text, c->len)
+                        : 0;
                 if (n == 0)
-                        return put_null(json);
-                return put_quoted(json, canon + 1, n);
+                        put_null(json);
+                else
+                        put_quoted(json, c->text + 1, n);
+                return CDR_OK;
         case ACT_BUCKET:
                 v = trim(v);
-                if (v.n == 0)
-                        return put_null(json);
+                if (v.n == 0) {
+                        put_null(json);
+                        return CDR_OK;
+                }
                 if (!json_number(v.p, v.n)) {
                         *rule = "not a number";
                         return CDR_ERR_MALFORMED;
                 }
-                if (dec_parse(v.p, v.n, &d) != 0) {
-                        *rule = "too many significant digits";
-                        return CDR_ERR_MALFORMED;
+                if (int_parse(v.p, v.n, &x) == 0) {
+                        for (i = 0; i < f->nbounds; i++)
+                                if (x < f->bounds[i].ceil)
+                                        break;
+                } else {
+                        if (dec_parse(v.p, v.n, &d) != 0) {
+                                *rule = "too many significant digits";
+                                return CDR_ERR_MALFORMED;
+                        }
+                        for (i = 0; i < f->nbounds; i++)
+                                if (dec_cmp(&d, &f->bounds[i].value) < 0)
+                                        break;
                 }
-                for (i = 0; i < f->nbounds; i++)
-                        if (dec_cmp(&d, &f->bounds[i].value) < 0)
-                                break;
-                if (i == 0)
-                        return cdr_buf_printf(json, "\"<%s\"",
-                                              f->bounds[0].text);
-                if (i == f->nbounds)
-                        return cdr_buf_printf(json, "\"%s+\"",
-                                              f->bounds[i - 1].text);
-                return cdr_buf_printf(json, "\"%s-%s\"", f->bounds[i - 1].text,
-                                      f->bounds[i].text);
+                put_raw(json, f->labels + f->label_off[i],
+                        f->label_off[i + 1] - f->label_off[i]);
+                return CDR_OK;
         case ACT_DROP:
                 break;
         }
@@ -1084,12 +1353,12 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
 /* 1 when the record's value in any suppression field is a listed
  * subscriber.  A value that is not a valid number is not suppressed
  * here: normal processing decides what becomes of it. */
-static int is_suppressed(const cdr_policy_t *policy, const cdr_record_t *record)
+static int is_suppressed(const cdr_policy_t *policy, const cdr_record_t *record,
+                         canon_memo_t *memo)
 {
-        char canon[CDR_CANON_MAX];
-        cdr_numclass_t cls;
-        const char *rule;
-        size_t i, clen = 0;
+        const canon_t *c;
+        canon_t own;
+        size_t i;
 
         if (policy->suppress == NULL || policy->nsupp == 0)
                 return 0;
@@ -1099,24 +1368,89 @@ static int is_suppressed(const cdr_policy_t *policy, const cdr_record_t *record)
 
                 if (v.p == NULL || (record->flags[slot] & CDR_VAL_NULL))
                         continue;
-                if (cdr_number_canonical(&policy->plan, CDR_KIND_MSISDN, v.p,
-                                         v.n, canon, &clen, &cls,
-                                         &rule) != CDR_OK ||
-                    cls != CDR_NUM_PERSONAL)
+                if (policy->supp_pairs[i] >= 0) {
+                        c = pair_canon(policy, record, policy->supp_pairs[i],
+                                       memo);
+                } else {
+                        canonicalise(policy, CDR_KIND_MSISDN, v, &own);
+                        c = &own;
+                }
+                if (c->rc != CDR_OK || c->cls != CDR_NUM_PERSONAL)
                         continue;
-                if (cdr_suppress_contains(policy->suppress, canon, clen))
+                if (cdr_suppress_contains(policy->suppress, c->text, c->len))
                         return 1;
         }
         return 0;
+}
+
+/* Canonicalises the record's values that are to be pseudonymised and
+ * starts loading their pseudonym cache entries, so that the waits for
+ * memory overlap each other and the work on the fields before them. */
+static void prefetch_pseudonyms(const cdr_policy_t *policy,
+                                const cdr_pseudonymiser_t *ps,
+                                const cdr_record_t *record, canon_memo_t *memo)
+{
+        const canon_t *c;
+        size_t i;
+
+        for (i = 0; i < policy->npairs; i++) {
+                const pair_t *pair = &policy->pairs[i];
+
+                if (!pair->pseudonymised ||
+                    record->value[pair->slot].p == NULL ||
+                    (record->flags[pair->slot] & CDR_VAL_NULL))
+                        continue;
+                c = pair_canon(policy, record, (int)i, memo);
+                if (c->rc == CDR_OK && c->cls == CDR_NUM_PERSONAL)
+                        cdr_pseudonymise_prefetch(ps, pair->kind, c->text,
+                                                  c->len);
+        }
+}
+
+/* Writes "field 'FROM': ACTION: RULE" into reason as cdr_errf would
+ * (truncated to fit, NUL-terminated), without a printf on the path every
+ * malformed record takes. */
+static void put_reason(char *reason, size_t size, const char *from,
+                       const char *action, const char *rule)
+{
+        const char *part[6];
+        size_t i, n, len = 0;
+
+        if (reason == NULL || size == 0)
+                return;
+        part[0] = "field '";
+        part[1] = from;
+        part[2] = "': ";
+        part[3] = action;
+        part[4] = ": ";
+        part[5] = rule != NULL ? rule : "(null)"; /* as printf writes it */
+        for (i = 0; i < 6; i++) {
+                n = strlen(part[i]);
+                if (n > size - 1 - len)
+                        n = size - 1 - len;
+                memcpy(reason + len, part[i], n);
+                len += n;
+        }
+        reason[len] = '\0';
+}
+
+/* Out of memory half-way: the buffer keeps what was written, terminated. */
+static int apply_nomem(cdr_buf_t *json)
+{
+        if (json->data != NULL)
+                json->data[json->len] = '\0';
+        return CDR_ERR_NOMEM;
 }
 
 int cdr_policy_apply(const cdr_policy_t *policy, cdr_pseudonymiser_t *ps,
                      const cdr_record_t *record, cdr_buf_t *json, char *key,
                      size_t *keylen, char *reason, size_t reason_size)
 {
+        canon_memo_t memo;
         size_t i;
         int first = 1, rc;
 
+        memo.done = 0;
         cdr_buf_reset(json);
         if (keylen)
                 *keylen = 0;
@@ -1124,13 +1458,18 @@ int cdr_policy_apply(const cdr_policy_t *policy, cdr_pseudonymiser_t *ps,
                 key[0] = '\0';
         if (reason && reason_size)
                 reason[0] = '\0';
-        if (is_suppressed(policy, record))
+        /* First, so that the suppression check overlaps the loads. */
+        if (ps != NULL)
+                prefetch_pseudonyms(policy, ps, record, &memo);
+        if (is_suppressed(policy, record, &memo))
                 return CDR_VERDICT_SUPPRESS;
-        if (cdr_buf_putc(json, '{') != CDR_OK)
+        if (cdr_buf_reserve(json, 1) != CDR_OK)
                 return CDR_ERR_NOMEM;
+        json->data[json->len++] = '{';
         for (i = 0; i < policy->nfields; i++) {
                 const field_t *f = &policy->fields[i];
                 const char *rule = "invalid value";
+                size_t room;
                 cdr_view_t v;
                 int null;
 
@@ -1140,23 +1479,28 @@ int cdr_policy_apply(const cdr_policy_t *policy, cdr_pseudonymiser_t *ps,
                 null = (record->flags[f->slot] & CDR_VAL_NULL) != 0;
                 if (v.p == NULL && !null)
                         continue;
-                if (!first && cdr_buf_putc(json, ',') != CDR_OK)
-                        return CDR_ERR_NOMEM;
+                room = f->value_max;
+                if (f->act == ACT_KEEP_NUMBER && v.n > room)
+                        room = v.n;
+                if (cdr_buf_reserve(json, f->json_key_len + room) != CDR_OK)
+                        return apply_nomem(json);
+                /* The key's leading comma separates it from the field
+                 * before. */
+                put_raw(json, f->json_key + first, f->json_key_len - first);
                 first = 0;
-                if (cdr_buf_append(json, f->json_key, f->json_key_len) !=
-                    CDR_OK)
-                        return CDR_ERR_NOMEM;
                 if (null) {
-                        rc = put_null(json);
+                        put_null(json);
+                        rc = CDR_OK;
                 } else {
                         if (v.p == NULL)
                                 v.p = "";
-                        rc = put_value(policy, f, ps, v, json, key, keylen,
-                                       (int)i == policy->key_field, &rule);
+                        rc = put_value(policy, f, ps, record, v, &memo, json,
+                                       key, keylen, (int)i == policy->key_field,
+                                       &rule);
                 }
                 if (rc == CDR_ERR_MALFORMED) {
-                        cdr_errf(reason, reason_size, "field '%s': %s: %s",
-                                 f->from, f->action, rule);
+                        put_reason(reason, reason_size, f->from, f->action,
+                                   rule);
                         cdr_buf_reset(json);
                         if (keylen)
                                 *keylen = 0;
@@ -1164,11 +1508,15 @@ int cdr_policy_apply(const cdr_policy_t *policy, cdr_pseudonymiser_t *ps,
                                 key[0] = '\0';
                         return CDR_VERDICT_DEAD;
                 }
+                if (rc == CDR_ERR_NOMEM)
+                        return apply_nomem(json);
                 if (rc != CDR_OK)
                         return rc;
         }
-        if (cdr_buf_putc(json, '}') != CDR_OK)
-                return CDR_ERR_NOMEM;
+        if (cdr_buf_reserve(json, 1) != CDR_OK)
+                return apply_nomem(json);
+        json->data[json->len++] = '}';
+        json->data[json->len] = '\0';
         return CDR_VERDICT_PUBLISH;
 }
 

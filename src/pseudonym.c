@@ -16,6 +16,9 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+/* Inlined: a cache lookup hashes a value of a dozen bytes, for which the
+ * call into the shared library costs as much as the hash. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <errno.h>
@@ -35,6 +38,7 @@
 #define PSEUDONYM_MAC 16 /* bytes of the MAC kept in a pseudonym */
 #define CACHE_VALUE   32 /* longest canonical value the cache holds */
 #define CACHE_MAX     ((size_t)1 << 24)
+#define HUGE_PAGE     ((size_t)2 << 20)
 #define KEYFILE_MAX   ((size_t)1 << 20)
 #define KEY_HEX       (2 * CDR_HMAC_KEY_LEN)
 #define DOMAIN        "cdranon.v1."
@@ -65,6 +69,36 @@ static void *region_alloc(size_t size, int lock)
 #endif
         if (lock)
                 (void)mlock(p, size);
+        return p;
+}
+
+/* A region for the pseudonym cache: like region_alloc (not locked), and
+ * aligned to and backed by 2 MiB pages where the system allows, because
+ * the cache is read at random and would otherwise cost a TLB miss per
+ * lookup.  Release it with region_free(p, size, 0). */
+static void *region_alloc_huge(size_t size)
+{
+        size_t span, head;
+        char *p;
+
+        if (size < HUGE_PAGE)
+                return region_alloc(size, 0);
+        span = size + HUGE_PAGE;
+        p = mmap(NULL, span, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+                return NULL;
+        head = (HUGE_PAGE - (uintptr_t)p % HUGE_PAGE) % HUGE_PAGE;
+        if (head > 0)
+                munmap(p, head);
+        munmap(p + head + size, span - head - size); /* never empty */
+        p += head;
+#ifdef MADV_HUGEPAGE
+        (void)madvise(p, size, MADV_HUGEPAGE);
+#endif
+#ifdef MADV_DONTDUMP
+        (void)madvise(p, size, MADV_DONTDUMP);
+#endif
         return p;
 }
 
@@ -821,7 +855,7 @@ cdr_pseudonymiser_t *cdr_pseudonymiser_new(const cdr_keyring_t *ring,
                 ps->mask = entries - 1;
                 ps->cache_size = entries * sizeof(struct cache_entry);
                 /* Anonymous pages are zero: every tag starts empty. */
-                ps->cache = region_alloc(ps->cache_size, 0);
+                ps->cache = region_alloc_huge(ps->cache_size);
                 if (ps->cache == NULL || RAND_bytes((unsigned char *)&ps->seed,
                                                     sizeof(ps->seed)) != 1) {
                         cdr_errf(errstr, errstr_size,
@@ -843,6 +877,33 @@ void cdr_pseudonymiser_destroy(cdr_pseudonymiser_t *ps)
         region_free(ps, sizeof(*ps), 1);
 }
 
+/* The slot that may hold canon[0..len) as kind.  The seed keeps chosen
+ * values from all landing in one slot; the kind is mixed in so that equal
+ * values of two kinds do not share one. */
+static inline struct cache_entry *cache_slot(const cdr_pseudonymiser_t *ps,
+                                             cdr_kind_t kind, const char *canon,
+                                             size_t len)
+{
+        uint64_t h =
+            XXH3_64bits_withSeed(canon, len, ps->seed + (unsigned)kind);
+
+        return &ps->cache[h & ps->mask];
+}
+
+void cdr_pseudonymise_prefetch(const cdr_pseudonymiser_t *ps, cdr_kind_t kind,
+                               const char *canon, size_t len)
+{
+#if defined(__GNUC__)
+        if (ps->cache != NULL && (unsigned)kind < NKINDS && len <= CACHE_VALUE)
+                __builtin_prefetch(cache_slot(ps, kind, canon, len));
+#else
+        (void)ps;
+        (void)kind;
+        (void)canon;
+        (void)len;
+#endif
+}
+
 /* An unknown kind yields the empty string and length 0. */
 size_t cdr_pseudonymise(cdr_pseudonymiser_t *ps, cdr_kind_t kind,
                         const char *canon, size_t len, char *out)
@@ -859,12 +920,7 @@ size_t cdr_pseudonymise(cdr_pseudonymiser_t *ps, cdr_kind_t kind,
          * overwrites whatever follows the prefix. */
         memcpy(out, ps->prefix, sizeof(ps->prefix));
         if (ps->cache != NULL && len <= CACHE_VALUE) {
-                /* The seed keeps chosen values from all landing in one
-                 * slot; the kind is mixed in so that equal values of two
-                 * kinds do not share one. */
-                uint64_t h =
-                    XXH3_64bits_withSeed(canon, len, ps->seed + (unsigned)kind);
-                e = &ps->cache[h & ps->mask];
+                e = cache_slot(ps, kind, canon, len);
                 if (e->tag == (unsigned)kind + 1 && e->len == len &&
                     memcmp(e->canon, canon, len) == 0) {
                         ps->hits++;

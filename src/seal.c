@@ -7,6 +7,14 @@
  * key the HPKE exporter gives, a 4-byte nonce prefix from the exporter and
  * a record counter.  A record costs one IV change and one GCM pass over
  * header and record; the X25519 and HKDF work happens once per epoch.
+ *
+ * The nonce is prefix || counter (8 bytes, big-endian).  The GCM context
+ * makes it itself: the epoch's first nonce is set as the context's fixed
+ * IV, and each record asks for the next one (OpenSSL's IV generation for
+ * TLS, which increments the last 8 bytes big-endian after each use).
+ * This costs one parameter call instead of the cipher re-initialisation
+ * that setting an IV through EVP_EncryptInit_ex does, and the sealer
+ * still checks that the nonce used is the one its counter says.
  */
 #include "cdranon/seal.h"
 #include "cdranon/hpke.h"
@@ -19,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -411,6 +420,19 @@ static int epoch_start(cdr_sealer_t *sealer, size_t k, char *errstr,
                 ERR_clear_error();
                 rc = CDR_ERR_CRYPTO;
         }
+        if (rc == CDR_OK) {
+                uint8_t first[CDR_HPKE_NN];
+
+                /* Length -1: the whole IV is given, none of it random. */
+                memcpy(first, epoch->prefix, SEALED_PREFIX_LEN);
+                memset(first + SEALED_PREFIX_LEN, 0,
+                       CDR_HPKE_NN - SEALED_PREFIX_LEN);
+                if (EVP_CIPHER_CTX_ctrl(epoch->cctx, EVP_CTRL_GCM_SET_IV_FIXED,
+                                        -1, first) != 1) {
+                        ERR_clear_error();
+                        rc = CDR_ERR_CRYPTO;
+                }
+        }
         OPENSSL_cleanse(data_key, sizeof(data_key));
         if (rc != CDR_OK) {
                 cdr_errf(errstr, errstr_size,
@@ -479,7 +501,8 @@ int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
 {
         const custodian_key_t *key;
         epoch_t *epoch;
-        uint8_t nonce[CDR_HPKE_NN], *h, *p;
+        uint8_t nonce[CDR_HPKE_NN], used[CDR_HPKE_NN], *h, *p;
+        OSSL_PARAM gen[2], tag[2];
         const char *name = NULL;
         size_t name_len = 0, hlen;
         int kind = SEALED_SOURCE_NONE, k, n, rc;
@@ -553,13 +576,19 @@ int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
         /* The counter is spent before encrypting: a nonce is never used
          * twice, even after a failure half-way. */
         epoch->counter++;
-        if (EVP_EncryptInit_ex(epoch->cctx, NULL, NULL, NULL, nonce) != 1 ||
+        gen[0] = OSSL_PARAM_construct_octet_string(
+            OSSL_CIPHER_PARAM_AEAD_TLS1_GET_IV_GEN, used, sizeof(used));
+        gen[1] = OSSL_PARAM_construct_end();
+        tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+                                                   p + len, SEALED_TAG_LEN);
+        tag[1] = OSSL_PARAM_construct_end();
+        if (EVP_CIPHER_CTX_get_params(epoch->cctx, gen) != 1 ||
+            memcmp(used, nonce, sizeof(nonce)) != 0 ||
             EVP_EncryptUpdate(epoch->cctx, NULL, &n, h, (int)hlen) != 1 ||
             (len > 0 &&
              EVP_EncryptUpdate(epoch->cctx, p, &n, rec, (int)len) != 1) ||
             EVP_EncryptFinal_ex(epoch->cctx, p + len, &n) != 1 ||
-            EVP_CIPHER_CTX_ctrl(epoch->cctx, EVP_CTRL_GCM_GET_TAG,
-                                SEALED_TAG_LEN, p + len) != 1) {
+            EVP_CIPHER_CTX_get_params(epoch->cctx, tag) != 1) {
                 ERR_clear_error();
                 epoch->open = 0;
                 OPENSSL_cleanse(out->data, out->cap);

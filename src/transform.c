@@ -22,7 +22,11 @@ struct cdr_engine_s {
         int header_pending;         /* CSV header line not seen yet */
         cdr_keyring_t *ring;
         cdr_custodian_set_t *custodians; /* NULL: no sealing */
-        _Atomic unsigned generation;     /* bumped by each reload */
+        /* The sealer picks a custodian key by event time only when there
+         * is more than one key or a key's period is bounded: with one key
+         * for all time the event time is not read. */
+        int event_time_picks_key;
+        _Atomic unsigned generation; /* bumped by each reload */
 };
 
 struct cdr_transform_s {
@@ -98,6 +102,10 @@ cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
                                        config->path);
                         goto err;
                 }
+                engine->event_time_picks_key =
+                    config->ncustodian > 1 ||
+                    config->custodian[0].not_before != INT64_MIN ||
+                    config->custodian[0].not_after != INT64_MAX;
         }
         return engine;
 
@@ -286,10 +294,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                          "record: longer than input.max_record_bytes (%zu)",
                          config->max_record_bytes);
         } else {
-                err = cdr_record_reset(&t->record,
-                                       cdr_schema_count(engine->schema), body);
-                if (err != CDR_OK)
-                        return err;
+                /* The readers reset the record themselves. */
                 if (engine->csv != NULL)
                         err = cdr_csv_parse(engine->csv, rec, body, &t->record,
                                             t->reason, sizeof(t->reason));
@@ -310,7 +315,8 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                                            sizeof(t->reason));
                 if (verdict < 0)
                         return verdict;
-                if (cdr_policy_event_time(engine->policy, &t->record,
+                if (t->sealer != NULL && engine->event_time_picks_key &&
+                    cdr_policy_event_time(engine->policy, &t->record,
                                           &event_time) != CDR_OK)
                         event_time = INT64_MIN;
         } else {

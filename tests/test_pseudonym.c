@@ -453,8 +453,19 @@ Test(pseudonym, fixed_vectors_with_and_without_cache, .init = tmpdir_setup,
         cdr_keyring_destroy(ring); /* the pseudonymisers keep copies */
 
         check_vectors(plain, "no cache");
-        check_vectors(cached, "cache, first pass");
-        check_vectors(cached, "cache, second pass");
+        /* Each value twice in a row: the second lookup of a cacheable
+         * value is a hit whatever slot the random seed gives it. */
+        for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+                for (int pass = 0; pass < 2; pass++) {
+                        char out[CDR_PSEUDONYM_MAX + 1];
+
+                        cdr_pseudonymise(cached, vectors[i].kind,
+                                         vectors[i].canon,
+                                         strlen(vectors[i].canon), out);
+                        cr_expect_str_eq(out, vectors[i].pseudonym,
+                                         "cache, pass %d, vector %zu", pass, i);
+                }
+        }
 
         cdr_pseudonymiser_stats(plain, &st);
         cr_expect_eq(st.hits, 0);
