@@ -136,7 +136,7 @@ static const cfg_entry_t cfg_table[] = {
      OFF(commit_interval_ms), 0, NULL, "longest time between commits"},
     {"pipeline.commit_records", CT_INT, "10000", 1, 1000000,
      OFF(commit_records), 0, NULL, "most records between commits"},
-    {"pipeline.pseudonym_cache", CT_SIZE, "65536", 0, 1LL << 24,
+    {"pipeline.pseudonym_cache", CT_SIZE, "262144", 0, 1LL << 24,
      OFF(pseudonym_cache), 0, NULL, "cached pseudonyms per thread"},
     {"seal.epoch_records", CT_U64, "1000000", 1, U32_SPAN, OFF(epoch_records),
      0, NULL, "records per sealing epoch"},
@@ -348,10 +348,12 @@ static int attach(struct loader *ld, ynode_t *cur, ynode_t *node)
         if (cur->type == YN_MAP && cur->nkids % 2 == 0) {
                 ynode_path(cur, path, sizeof(path));
                 if (node->type != YN_SCALAR) {
+                        int line = node->line;
+                        const char *kind = ynode_kind(node);
+
                         ynode_free(node);
-                        return fail(ld, node->line, path,
-                                    "a key must be a scalar, not %s",
-                                    ynode_kind(node));
+                        return fail(ld, line, path,
+                                    "a key must be a scalar, not %s", kind);
                 }
                 for (i = 0; i < cur->nkids; i += 2) {
                         int first = cur->kids[i]->line, line = node->line;

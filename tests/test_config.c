@@ -469,7 +469,7 @@ Test(config, defaults)
         cr_expect_eq(config->threads, 1);
         cr_expect_eq(config->commit_interval_ms, 100);
         cr_expect_eq(config->commit_records, 10000);
-        cr_expect_eq(config->pseudonym_cache, 65536);
+        cr_expect_eq(config->pseudonym_cache, 262144);
         cr_expect_eq(config->epoch_records, 1000000);
         cr_expect_eq(config->epoch_seconds, 3600);
         cr_expect_str_eq(config->audit_log, tmp_path("cdranon-audit.log"));

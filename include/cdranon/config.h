@@ -63,7 +63,7 @@ typedef struct cdr_config_s {
         int commit_interval_ms; /* default 100; 1..60000 */
         int commit_records;     /* default 10000; 1..1000000 */
         int threads;            /* default 1; 1..64 */
-        size_t pseudonym_cache; /* entries, default 65536; 0..2^24 */
+        size_t pseudonym_cache; /* entries, default 262144 (16 MiB); 0..2^24 */
 
         /* seal: */
         uint64_t epoch_records; /* default 1000000; 1..2^32 */
