@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# `make bench`: the file-mode benchmarks, side by side in one run.
-# Writes bench/results/file-mode.md and .csv; prints the same to stdout.
-# Environment: RECORDS (default 200000), RUNS (default 7, median taken).
+# `make bench`: the file-mode benchmarks, side by side in one run, then
+# the benchmarks through a real broker (bench/broker.sh) and the report.
+# Writes bench/results/file-mode.md and .csv; prints the same to stdout;
+# then bench/results/report.md, the broker CSVs and the plots.
+# Environment: RECORDS (default 200000), RUNS (default 7, median taken);
+# BROKER=0 skips the broker part; QUICK=1 makes it a few-minute run (see
+# bench/broker.sh for its own settings).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -64,3 +68,10 @@ machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo |
         echo "2000000 records in $(echo "$end - $start" | bc) s:" \
                 "$(echo "2000000 / ($end - $start)" | bc) records/s"
 } | tee "$out/file-mode.md"
+
+# Through the broker: passthrough, cdranon run and the peers, then the
+# report (bench/results/report.md) and its plots.
+if [[ ${BROKER:-1} != 0 ]]; then
+        bash bench/broker.sh
+fi
+python3 bench/report.py "$out"
