@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,6 +151,38 @@ out:
 
 /* ---- keys ---- */
 
+/* The private keys live in an anonymous mapping kept out of core dumps
+ * and locked in memory where the system allows (a failed mlock is not an
+ * error: RLIMIT_MEMLOCK is often small), as the pseudonymisation keys do
+ * (pseudonym.c).  keys_free wipes before unmapping. */
+static size_t keys_size(size_t n)
+{
+        return n * sizeof(private_key_t);
+}
+
+static private_key_t *keys_alloc(size_t n)
+{
+        void *p = mmap(NULL, keys_size(n), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        if (p == MAP_FAILED)
+                return NULL;
+#ifdef MADV_DONTDUMP
+        (void)madvise(p, keys_size(n), MADV_DONTDUMP);
+#endif
+        (void)mlock(p, keys_size(n));
+        return p;
+}
+
+static void keys_free(private_key_t *keys, size_t n)
+{
+        if (keys == NULL)
+                return;
+        OPENSSL_cleanse(keys, keys_size(n));
+        (void)munlock(keys, keys_size(n));
+        munmap(keys, keys_size(n));
+}
+
 cdr_unsealer_t *cdr_unsealer_new(void)
 {
         cdr_unsealer_t *unsealer = calloc(1, sizeof(*unsealer));
@@ -173,11 +206,7 @@ void cdr_unsealer_destroy(cdr_unsealer_t *unsealer)
                 return;
         for (i = 0; i < EPOCH_CACHE; i++)
                 EVP_CIPHER_CTX_free(unsealer->cache[i].cctx);
-        if (unsealer->keys != NULL) {
-                OPENSSL_cleanse(unsealer->keys,
-                                unsealer->n * sizeof(*unsealer->keys));
-                free(unsealer->keys);
-        }
+        keys_free(unsealer->keys, unsealer->n);
         EVP_CIPHER_free(unsealer->cipher);
         free(unsealer->name);
         cdr_buf_free(&unsealer->decoded);
@@ -210,16 +239,14 @@ int cdr_unsealer_add_key(cdr_unsealer_t *unsealer, const uint8_t sk[32])
         }
         /* Grown by copy so that no stale copy of a key stays behind in
          * memory realloc let go of. */
-        keys = calloc(unsealer->n + 1, sizeof(*keys));
+        keys = keys_alloc(unsealer->n + 1);
         if (keys == NULL) {
                 OPENSSL_cleanse(&key, sizeof(key));
                 return CDR_ERR_NOMEM;
         }
-        if (unsealer->n > 0) {
+        if (unsealer->n > 0)
                 memcpy(keys, unsealer->keys, unsealer->n * sizeof(*keys));
-                OPENSSL_cleanse(unsealer->keys, unsealer->n * sizeof(*keys));
-        }
-        free(unsealer->keys);
+        keys_free(unsealer->keys, unsealer->n);
         keys[unsealer->n] = key;
         OPENSSL_cleanse(&key, sizeof(key));
         unsealer->keys = keys;
@@ -256,6 +283,16 @@ int cdr_unsealer_add_key_file(cdr_unsealer_t *unsealer, const char *path,
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
                 cdr_errf(errstr, errstr_size, "%s: not a regular file", path);
                 rc = CDR_ERR_IO;
+                goto out;
+        }
+        /* Someone else's file could have been swapped in, or read. */
+        if (st.st_uid != geteuid() && st.st_uid != 0) {
+                cdr_errf(errstr, errstr_size,
+                         "%s: private key file owned by uid %lu, not by "
+                         "this user (uid %lu) or root",
+                         path, (unsigned long)st.st_uid,
+                         (unsigned long)geteuid());
+                rc = CDR_ERR_PERM;
                 goto out;
         }
         if (st.st_mode & 077) {

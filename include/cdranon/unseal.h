@@ -31,9 +31,11 @@ cdr_unsealer_t *cdr_unsealer_new(void);
 void cdr_unsealer_destroy(cdr_unsealer_t *unsealer);
 
 /* Adds the X25519 private key in a PEM PKCS#8 file.  A file that group
- * or others may access is refused (CDR_ERR_PERM); so is an encrypted
- * key, or a key of another type (CDR_ERR_INVAL).  Adding a key already
- * held is a no-op.  Errors name the file.  Returns 0 or the error. */
+ * or others may access, or that neither the effective user nor root
+ * owns, is refused (CDR_ERR_PERM); so is an encrypted key, or a key of
+ * another type (CDR_ERR_INVAL).  Adding a key already held is a no-op.
+ * Errors name the file.  Returns 0 or the error.  Keys are held in
+ * memory locked where the system allows and wiped when released. */
 int cdr_unsealer_add_key_file(cdr_unsealer_t *unsealer, const char *path,
                               char *errstr, size_t errstr_size);
 
