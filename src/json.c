@@ -10,6 +10,7 @@
  * cdr_record_reset, never moves while views point into it.
  */
 #include "cdranon/json.h"
+#include "namehash.h"
 
 #include <string.h>
 
@@ -438,39 +439,10 @@ static size_t json_number(const char *s, size_t len, size_t i)
         return i;
 }
 
-/* A multiplicative hash that reads a name eight bytes at a time; only a
- * bucket index, names are compared in full. */
-static inline uint32_t json_hash(const char *p, size_t n)
-{
-        const uint64_t k = 0x9e3779b97f4a7c15ull;
-        uint64_t h = (uint64_t)n * k, t;
-        size_t i;
-
-        if (n >= 8) {
-                for (i = 0; i + 8 < n; i += 8)
-                        h = (h ^ json_load64(p + i)) * k;
-                t = json_load64(p + n - 8);
-        } else if (n >= 4) {
-                uint32_t a, b;
-
-                memcpy(&a, p, 4);
-                memcpy(&b, p + n - 4, 4);
-                t = (uint64_t)a << 32 | b;
-        } else if (n > 0) {
-                t = (uint64_t)(unsigned char)p[0] << 16 |
-                    (uint64_t)(unsigned char)p[n / 2] << 8 |
-                    (unsigned char)p[n - 1];
-        } else {
-                t = 0;
-        }
-        h = (h ^ t) * k;
-        return (uint32_t)(h >> 32);
-}
-
 /* Records a field name; returns 1 when it was already there. */
 static int json_key_seen(struct json_keys *keys, cdr_view_t name)
 {
-        uint32_t h = json_hash(name.p, name.n);
+        uint32_t h = cdr_namehash(name.p, name.n);
         size_t b = h & (JSON_KEY_BUCKETS - 1);
         struct json_key *k;
 

@@ -1,5 +1,6 @@
 /* Schemas of needed input fields and reusable records: see record.h. */
 #include "cdranon/record.h"
+#include "namehash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,44 +16,6 @@ struct cdr_schema_s {
         int8_t bucket[SCHEMA_BUCKETS]; /* slot, or -1 when empty */
         char name[CDR_MAX_SLOTS][CDR_FIELD_NAME_MAX + 1];
 };
-
-static inline uint64_t schema_load64(const char *p)
-{
-        uint64_t x;
-
-        memcpy(&x, p, sizeof(x));
-        return x;
-}
-
-/* A multiplicative hash that reads a name eight bytes at a time: it runs
- * for every field name of every JSON record, and a probe sequence in a
- * table of at most CDR_MAX_SLOTS names is short whatever the input. */
-static inline uint32_t schema_hash(const char *p, size_t n)
-{
-        const uint64_t k = 0x9e3779b97f4a7c15ull;
-        uint64_t h = (uint64_t)n * k, t;
-        size_t i;
-
-        if (n >= 8) {
-                for (i = 0; i + 8 < n; i += 8)
-                        h = (h ^ schema_load64(p + i)) * k;
-                t = schema_load64(p + n - 8);
-        } else if (n >= 4) {
-                uint32_t a, b;
-
-                memcpy(&a, p, 4);
-                memcpy(&b, p + n - 4, 4);
-                t = (uint64_t)a << 32 | b;
-        } else if (n > 0) {
-                t = (uint64_t)(unsigned char)p[0] << 16 |
-                    (uint64_t)(unsigned char)p[n / 2] << 8 |
-                    (unsigned char)p[n - 1];
-        } else {
-                t = 0;
-        }
-        h = (h ^ t) * k;
-        return (uint32_t)(h >> 32);
-}
 
 cdr_schema_t *cdr_schema_new(void)
 {
@@ -120,7 +83,7 @@ int cdr_schema_add(cdr_schema_t *schema, const char *name, size_t len)
                 return CDR_ERR_INVAL;
         if (len > CDR_FIELD_NAME_MAX)
                 return CDR_ERR_TOOBIG;
-        h = schema_hash(name, len);
+        h = cdr_namehash(name, len);
         b = schema_probe(schema, name, len, h);
         if (schema->bucket[b] >= 0)
                 return schema->bucket[b];
@@ -141,7 +104,7 @@ int cdr_schema_find(const cdr_schema_t *schema, const char *name, size_t len)
 
         if (schema == NULL || schema->count == 0 || len > CDR_FIELD_NAME_MAX)
                 return -1;
-        h = schema_hash(name, len);
+        h = cdr_namehash(name, len);
         return schema->bucket[schema_probe(schema, name, len, h)];
 }
 
