@@ -73,6 +73,13 @@ struct cdr_pipeline_s {
         rd_kafka_topic_t *anonymised_rkt;
         rd_kafka_topic_t *sealed_rkt;
         rd_kafka_topic_t *dead_rkt;
+        /* Partition counts of the output topics at start-up: the sealed
+         * copy and the dead letter of a record go to its input
+         * partition's number modulo these, an anonymised record without
+         * a key too. */
+        int32_t anonymised_parts;
+        int32_t sealed_parts;
+        int32_t dead_parts;
 
         /* Start-up: librdkafka's log lines are held back while the
          * cluster is probed; the last error line explains a failure. */
@@ -740,16 +747,26 @@ static int batch_transform(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
  * Producing, in input order.
  */
 
+/* A keyed message goes where the partitioner puts its key (records of
+ * one subscriber share a partition); an unkeyed one to `partition`, the
+ * input partition's number modulo the topic's partition count.  That
+ * keeps each input partition's records in order on every output topic,
+ * and fills the producer's batches as well as the input fills them,
+ * where a partitioner would spread them thin. */
 static rd_kafka_resp_err_t produce(cdr_pipeline_t *p, rd_kafka_topic_t *rkt,
-                                   const cdr_buf_t *value, const cdr_buf_t *key)
+                                   int32_t partition, const cdr_buf_t *value,
+                                   const cdr_buf_t *key)
 {
         const void *k = key != NULL && key->len > 0 ? key->data : NULL;
         size_t klen = k != NULL ? key->len : 0;
         rd_kafka_resp_err_t err;
 
+        if (k != NULL)
+                partition = RD_KAFKA_PARTITION_UA;
         for (;;) {
                 err =
                     rd_kafka_producev(p->producer, RD_KAFKA_V_RKT(rkt),
+                                      RD_KAFKA_V_PARTITION(partition),
                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                       RD_KAFKA_V_VALUE(value->data, value->len),
                                       RD_KAFKA_V_KEY(k, klen), RD_KAFKA_V_END);
@@ -805,19 +822,23 @@ static int batch_produce(cdr_pipeline_t *p)
                 const rd_kafka_message_t *m = s->msg;
                 const cdr_buf_t *key = NULL;
                 rd_kafka_topic_t *rkt = NULL;
+                int32_t part = 0;
                 rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
                 if (s->verdict == CDR_VERDICT_PUBLISH) {
                         rkt = p->anonymised_rkt;
+                        part = m->partition % p->anonymised_parts;
                         key = &s->key;
                 } else if (s->verdict == CDR_VERDICT_DEAD) {
                         rkt = p->dead_rkt;
+                        part = m->partition % p->dead_parts;
                 }
                 if (rkt != NULL)
-                        err = produce(p, rkt, &s->value, key);
+                        err = produce(p, rkt, part, &s->value, key);
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR && s->sealed.len > 0) {
                         rkt = p->sealed_rkt;
-                        err = produce(p, rkt, &s->sealed, key);
+                        err = produce(p, rkt, m->partition % p->sealed_parts,
+                                      &s->sealed, NULL);
                 }
                 if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
                         return produce_failed(p, rkt, err);
@@ -1199,6 +1220,7 @@ static int check_cluster(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
             "output.dead_letter.topic"};
         const char *bootstrap =
             cdr_kafka_config_get(config, "bootstrap.servers");
+        int parts[4] = {0, 0, 0, 0};
         int rc;
 
         if (bootstrap == NULL)
@@ -1212,8 +1234,11 @@ static int check_cluster(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
                 return CDR_ERR_INVAL;
         }
         rc = cdr_kafka_check_topics(p->producer, bootstrap, topics, what, 4,
-                                    NULL, p->opts.connect_timeout_ms, errstr,
+                                    parts, p->opts.connect_timeout_ms, errstr,
                                     errstr_size);
+        p->anonymised_parts = parts[1] > 0 ? parts[1] : 1;
+        p->sealed_parts = parts[2] > 0 ? parts[2] : 1;
+        p->dead_parts = parts[3] > 0 ? parts[3] : 1;
         if (rc == CDR_ERR_KAFKA) {
                 pthread_mutex_lock(&p->log_mu);
                 if (p->last_log[0] != '\0') {

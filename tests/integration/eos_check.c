@@ -18,8 +18,10 @@
  *           key (with --any-key the pseudonyms may come from any key of
  *           the ring: a reload happened during the run);
  *         - sealed = input: exactly one sealed copy of every record, which
- *           opens to the record byte for byte and names its source; its
- *           key is the anonymised record's key (none for the others);
+ *           opens to the record byte for byte and names its source; it
+ *           has no key and sits in the partition of the input's number
+ *           modulo the sealed topic's partition count (so do dead
+ *           letters on theirs);
  *         - per-partition order: on every output partition the records of
  *           each input partition appear in input order;
  *         - no message on any output topic has a header, and no value or
@@ -327,7 +329,6 @@ typedef struct {
         uint64_t h_exact;
         uint64_t h_key;      /* expected key */
         uint64_t h_key_norm; /* the same, a pseudonym masked */
-        uint64_t h_key_anon; /* key seen on the anonymised topic */
 } rec_t;
 
 typedef struct {
@@ -349,6 +350,7 @@ typedef struct {
          * partition); reset for each output topic */
         int64_t *last;
         const char *topic_now;
+        int nout_now; /* partitions of topic_now */
         uint64_t count_now;
         uint64_t leaks, headers;
         char key_ids[MAX_KEY_IDS][32];
@@ -687,7 +689,6 @@ static void on_anonymised(void *ctx, const rd_kafka_message_t *m)
                 fail("input %d/%lld: anonymised key differs from the "
                      "transform's",
                      (int)ip, (long long)io);
-        r->h_key_anon = hash(m->key, m->key ? m->key_len : 0);
         check_order(c, m->partition, ip, io);
 }
 
@@ -714,6 +715,10 @@ static void on_dead(void *ctx, const rd_kafka_message_t *m)
         for (ip = 0; (size_t)c->base[ip + 1] <= idx; ip++)
                 ;
         io = c->lo[ip] + (int64_t)idx - c->base[ip];
+        if (m->partition != ip % c->nout_now)
+                fail("input %d/%lld: dead letter in partition %d, not %d",
+                     (int)ip, (long long)io, (int)m->partition,
+                     ip % c->nout_now);
         if (r->seen_dead++ > 0 && duplicate(c))
                 fail("input %d/%lld: dead-lettered more than once", (int)ip,
                      (long long)io);
@@ -749,12 +754,14 @@ static void on_sealed(void *ctx, const rd_kafka_message_t *m)
         if (c->plain.len != r->len || memcmp(c->plain.data, r->raw, r->len))
                 fail("input %d/%lld: sealed copy differs from the input",
                      (int)meta.source.partition, (long long)meta.source.offset);
-        if (r->verdict == CDR_VERDICT_PUBLISH
-                ? hash(m->key, m->key ? m->key_len : 0) != r->h_key_anon
-                : m->key != NULL)
-                fail("input %d/%lld: sealed key differs from the anonymised "
-                     "record's",
+        if (m->key != NULL)
+                fail("input %d/%lld: sealed copy has a key",
                      (int)meta.source.partition, (long long)meta.source.offset);
+        if (m->partition != meta.source.partition % c->nout_now)
+                fail("input %d/%lld: sealed copy in partition %d, not %d",
+                     (int)meta.source.partition, (long long)meta.source.offset,
+                     (int)m->partition,
+                     (int)(meta.source.partition % c->nout_now));
         check_order(c, m->partition, meta.source.partition, meta.source.offset);
 }
 
@@ -865,6 +872,7 @@ static int cmd_verify(int argc, char **argv)
         c.topic_now = config->anonymised_topic;
         nout = topic_partitions(config->anonymised_topic);
         reset_order(&c, nout);
+        c.nout_now = nout;
         c.count_now = 0;
         read_topic(config->anonymised_topic, 1, on_anonymised, &c, NULL, NULL);
         n_anon = c.count_now;
@@ -872,6 +880,7 @@ static int cmd_verify(int argc, char **argv)
         c.topic_now = config->dead_letter_topic;
         nout = topic_partitions(config->dead_letter_topic);
         reset_order(&c, nout);
+        c.nout_now = nout;
         c.count_now = 0;
         read_topic(config->dead_letter_topic, 1, on_dead, &c, NULL, NULL);
         n_dead = c.count_now;
@@ -879,6 +888,7 @@ static int cmd_verify(int argc, char **argv)
         c.topic_now = config->sealed_topic;
         nout = topic_partitions(config->sealed_topic);
         reset_order(&c, nout);
+        c.nout_now = nout;
         c.count_now = 0;
         read_topic(config->sealed_topic, 1, on_sealed, &c, NULL, NULL);
         n_sealed = c.count_now;
