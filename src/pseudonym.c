@@ -12,6 +12,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include "cdranon/pseudonym.h"
+#include "cdranon/keyfile.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -433,33 +434,6 @@ static int parse_ring(const char *path, const char *text, size_t len,
         return CDR_OK;
 }
 
-/* Checks what fstat says about an open key file: a regular file, owned
- * by the effective user or root, no group or other permission bits. */
-static int check_file(const char *path, const struct stat *st, char *errstr,
-                      size_t errstr_size)
-{
-        if (!S_ISREG(st->st_mode)) {
-                cdr_errf(errstr, errstr_size, "%s: not a regular file", path);
-                return CDR_ERR_IO;
-        }
-        if (st->st_uid != geteuid() && st->st_uid != 0) {
-                cdr_errf(errstr, errstr_size,
-                         "%s: key file owned by uid %lu, not by this user "
-                         "(uid %lu) or root",
-                         path, (unsigned long)st->st_uid,
-                         (unsigned long)geteuid());
-                return CDR_ERR_PERM;
-        }
-        if (st->st_mode & (S_IRWXG | S_IRWXO)) {
-                cdr_errf(errstr, errstr_size,
-                         "%s: key file mode %04o gives access to group or "
-                         "others; chmod 600 it",
-                         path, (unsigned)(st->st_mode & 07777));
-                return CDR_ERR_PERM;
-        }
-        return CDR_OK;
-}
-
 /* Reads an open key file (whose size fstat gave) into a locked region
  * that the caller releases with region_free(*text, *size, 1). */
 static int read_file(const char *path, int fd, const struct stat *st,
@@ -536,7 +510,8 @@ cdr_keyring_t *cdr_keyring_load(const char *path, char *errstr,
                 cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
                 goto err;
         }
-        if (check_file(path, &st, errstr, errstr_size) != CDR_OK)
+        if (cdr_keyfile_check(fd, path, &st, "key file", errstr,
+                              errstr_size) != CDR_OK)
                 goto err;
         if (read_file(path, fd, &st, &text, &len, &text_size, errstr,
                       errstr_size) != CDR_OK)
@@ -678,7 +653,8 @@ int cdr_keyring_append_new(const char *path, const char *id, char *new_id,
                 rc = CDR_ERR_IO;
                 goto out;
         }
-        rc = check_file(path, &st, errstr, errstr_size);
+        rc = cdr_keyfile_check(fd, path, &st, "key file", errstr,
+                              errstr_size);
         if (rc != CDR_OK)
                 goto out;
         rc = read_file(path, fd, &st, &text, &len, &text_size, errstr,

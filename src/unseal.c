@@ -7,6 +7,7 @@
  * epoch costs one IV change and one GCM pass, no X25519.
  */
 #include "cdranon/unseal.h"
+#include "cdranon/keyfile.h"
 #include "cdranon/encode.h"
 #include "cdranon/hpke.h"
 #include "sealed.h"
@@ -280,29 +281,16 @@ int cdr_unsealer_add_key_file(cdr_unsealer_t *unsealer, const char *path,
                          strerror(errno));
                 return CDR_ERR_IO;
         }
-        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-                cdr_errf(errstr, errstr_size, "%s: not a regular file", path);
+        if (fstat(fd, &st) != 0) {
+                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
                 rc = CDR_ERR_IO;
                 goto out;
         }
-        /* Someone else's file could have been swapped in, or read. */
-        if (st.st_uid != geteuid() && st.st_uid != 0) {
-                cdr_errf(errstr, errstr_size,
-                         "%s: private key file owned by uid %lu, not by "
-                         "this user (uid %lu) or root",
-                         path, (unsigned long)st.st_uid,
-                         (unsigned long)geteuid());
-                rc = CDR_ERR_PERM;
+        rc = cdr_keyfile_check(fd, path, &st, "private key file", errstr,
+                               errstr_size);
+        if (rc != CDR_OK)
                 goto out;
-        }
-        if (st.st_mode & 077) {
-                cdr_errf(errstr, errstr_size,
-                         "%s: private key file is accessible to group or "
-                         "others (chmod 600 it)",
-                         path);
-                rc = CDR_ERR_PERM;
-                goto out;
-        }
+        rc = CDR_ERR_INVAL;
         if (st.st_size <= 0 || st.st_size > KEY_FILE_MAX) {
                 cdr_errf(errstr, errstr_size,
                          "%s: not a PEM private key (size)", path);

@@ -192,7 +192,7 @@ for mode in 0640 0604 0644; do
         check "custodian private key mode $mode: nothing opened" \
                 test ! -s opened
         check "custodian private key mode $mode: the message names the file" \
-                grep -q "custodian.pem: private key file is accessible to group or others" err.txt
+                grep -q "custodian.pem: private key file mode $mode gives access to group or others" err.txt
 done
 chmod 0600 custodian.pem
 give custodian.pem nobody
@@ -207,5 +207,39 @@ give custodian.pem "$EUID"
         --audit audit.log 2>err.txt || true
 check "... and opens all 10 records once it is ours, at 0600" \
         grep -q "10 records returned, 0 did not open" err.txt
+
+echo "== key files handed over with an ACL, as systemd does for credentials"
+# set_acl FILE UID: the access ACL that systemd (kernels 6.3 and later)
+# gives a credential: owner r, user:UID r, group none, mask r, other
+# none.  Written as the kernel's xattr (linux/posix_acl_xattr.h), so
+# that the acl package is not needed.
+set_acl() {
+        python3 - "$1" "$2" <<'PY'
+import os, struct, sys
+e = lambda tag, perm, uid=0xFFFFFFFF: struct.pack("<HHI", tag, perm, uid)
+acl = (struct.pack("<I", 2) + e(0x01, 4) + e(0x02, 4, int(sys.argv[2]))
+       + e(0x04, 0) + e(0x10, 4) + e(0x20, 0))
+os.setxattr(sys.argv[1], "system.posix_acl_access", acl)
+PY
+}
+give keys/hmac.key 0
+"${ROOT[@]}" chmod 0400 keys/hmac.key
+check "ACL user:$run_uid:r on a root-owned HMAC key ring (mode shows 0440)" \
+        "${ROOT[@]}" bash -c "$(declare -f set_acl); set_acl keys/hmac.key $run_uid && test \$(stat -c %a keys/hmac.key) = 440"
+check "... the service user ($run_uid) reads it: accepted" \
+        "${RUNAS[@]}" "$BIN" check-config -q -c config.yaml
+check "... an ACL entry added for another user (uid 4242)" \
+        "${ROOT[@]}" bash -c "$(declare -f set_acl); set_acl keys/hmac.key 4242"
+# Read by its owner, root, who can still open it.
+"${ROOT[@]}" "$BIN" check-config -c config.yaml 2>err.txt && status=0 ||
+        status=$?
+check "... read by its owner: exit 1 ($status), naming the file and the uid" \
+        bash -c "test $status -eq 1 && grep -q 'keys/hmac.key: key file ACL gives uid 4242 access' err.txt"
+"${ROOT[@]}" setfattr -x system.posix_acl_access keys/hmac.key 2>/dev/null ||
+        "${ROOT[@]}" python3 -c 'import os, sys; os.removexattr(sys.argv[1], "system.posix_acl_access")' keys/hmac.key
+"${ROOT[@]}" chmod 0600 keys/hmac.key
+give keys/hmac.key "$EUID"
+check "... and without the ACL, ours at 0600 again: accepted" \
+        "$BIN" check-config -q -c config.yaml
 
 finish
