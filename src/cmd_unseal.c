@@ -39,7 +39,9 @@ static void usage(FILE *out)
             "                      [--topic T -b BROKERS [-X NAME=VALUE]...]\n"
             "                      [--out PATH] [-c CONFIG [--subscriber "
             "NUMBER]\n"
-            "                      [--from TIME] [--to TIME]] [--audit PATH]\n"
+            "                      [--from TIME] [--to TIME]] [--sources "
+            "FILE]\n"
+            "                      [--audit PATH]\n"
             "\n"
             "Opens sealed records (one base64 line each, as `cdranon\n"
             "anonymise --sealed` writes them) with the custodian's X25519\n"
@@ -71,6 +73,12 @@ static void usage(FILE *out)
             "      --from TIME        only event times >= TIME (YYYY-MM-DD or\n"
             "                         YYYY-MM-DDTHH:MM:SSZ)\n"
             "      --to TIME          only event times < TIME\n"
+            "      --sources FILE     only the records whose source is listed\n"
+            "                         in FILE: dead-letter lines as cdranon\n"
+            "                         writes them (their \"source\"), or "
+            "lines\n"
+            "                         TOPIC PARTITION OFFSET, or FILE LINE;\n"
+            "                         any not found is reported (exit 1)\n"
             "  -a, --audit PATH       audit log (default: the configuration's\n"
             "                         audit.log, else ./cdranon-audit.log)\n"
             "  -h, --help             this help\n"
@@ -78,7 +86,8 @@ static void usage(FILE *out)
             "Exit status: 0 when every record opened; 1 when any did not "
             "(each\n"
             "is named by its line number, and the others are still written),\n"
-            "or on a fatal error; 2 on a bad command line.\n");
+            "when a listed source was not found, or on a fatal error; 2 on a\n"
+            "bad command line.\n");
 }
 
 static int parse_time(const char *s, int64_t *out)
@@ -110,6 +119,8 @@ struct query {
         const char *in_path;
         const char *subscriber_pseudonym; /* NULL: no subscriber filter */
         const char *from, *to;
+        const char *sources; /* --sources FILE */
+        size_t nsources;
 };
 
 static int write_audit(int fd, const struct query *q,
@@ -151,6 +162,12 @@ static int write_audit(int fd, const struct query *q,
                 err |= cdr_buf_puts(&line, ",\"to\":");
                 err |= put_json_text(&line, q->to);
         }
+        if (q->sources != NULL) {
+                err |= cdr_buf_puts(&line, ",\"sources\":");
+                err |= put_json_text(&line, q->sources);
+                err |= cdr_buf_printf(&line, ",\"sources_listed\":%zu",
+                                      q->nsources);
+        }
         err |= cdr_buf_puts(&line, "},\"keys\":[");
         for (i = 0; i < cdr_unsealer_key_count(unsealer); i++) {
                 char id[CDR_KEY_ID_HEX_SIZE];
@@ -171,6 +188,283 @@ static int write_audit(int fd, const struct query *q,
                 return CDR_ERR_IO;
         }
         cdr_buf_free(&line);
+        return CDR_OK;
+}
+
+/*
+ * --sources: the source coordinates of the records to open, each kept as
+ * the string source_key makes, in a sorted array.  Coordinates are not
+ * record content: they may be printed.
+ */
+struct sources {
+        char **keys;
+        unsigned char *found;
+        size_t n, cap;
+};
+
+#define SOURCE_KEY_MAX 4200 /* a path of PATH_MAX and the rest */
+
+/* "topic T [P] offset O" or "file F line L"; 0 when there is no source
+ * or it does not fit. */
+static int source_key(const cdr_source_t *src, char *buf, size_t size)
+{
+        int n;
+
+        if (src->topic != NULL)
+                n = snprintf(buf, size, "topic %s [%ld] offset %lld",
+                             src->topic, (long)src->partition,
+                             (long long)src->offset);
+        else if (src->file != NULL)
+                n = snprintf(buf, size, "file %s line %llu", src->file,
+                             (unsigned long long)src->line);
+        else
+                return 0;
+        return n > 0 && (size_t)n < size;
+}
+
+static int sources_add(struct sources *set, const cdr_source_t *src)
+{
+        char key[SOURCE_KEY_MAX];
+
+        if (!source_key(src, key, sizeof(key)))
+                return CDR_ERR_INVAL;
+        if (set->n == set->cap) {
+                size_t cap = set->cap ? 2 * set->cap : 256;
+                char **keys = realloc(set->keys, cap * sizeof(*keys));
+
+                if (keys == NULL)
+                        return CDR_ERR_NOMEM;
+                set->keys = keys;
+                set->cap = cap;
+        }
+        set->keys[set->n] = strdup(key);
+        if (set->keys[set->n] == NULL)
+                return CDR_ERR_NOMEM;
+        set->n++;
+        return CDR_OK;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* 1 when `src` is in the set (and marks it found), else 0. */
+static int sources_match(struct sources *set, const cdr_source_t *src)
+{
+        char buf[SOURCE_KEY_MAX], *key = buf, **hit;
+
+        if (!source_key(src, buf, sizeof(buf)))
+                return 0;
+        hit = bsearch(&key, set->keys, set->n, sizeof(*set->keys), cmp_key);
+        if (hit == NULL)
+                return 0;
+        set->found[hit - set->keys] = 1;
+        return 1;
+}
+
+static void sources_free(struct sources *set)
+{
+        size_t i;
+
+        for (i = 0; i < set->n; i++)
+                free(set->keys[i]);
+        free(set->keys);
+        free(set->found);
+}
+
+/* A JSON string at *p (after its opening quote) into out; only the
+ * escapes cdranon writes for names (\\, \", \/, \uXXXX below 0x80). */
+static int json_string(const char **p, char *out, size_t size)
+{
+        const char *s = *p;
+        size_t n = 0;
+
+        while (*s != '"') {
+                char c = *s++;
+
+                if (c == '\0' || (unsigned char)c < 0x20)
+                        return CDR_ERR_INVAL;
+                if (c == '\\') {
+                        c = *s++;
+                        if (c == 'u') {
+                                unsigned v;
+
+                                if (sscanf(s, "%4x", &v) != 1 || v == 0 ||
+                                    v >= 0x80)
+                                        return CDR_ERR_INVAL;
+                                c = (char)v;
+                                s += 4;
+                        } else if (c != '"' && c != '\\' && c != '/') {
+                                return CDR_ERR_INVAL;
+                        }
+                }
+                if (n + 1 >= size)
+                        return CDR_ERR_INVAL;
+                out[n++] = c;
+        }
+        out[n] = '\0';
+        *p = s + 1;
+        return CDR_OK;
+}
+
+/* The "source" object of a dead-letter line.  A quote inside the reason
+ * string is escaped, so the first `"source":{` is the member. */
+static int parse_dead_letter(const char *line, cdr_source_t *src, char *name,
+                             size_t name_size)
+{
+        const char *p = strstr(line, "\"source\":{");
+        char member[16];
+        int have_num = 0, have_num2 = 0;
+
+        if (p == NULL)
+                return CDR_ERR_INVAL;
+        p += strlen("\"source\":{");
+        while (*p != '}') {
+                if (*p != '"' ||
+                    (p++, json_string(&p, member, sizeof(member))) != CDR_OK ||
+                    *p++ != ':')
+                        return CDR_ERR_INVAL;
+                if (*p == '"') {
+                        p++;
+                        if (json_string(&p, name, name_size) != CDR_OK)
+                                return CDR_ERR_INVAL;
+                        if (strcmp(member, "topic") == 0)
+                                src->topic = name;
+                        else if (strcmp(member, "file") == 0)
+                                src->file = name;
+                        else
+                                return CDR_ERR_INVAL;
+                } else {
+                        char *end;
+                        long long v;
+
+                        errno = 0;
+                        v = strtoll(p, &end, 10);
+                        if (end == p || errno != 0 || v < 0)
+                                return CDR_ERR_INVAL;
+                        p = end;
+                        if (strcmp(member, "line") == 0) {
+                                src->line = (uint64_t)v;
+                                have_num = 1;
+                        } else if (strcmp(member, "offset") == 0) {
+                                src->offset = v;
+                                have_num = 1;
+                        } else if (strcmp(member, "partition") == 0 &&
+                                   v <= INT32_MAX) {
+                                src->partition = (int32_t)v;
+                                have_num2 = 1;
+                        } else {
+                                return CDR_ERR_INVAL;
+                        }
+                }
+                if (*p == ',')
+                        p++;
+                else if (*p != '}')
+                        return CDR_ERR_INVAL;
+        }
+        if (src->topic != NULL)
+                return have_num && have_num2 ? CDR_OK : CDR_ERR_INVAL;
+        return src->file != NULL && have_num ? CDR_OK : CDR_ERR_INVAL;
+}
+
+/* "TOPIC PARTITION OFFSET" or "FILE LINE". */
+static int parse_plain(const char *line, cdr_source_t *src, char *name,
+                       size_t name_size)
+{
+        char a[512], b[32], c[32], extra[2], *end;
+        int n = sscanf(line, "%511s %31s %31s %1s", a, b, c, extra);
+        long long v;
+
+        if ((n != 2 && n != 3) || strlen(a) >= name_size)
+                return CDR_ERR_INVAL;
+        strcpy(name, a);
+        errno = 0;
+        v = strtoll(b, &end, 10);
+        if (*end != '\0' || errno != 0 || v < 0)
+                return CDR_ERR_INVAL;
+        if (n == 2) {
+                src->file = name;
+                src->line = (uint64_t)v;
+                return CDR_OK;
+        }
+        if (v > INT32_MAX)
+                return CDR_ERR_INVAL;
+        src->topic = name;
+        src->partition = (int32_t)v;
+        v = strtoll(c, &end, 10);
+        if (*end != '\0' || errno != 0 || v < 0)
+                return CDR_ERR_INVAL;
+        src->offset = v;
+        return CDR_OK;
+}
+
+static int sources_load(struct sources *set, const char *path, char *errstr,
+                        size_t errstr_size)
+{
+        FILE *f = fopen(path, "r");
+        char *line = NULL, name[512];
+        size_t cap = 0, lineno = 0, i;
+        ssize_t n;
+        int rc = CDR_OK;
+
+        if (f == NULL) {
+                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+                return CDR_ERR_IO;
+        }
+        while (rc == CDR_OK && (n = getline(&line, &cap, f)) > 0) {
+                cdr_source_t src = {0};
+                const char *p = line;
+
+                lineno++;
+                while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+                        line[--n] = '\0';
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (*p == '\0' || *p == '#')
+                        continue;
+                rc = *p == '{' ? parse_dead_letter(p, &src, name, sizeof(name))
+                               : parse_plain(p, &src, name, sizeof(name));
+                if (rc != CDR_OK) {
+                        cdr_errf(errstr, errstr_size,
+                                 "%s:%zu: not a dead letter with a source, "
+                                 "nor TOPIC PARTITION OFFSET, nor FILE LINE",
+                                 path, lineno);
+                        break;
+                }
+                rc = sources_add(set, &src);
+                if (rc != CDR_OK)
+                        cdr_errf(errstr, errstr_size, "%s:%zu: %s", path,
+                                 lineno,
+                                 rc == CDR_ERR_NOMEM ? "out of memory"
+                                                     : "name too long");
+        }
+        if (rc == CDR_OK && ferror(f)) {
+                cdr_errf(errstr, errstr_size, "%s: read failed", path);
+                rc = CDR_ERR_IO;
+        }
+        free(line);
+        fclose(f);
+        if (rc != CDR_OK)
+                return rc;
+        if (set->n == 0) {
+                cdr_errf(errstr, errstr_size, "%s: no source listed", path);
+                return CDR_ERR_INVAL;
+        }
+        qsort(set->keys, set->n, sizeof(*set->keys), cmp_key);
+        /* The same source listed twice counts once. */
+        for (i = 1, n = 1; i < set->n; i++) {
+                if (strcmp(set->keys[i], set->keys[n - 1]) == 0)
+                        free(set->keys[i]);
+                else
+                        set->keys[n++] = set->keys[i];
+        }
+        set->n = (size_t)n;
+        set->found = calloc(set->n, 1);
+        if (set->found == NULL) {
+                cdr_errf(errstr, errstr_size, "out of memory");
+                return CDR_ERR_NOMEM;
+        }
         return CDR_OK;
 }
 
@@ -307,7 +601,13 @@ err:
 
 int cdr_cmd_unseal(int argc, char **argv)
 {
-        enum { OPT_FROM = 256, OPT_TO, OPT_HEADER_FROM, OPT_TOPIC };
+        enum {
+                OPT_FROM = 256,
+                OPT_TO,
+                OPT_HEADER_FROM,
+                OPT_TOPIC,
+                OPT_SOURCES
+        };
         static const struct option opts[] = {
             {"key", required_argument, NULL, 'k'},
             {"in", required_argument, NULL, 'i'},
@@ -317,6 +617,7 @@ int cdr_cmd_unseal(int argc, char **argv)
             {"header-from", required_argument, NULL, OPT_HEADER_FROM},
             {"from", required_argument, NULL, OPT_FROM},
             {"to", required_argument, NULL, OPT_TO},
+            {"sources", required_argument, NULL, OPT_SOURCES},
             {"audit", required_argument, NULL, 'a'},
             {"topic", required_argument, NULL, OPT_TOPIC},
             {"brokers", required_argument, NULL, 'b'},
@@ -331,6 +632,8 @@ int cdr_cmd_unseal(int argc, char **argv)
         const char *header_from = NULL;
         struct query q = {0};
         struct matcher m;
+        struct sources srcs = {0};
+        cdr_sealed_meta_t meta;
         char errstr[1024], pseudonym[CDR_PSEUDONYM_MAX + 1];
         cdr_config_t *config = NULL;
         cdr_unsealer_t *unsealer = NULL;
@@ -393,6 +696,9 @@ int cdr_cmd_unseal(int argc, char **argv)
                         break;
                 case OPT_TO:
                         q.to = optarg;
+                        break;
+                case OPT_SOURCES:
+                        q.sources = optarg;
                         break;
                 case 'a':
                         audit_path = optarg;
@@ -507,6 +813,12 @@ int cdr_cmd_unseal(int argc, char **argv)
                 }
         }
 
+        if (q.sources != NULL) {
+                if (sources_load(&srcs, q.sources, errstr, sizeof(errstr)) !=
+                    CDR_OK)
+                        goto fail;
+                q.nsources = srcs.n;
+        }
         if (audit_path == NULL)
                 audit_path = "cdranon-audit.log";
         audit_fd =
@@ -561,7 +873,7 @@ int cdr_cmd_unseal(int argc, char **argv)
                         cdr_err_prefix(errstr, sizeof(errstr), "%s: ", topic);
                         goto fail_audit;
                 }
-                if (cdr_unsealer_open(unsealer, value, vlen, &plain, NULL,
+                if (cdr_unsealer_open(unsealer, value, vlen, &plain, &meta,
                                       errstr, sizeof(errstr)) != CDR_OK) {
                         failed++;
                         cdr_cmd_fail(CMD,
@@ -571,6 +883,8 @@ int cdr_cmd_unseal(int argc, char **argv)
                                      errstr);
                         continue;
                 }
+                if (srcs.n > 0 && !sources_match(&srcs, &meta.source))
+                        continue;
                 got = emit_record(&m, &plain, out);
                 if (got < 0) {
                         cdr_errf(errstr, sizeof(errstr), "write failed: %s",
@@ -585,7 +899,7 @@ int cdr_cmd_unseal(int argc, char **argv)
                 if (n == 1 && line[0] == '\n')
                         continue;
                 if (cdr_unsealer_open_base64(unsealer, line, (size_t)n, &plain,
-                                             NULL, errstr,
+                                             &meta, errstr,
                                              sizeof(errstr)) != CDR_OK) {
                         failed++;
                         cdr_cmd_fail(CMD, "%s:%llu: record did not open: %s",
@@ -593,6 +907,8 @@ int cdr_cmd_unseal(int argc, char **argv)
                                      (unsigned long long)lineno, errstr);
                         continue;
                 }
+                if (srcs.n > 0 && !sources_match(&srcs, &meta.source))
+                        continue;
                 if ((m.have_subscriber || m.have_from || m.have_to) &&
                     !matcher_match(&m, plain.data, plain.len))
                         continue;
@@ -624,6 +940,25 @@ int cdr_cmd_unseal(int argc, char **argv)
                 "cdranon unseal: %llu records returned, %llu did not open\n",
                 (unsigned long long)returned, (unsigned long long)failed);
         rc = failed ? CDR_EXIT_FAILURE : CDR_EXIT_OK;
+        if (srcs.n > 0) {
+                size_t missing = 0;
+
+                for (i = 0; i < srcs.n; i++)
+                        if (!srcs.found[i]) {
+                                if (missing++ < 10)
+                                        cdr_cmd_fail(CMD,
+                                                     "%s: source not found: "
+                                                     "%s",
+                                                     q.sources, srcs.keys[i]);
+                        }
+                if (missing > 0) {
+                        cdr_cmd_fail(CMD,
+                                     "%s: %zu of %zu sources not found in "
+                                     "the sealed records",
+                                     q.sources, missing, srcs.n);
+                        rc = CDR_EXIT_FAILURE;
+                }
+        }
         goto out;
 
 fail_audit:
@@ -641,6 +976,7 @@ out:
                 fclose(out);
         if (audit_fd >= 0)
                 close(audit_fd);
+        sources_free(&srcs);
         cdr_record_free(&m.record);
         cdr_csv_destroy(m.csv);
         cdr_topic_reader_destroy(reader);
