@@ -22,6 +22,11 @@ struct cdr_engine_s {
         int header_pending;         /* CSV header line not seen yet */
         cdr_keyring_t *ring;
         cdr_custodian_set_t *custodians; /* NULL: no sealing */
+        /* Sets replaced by a reload: a transform's sealer may still use
+         * one until its next record, so they live as long as the
+         * engine (a reload is rare and a set is small). */
+        cdr_custodian_set_t **retired;
+        size_t nretired;
         /* The sealer picks a custodian key by event time only when there
          * is more than one key or a key's period is bounded: with one key
          * for all time the event time is not read. */
@@ -34,6 +39,7 @@ struct cdr_transform_s {
         unsigned generation;
         cdr_pseudonymiser_t *ps;
         cdr_sealer_t *sealer;
+        const cdr_custodian_set_t *sealer_keys; /* the set sealer uses */
         cdr_record_t record;
         cdr_buf_t json;
         cdr_buf_t dead_letter;
@@ -116,8 +122,13 @@ err:
 
 void cdr_engine_destroy(cdr_engine_t *engine)
 {
+        size_t i;
+
         if (engine == NULL)
                 return;
+        for (i = 0; i < engine->nretired; i++)
+                cdr_custodian_set_destroy(engine->retired[i]);
+        free(engine->retired);
         cdr_custodian_set_destroy(engine->custodians);
         cdr_keyring_destroy(engine->ring);
         cdr_csv_destroy(engine->csv);
@@ -158,23 +169,52 @@ int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size)
         const cdr_config_t *config = engine->config;
         cdr_keyring_t *ring;
         cdr_suppress_t *set = NULL;
+        cdr_custodian_set_t *custodians = NULL, **retired;
 
+        /* Everything is read before anything is replaced: a broken file
+         * leaves all three as they were. */
         ring = cdr_keyring_load(config->hmac_key_file, errstr, errstr_size);
         if (ring == NULL)
                 return CDR_ERR_INVAL;
         if (config->suppression_file != NULL) {
                 set = cdr_suppress_load(config->suppression_file,
                                         &config->numbers, errstr, errstr_size);
-                if (set == NULL) {
-                        cdr_keyring_destroy(ring);
-                        return CDR_ERR_INVAL;
-                }
-                cdr_policy_replace_suppression(engine->policy, set);
+                if (set == NULL)
+                        goto err;
         }
+        if (engine->custodians != NULL) {
+                custodians = cdr_custodian_set_load(
+                    config->custodian, config->ncustodian, errstr, errstr_size);
+                if (custodians == NULL) {
+                        cdr_err_prefix(errstr, errstr_size,
+                                       errstr[0] >= '0' && errstr[0] <= '9'
+                                           ? "%s:"
+                                           : "%s: ",
+                                       config->path);
+                        goto err;
+                }
+                retired = realloc(engine->retired,
+                                  (engine->nretired + 1) * sizeof(*retired));
+                if (retired == NULL) {
+                        cdr_errf(errstr, errstr_size, "out of memory");
+                        goto err;
+                }
+                engine->retired = retired;
+                engine->retired[engine->nretired++] = engine->custodians;
+                engine->custodians = custodians;
+        }
+        if (set != NULL)
+                cdr_policy_replace_suppression(engine->policy, set);
         cdr_keyring_destroy(engine->ring);
         engine->ring = ring;
         atomic_fetch_add(&engine->generation, 1);
         return CDR_OK;
+
+err:
+        cdr_custodian_set_destroy(custodians);
+        cdr_suppress_destroy(set);
+        cdr_keyring_destroy(ring);
+        return CDR_ERR_INVAL;
 }
 
 /* (Re)creates the pseudonymiser for the engine's active key. */
@@ -202,10 +242,31 @@ static int transform_load_key(cdr_transform_t *t, char *errstr,
         return CDR_OK;
 }
 
+/* A sealer over the engine's custodian keys, when they are not the ones
+ * the current sealer uses (a reload replaced them): its first record
+ * starts a new epoch under the new keys. */
+static int transform_load_sealer(cdr_transform_t *t, char *errstr,
+                                 size_t errstr_size)
+{
+        const cdr_engine_t *engine = t->engine;
+        cdr_sealer_t *sealer;
+
+        if (engine->custodians == NULL || engine->custodians == t->sealer_keys)
+                return CDR_OK;
+        sealer =
+            cdr_sealer_new(engine->custodians, engine->config->epoch_records,
+                           engine->config->epoch_seconds, errstr, errstr_size);
+        if (sealer == NULL)
+                return CDR_ERR_INVAL;
+        cdr_sealer_destroy(t->sealer);
+        t->sealer = sealer;
+        t->sealer_keys = engine->custodians;
+        return CDR_OK;
+}
+
 cdr_transform_t *cdr_transform_new(cdr_engine_t *engine, char *errstr,
                                    size_t errstr_size)
 {
-        const cdr_config_t *config = engine->config;
         cdr_transform_t *t;
 
         t = calloc(1, sizeof(*t));
@@ -214,15 +275,9 @@ cdr_transform_t *cdr_transform_new(cdr_engine_t *engine, char *errstr,
                 return NULL;
         }
         t->engine = engine;
-        if (transform_load_key(t, errstr, errstr_size) != CDR_OK)
+        if (transform_load_key(t, errstr, errstr_size) != CDR_OK ||
+            transform_load_sealer(t, errstr, errstr_size) != CDR_OK)
                 goto err;
-        if (engine->custodians != NULL) {
-                t->sealer =
-                    cdr_sealer_new(engine->custodians, config->epoch_records,
-                                   config->epoch_seconds, errstr, errstr_size);
-                if (t->sealer == NULL)
-                        goto err;
-        }
         return t;
 
 err:
@@ -284,6 +339,8 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                                               memory_order_relaxed) !=
                          t->generation)) {
                 err = transform_load_key(t, errstr, errstr_size);
+                if (err == CDR_OK)
+                        err = transform_load_sealer(t, errstr, errstr_size);
                 if (err != CDR_OK)
                         return err;
         }

@@ -269,6 +269,65 @@ Test(transform, reload_switches_to_the_new_last_key)
         close_fixture(&f);
 }
 
+/* 1 when the sealed copy of r opens with the private key at `priv`. */
+static int opens_with(cdr_result_t r, const char *priv)
+{
+        cdr_unsealer_t *unsealer = cdr_unsealer_new();
+        cdr_buf_t plain = CDR_BUF_INIT;
+        int ok;
+
+        cr_assert_not_null(unsealer);
+        cr_assert_eq(
+            cdr_unsealer_add_key_file(unsealer, priv, errstr, sizeof(errstr)),
+            CDR_OK, "%s", errstr);
+        ok = cdr_unsealer_open(unsealer, r.sealed.p, r.sealed.n, &plain, NULL,
+                               errstr, sizeof(errstr)) == CDR_OK;
+        cdr_buf_free(&plain);
+        cdr_unsealer_destroy(unsealer);
+        return ok;
+}
+
+Test(transform, reload_seals_to_the_new_custodian_key)
+{
+        struct fixture f;
+        cdr_result_t r;
+        char priv2[160];
+        FILE *key;
+
+        snprintf(priv2, sizeof(priv2), "%s/custodian2.pem", dir);
+        open_fixture(&f, 1);
+        r = run(&f, "2026-11-27T21:13:45Z,07700 900123,61,Bob\n", 2);
+        cr_assert(opens_with(r, path_priv));
+
+        /* The custodian publishes a new key at the same path. */
+        unlink(path_pub);
+        cr_assert_eq(
+            cdr_custodian_keygen(priv2, path_pub, errstr, sizeof(errstr)),
+            CDR_OK, "%s", errstr);
+        cr_assert_eq(cdr_engine_reload(f.engine, errstr, sizeof(errstr)),
+                     CDR_OK, "%s", errstr);
+        r = run(&f, "2026-11-27T21:14:45Z,07700 900124,62,Eve\n", 3);
+        cr_assert(opens_with(r, priv2), "sealed to the new key");
+        cr_assert_not(opens_with(r, path_priv), "not to the old one");
+
+        /* A broken public key: the reload is refused as a whole, the
+         * key ring appended to in the same change included. */
+        key = fopen(path_key, "a");
+        cr_assert_not_null(key);
+        fprintf(key, "t3 1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a0908"
+                     "0706050403020100\n");
+        fclose(key);
+        write_file(path_pub, "not a key\n", 0644);
+        cr_assert_neq(cdr_engine_reload(f.engine, errstr, sizeof(errstr)),
+                      CDR_OK);
+        cr_assert(strstr(errstr, "custodian.pub") != NULL, "%s", errstr);
+        cr_assert_str_eq(cdr_engine_key_id(f.engine), "t1");
+        r = run(&f, "2026-11-27T21:15:45Z,07700 900125,63,Al\n", 4);
+        cr_assert(r.key.n > 3 && memcmp(r.key.p, "t1:", 3) == 0);
+        cr_assert(opens_with(r, priv2), "still sealed to the second key");
+        close_fixture(&f);
+}
+
 /* ---- file-mode framing ---- */
 
 static cdr_filein_t *open_text(const char *text, cdr_format_t format,

@@ -42,9 +42,12 @@ const cdr_config_t *cdr_engine_config(const cdr_engine_t *engine);
 /* The active HMAC key id. */
 const char *cdr_engine_key_id(const cdr_engine_t *engine);
 
-/* Re-reads the key ring and suppression list (SIGHUP).  On error the old
- * ones stay in force.  Call only when no transform is running a record;
- * transforms pick the new key at their next cdr_transform_record. */
+/* Re-reads the key ring, the suppression list and, when sealing, the
+ * custodian public keys (SIGHUP), from the configuration's paths.  All
+ * are read before any is replaced: on error all the old ones stay in
+ * force.  Call only when no transform is running a record; transforms
+ * pick the new key and start a new sealing epoch under the new custodian
+ * keys at their next cdr_transform_record. */
 int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size);
 
 /* One thread's transform over `engine` (which must outlive it). */
