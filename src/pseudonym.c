@@ -510,8 +510,8 @@ cdr_keyring_t *cdr_keyring_load(const char *path, char *errstr,
                 cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
                 goto err;
         }
-        if (cdr_keyfile_check(fd, path, &st, "key file", errstr,
-                              errstr_size) != CDR_OK)
+        if (cdr_keyfile_check(fd, path, &st, "key file", errstr, errstr_size) !=
+            CDR_OK)
                 goto err;
         if (read_file(path, fd, &st, &text, &len, &text_size, errstr,
                       errstr_size) != CDR_OK)
@@ -653,8 +653,7 @@ int cdr_keyring_append_new(const char *path, const char *id, char *new_id,
                 rc = CDR_ERR_IO;
                 goto out;
         }
-        rc = cdr_keyfile_check(fd, path, &st, "key file", errstr,
-                              errstr_size);
+        rc = cdr_keyfile_check(fd, path, &st, "key file", errstr, errstr_size);
         if (rc != CDR_OK)
                 goto out;
         rc = read_file(path, fd, &st, &text, &len, &text_size, errstr,
