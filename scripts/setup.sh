@@ -18,6 +18,7 @@ cd "$here"
 PACKAGES=(
         build-essential pkg-config make gcc clang clang-format
         librdkafka-dev libssl-dev openssl libxxhash-dev libyaml-dev
+        libmicrohttpd-dev
         libcriterion-dev valgrind python3 coreutils bc time
         openjdk-17-jre-headless maven
         # make bench: plots; the benchmark peers' venv and Java build

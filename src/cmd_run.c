@@ -4,12 +4,21 @@
  * (pipeline.h).
  *
  * Signal handlers only set flags; the loop below polls at least every
- * POLL_MS and acts on them at a transaction boundary.  The summary line
- * holds counters only, never any part of a record.
+ * POLL_MS and acts on them at a transaction boundary.
+ *
+ * Once the configuration is loaded every line on stderr is a structured
+ * log line (log.h) in log.format: the pipeline's events, librdkafka's own
+ * lines (source=kafka), the summary every log.summary_seconds with its
+ * counters as fields, and a fatal error as the last line (event=fatal,
+ * msg "cdranon run: <error>").  Errors found before that (the command
+ * line, the configuration itself) are the one plain line every command
+ * prints.  No line holds any part of a record.
  */
 #include "cmd.h"
 #include "cdranon/config.h"
 #include "cdranon/kafka_util.h"
+#include "cdranon/log.h"
+#include "cdranon/metrics.h"
 #include "cdranon/pipeline.h"
 #include "cdranon/transform.h"
 
@@ -18,15 +27,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const CMD = "run";
 
-#define POLL_MS        200
-#define STATS_EVERY_MS 10000
-#define MAX_PROPS      256
+#define POLL_MS   200
+#define MAX_PROPS 256
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
+
+/* Set before the pipeline exists and destroyed after it: librdkafka's
+ * threads write through it. */
+static cdr_log_t *run_log;
 
 static void on_stop(int sig)
 {
@@ -65,11 +78,17 @@ static void usage(FILE *out)
                 "\n"
                 "SIGTERM, SIGINT: commit (or abort) the open transaction, "
                 "leave the\n"
-                "group, flush and exit 0.  SIGHUP: reload the key ring and "
-                "the\n"
-                "suppression list at the next transaction boundary.  A "
-                "summary line\n"
-                "(counters only) goes to stderr every 10 s and at exit.\n"
+                "group, flush and exit 0.  SIGHUP: reload the key ring, the\n"
+                "suppression list and the custodian public keys at the next\n"
+                "transaction boundary.\n"
+                "\n"
+                "Log: one line per event on stderr, logfmt or JSON "
+                "(log.format),\n"
+                "filtered by log.level; a summary line with the counters "
+                "every\n"
+                "log.summary_seconds (10) and at exit.  A fatal error is the "
+                "last\n"
+                "line: event=fatal, msg \"cdranon run: ...\".\n"
                 "\n"
                 "Exit status: 0 after SIGTERM or SIGINT; 1 on a fatal error "
                 "(another\n"
@@ -78,55 +97,116 @@ static void usage(FILE *out)
                 "2 on a bad command line.\n");
 }
 
-static const char *level_name(int level)
-{
-        static const char *const names[] = {"emerg", "alert",   "crit",
-                                            "error", "warning", "notice",
-                                            "info",  "debug"};
-
-        return level >= 0 && level <= 7 ? names[level] : "log";
-}
-
-/* librdkafka's log lines: level, facility and message.  librdkafka does
- * not put message payloads in its logs. */
+/* librdkafka's log lines.  librdkafka does not put message payloads
+ * in its logs. */
 static void kafka_log(const rd_kafka_t *rk, int level, const char *fac,
                       const char *buf)
 {
-        (void)rk;
-        fprintf(stderr, "cdranon %s: kafka %s %s: %s\n", CMD, level_name(level),
-                fac, buf);
+        const cdr_log_field_t fields[] = {
+            CDR_LOG_F_STR("source", "kafka"),
+            CDR_LOG_F_STR("facility", fac),
+            CDR_LOG_F_STR("client", rd_kafka_name(rk)),
+        };
+
+        cdr_log_write(run_log, cdr_log_level_from_syslog(level), buf, fields,
+                      sizeof(fields) / sizeof(fields[0]));
 }
 
-static void pipeline_event(void *opaque, int level, const char *msg)
+static void pipeline_event(void *opaque, int level, const char *name,
+                           const char *msg)
 {
+        const cdr_log_field_t field = CDR_LOG_F_STR("event", name);
+
         (void)opaque;
-        fprintf(stderr, "cdranon %s: %s%s\n", CMD,
-                level <= 3   ? "error: "
-                : level == 4 ? "warning: "
-                             : "",
-                msg);
+        cdr_log_write(run_log, cdr_log_level_from_syslog(level), msg, &field,
+                      1);
 }
 
-static void print_stats(const cdr_pipeline_t *pipeline, int eos,
-                        const char *when)
+/* event: summary (state running or failed) or stopped. */
+static void log_stats(const cdr_pipeline_t *pipeline, int eos,
+                      const char *event, const char *state)
 {
         cdr_pipeline_stats_t st;
 
         cdr_pipeline_stats(pipeline, &st);
-        fprintf(stderr,
-                "cdranon %s: %s: %llu records: %llu published, %llu "
-                "suppressed, %llu dead-lettered, %llu sealed; %llu %s, "
-                "%llu aborted, %llu retries, %llu rewinds, %llu "
-                "rebalances, %d partitions\n",
-                CMD, when, (unsigned long long)st.records,
-                (unsigned long long)st.published,
-                (unsigned long long)st.suppressed, (unsigned long long)st.dead,
-                (unsigned long long)st.sealed,
-                (unsigned long long)st.txn_committed,
-                eos ? "transactions" : "offset commits",
-                (unsigned long long)st.txn_aborted,
-                (unsigned long long)st.retries, (unsigned long long)st.rewinds,
-                (unsigned long long)st.rebalances, st.partitions);
+        const cdr_log_field_t fields[] = {
+            CDR_LOG_F_STR("event", event),
+            CDR_LOG_F_STR("state", state),
+            CDR_LOG_F_U64("records", st.records),
+            CDR_LOG_F_U64("published", st.published),
+            CDR_LOG_F_U64("suppressed", st.suppressed),
+            CDR_LOG_F_U64("dead_lettered", st.dead),
+            CDR_LOG_F_U64("sealed", st.sealed),
+            CDR_LOG_F_U64(eos ? "transactions" : "offset_commits",
+                          st.txn_committed),
+            CDR_LOG_F_U64("aborted", st.txn_aborted),
+            CDR_LOG_F_U64("retries", st.retries),
+            CDR_LOG_F_U64("rewinds", st.rewinds),
+            CDR_LOG_F_U64("rebalances", st.rebalances),
+            CDR_LOG_F_U64("consumer_errors", st.consumer_errors),
+            CDR_LOG_F_U64("delivery_errors", st.delivery_errors),
+            CDR_LOG_F_I64("partitions", st.partitions),
+        };
+
+        cdr_log_write(run_log, CDR_LOG_INFO, state, fields,
+                      sizeof(fields) / sizeof(fields[0]));
+}
+
+static void log_start(const cdr_config_t *config,
+                      const cdr_pipeline_t *pipeline, int eos)
+{
+        const char *txid = eos ? cdr_pipeline_transactional_id(pipeline) : "";
+        char msg[1024];
+        const cdr_log_field_t fields[] = {
+            CDR_LOG_F_STR("event", "start"),
+            CDR_LOG_F_STR("topic", config->input_topic),
+            CDR_LOG_F_STR("group", config->input_group),
+            CDR_LOG_F_I64("threads", config->threads),
+            CDR_LOG_F_STR("delivery", eos ? "exactly-once" : "at-least-once"),
+            CDR_LOG_F_STR("transactional_id", txid),
+        };
+
+        snprintf(
+            msg, sizeof(msg), "consuming %s as group %s, %d thread(s), %s%s",
+            config->input_topic, config->input_group, config->threads,
+            eos ? "exactly once, transactional.id " : "at least once", txid);
+        /* transactional_id, the last field, only in exactly-once mode */
+        cdr_log_write(run_log, CDR_LOG_INFO, msg, fields,
+                      sizeof(fields) / sizeof(fields[0]) - !eos);
+}
+
+/* errstr NULL: the reload worked.  key_id: the active key after it. */
+static void log_reload(const char *errstr, const char *key_id)
+{
+        const cdr_log_field_t fields[] = {
+            CDR_LOG_F_STR("event", errstr != NULL ? "reload_failed" : "reload"),
+            CDR_LOG_F_STR("key_id", key_id),
+        };
+        char msg[1280];
+
+        if (errstr != NULL)
+                snprintf(msg, sizeof(msg),
+                         "reload failed, the old key ring, suppression "
+                         "list and custodian keys stay in force: %s",
+                         errstr);
+        else
+                snprintf(msg, sizeof(msg),
+                         "reloaded the key ring (active key %s), the "
+                         "suppression list and the custodian keys",
+                         key_id);
+        cdr_log_write(run_log, errstr != NULL ? CDR_LOG_WARNING : CDR_LOG_INFO,
+                      msg, fields, sizeof(fields) / sizeof(fields[0]));
+}
+
+/* The last line of a failed run.  The msg keeps the plain form of every
+ * other command's error, "cdranon run: <error>", for people. */
+static void log_fatal(const char *errstr)
+{
+        const cdr_log_field_t field = CDR_LOG_F_STR("event", "fatal");
+        char msg[1280];
+
+        snprintf(msg, sizeof(msg), "cdranon %s: %s", CMD, errstr);
+        cdr_log_write(run_log, CDR_LOG_ERROR, msg, &field, 1);
 }
 
 static int64_t now_ms(void)
@@ -150,6 +230,58 @@ static void install_signals(void)
         sigaction(SIGHUP, &sa, NULL);
 }
 
+/* metrics.listen: the registry the loop feeds and the server that
+ * serves it.  The loop publishes a snapshot at most every
+ * METRICS_EVERY_MS and reports each iteration for /healthz and /readyz. */
+#define METRICS_EVERY_MS 100
+
+struct metrics_feed {
+        cdr_metrics_t *metrics;
+        cdr_metrics_server_t *server;
+        const char *topic;
+        int64_t next_ms;
+};
+
+static int metrics_start(struct metrics_feed *feed, const char *listen,
+                         char *errstr, size_t errstr_size)
+{
+        feed->metrics = cdr_metrics_new();
+        if (feed->metrics == NULL) {
+                cdr_errf(errstr, errstr_size, "out of memory");
+                return CDR_ERR_NOMEM;
+        }
+        if (cdr_metrics_add_daemon(feed->metrics, errstr, errstr_size) !=
+            CDR_OK)
+                return CDR_ERR_NOMEM;
+        feed->server = cdr_metrics_server_start(feed->metrics, listen, errstr,
+                                                errstr_size);
+        return feed->server != NULL ? CDR_OK : CDR_ERR_INVAL;
+}
+
+/* The consumer's statistics, on the driving thread. */
+static void metrics_kafka_stats(void *opaque, const char *json, size_t len)
+{
+        struct metrics_feed *feed = opaque;
+
+        cdr_metrics_kafka_stats(feed->metrics, json, len, feed->topic, 1);
+}
+
+static void metrics_feed(struct metrics_feed *feed,
+                         const cdr_pipeline_t *pipeline,
+                         const cdr_engine_t *engine)
+{
+        cdr_pipeline_stats_t st;
+
+        if (feed->metrics == NULL)
+                return;
+        cdr_pipeline_stats(pipeline, &st);
+        cdr_metrics_heartbeat(feed->metrics, st.partitions);
+        if (now_ms() < feed->next_ms)
+                return;
+        cdr_metrics_publish(feed->metrics, pipeline, engine);
+        feed->next_ms = now_ms() + METRICS_EVERY_MS;
+}
+
 int cdr_cmd_run(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -166,7 +298,8 @@ int cdr_cmd_run(int argc, char **argv)
         cdr_engine_t *engine = NULL;
         cdr_pipeline_t *pipeline = NULL;
         cdr_pipeline_opts_t popts;
-        int64_t next_stats;
+        struct metrics_feed feed = {NULL, NULL, NULL, 0};
+        int64_t next_stats, stats_every_ms;
         int opt, err, eos = 1, rc = CDR_EXIT_FAILURE;
 
         optind = 1;
@@ -224,6 +357,19 @@ int cdr_cmd_run(int argc, char **argv)
                         goto fail;
         }
         eos = config->delivery == CDR_DELIVERY_EXACTLY_ONCE;
+        run_log =
+            cdr_log_new(STDERR_FILENO, config->log_format, config->log_level);
+        if (run_log == NULL) {
+                cdr_errf(errstr, sizeof(errstr), "%s",
+                         cdr_strerror(CDR_ERR_NOMEM));
+                goto fail;
+        }
+        /* Up before the cluster is reached: /healthz and /readyz say
+         * 503 during start-up. */
+        if (config->metrics_listen != NULL &&
+            metrics_start(&feed, config->metrics_listen, errstr,
+                          sizeof(errstr)) != CDR_OK)
+                goto fail;
         engine = cdr_engine_new(config, 1, errstr, sizeof(errstr));
         if (engine == NULL)
                 goto fail;
@@ -231,16 +377,20 @@ int cdr_cmd_run(int argc, char **argv)
         memset(&popts, 0, sizeof(popts));
         popts.kafka_log = kafka_log;
         popts.event = pipeline_event;
+        if (feed.metrics != NULL) {
+                feed.topic = config->input_topic;
+                popts.kafka_stats = metrics_kafka_stats;
+                popts.stats_opaque = &feed;
+        }
         pipeline = cdr_pipeline_new(engine, &popts, errstr, sizeof(errstr));
         if (pipeline == NULL)
                 goto fail;
-        fprintf(stderr,
-                "cdranon %s: consuming %s as group %s, %d thread(s), %s%s\n",
-                CMD, config->input_topic, config->input_group, config->threads,
-                eos ? "exactly once, transactional.id " : "at least once",
-                eos ? cdr_pipeline_transactional_id(pipeline) : "");
+        if (feed.metrics != NULL)
+                cdr_metrics_set_running(feed.metrics, 1);
+        log_start(config, pipeline, eos);
 
-        next_stats = now_ms() + STATS_EVERY_MS;
+        stats_every_ms = (int64_t)config->log_summary_seconds * 1000;
+        next_stats = now_ms() + stats_every_ms;
         while (!stop_requested) {
                 if (cdr_pipeline_poll(pipeline, POLL_MS, errstr,
                                       sizeof(errstr)) != CDR_OK)
@@ -249,29 +399,23 @@ int cdr_cmd_run(int argc, char **argv)
                         reload_requested = 0;
                         err = cdr_pipeline_reload(pipeline, errstr,
                                                   sizeof(errstr));
-                        if (err == CDR_ERR_INVAL)
-                                fprintf(stderr,
-                                        "cdranon %s: warning: reload failed, "
-                                        "the old keys and suppression list "
-                                        "stay in force: %s\n",
-                                        CMD, errstr);
-                        else if (err != CDR_OK)
+                        if (err != CDR_OK && err != CDR_ERR_INVAL)
                                 goto fail;
-                        else
-                                fprintf(stderr,
-                                        "cdranon %s: reloaded the key ring "
-                                        "(active key %s) and the suppression "
-                                        "list\n",
-                                        CMD, cdr_engine_key_id(engine));
+                        log_reload(err == CDR_OK ? NULL : errstr,
+                                   cdr_engine_key_id(engine));
                 }
+                metrics_feed(&feed, pipeline, engine);
                 if (now_ms() >= next_stats) {
-                        print_stats(pipeline, eos, "running");
-                        next_stats = now_ms() + STATS_EVERY_MS;
+                        log_stats(pipeline, eos, "summary", "running");
+                        next_stats = now_ms() + stats_every_ms;
                 }
         }
+        /* Stopping: no longer ready, still alive while it closes. */
+        if (feed.metrics != NULL)
+                cdr_metrics_heartbeat(feed.metrics, 0);
         if (cdr_pipeline_close(pipeline, errstr, sizeof(errstr)) != CDR_OK)
                 goto fail;
-        print_stats(pipeline, eos, "stopped");
+        log_stats(pipeline, eos, "stopped", "stopped");
         rc = CDR_EXIT_OK;
         goto out;
 
@@ -279,13 +423,20 @@ fail:
         /* The error is the last line: the summary and whatever leaving
          * the group reports come first. */
         if (pipeline != NULL) {
-                print_stats(pipeline, eos, "failed");
+                log_stats(pipeline, eos, "summary", "failed");
                 cdr_pipeline_destroy(pipeline);
                 pipeline = NULL;
         }
-        cdr_cmd_fail(CMD, "%s", errstr);
+        if (run_log != NULL)
+                log_fatal(errstr);
+        else
+                cdr_cmd_fail(CMD, "%s", errstr);
 out:
+        cdr_metrics_server_stop(feed.server);
+        cdr_metrics_destroy(feed.metrics);
         cdr_pipeline_destroy(pipeline);
+        cdr_log_destroy(run_log);
+        run_log = NULL;
         cdr_engine_destroy(engine);
         cdr_config_destroy(config);
         return rc;

@@ -17,6 +17,7 @@
  * text, such as a password.
  */
 #include "cdranon/config.h"
+#include "cdranon/metrics.h"
 #include "cdranon/pseudonym.h"
 
 #include <errno.h>
@@ -41,6 +42,7 @@
 
 typedef enum {
         CT_STRING,    /* char *, non-empty */
+        CT_LISTEN,    /* char *, "HOST:PORT"; "" leaves it NULL */
         CT_TOPIC,     /* char *, a legal Kafka topic name */
         CT_PATH,      /* char *, resolved against the config's folder */
         CT_INT,       /* int in [min, max] */
@@ -72,12 +74,19 @@ typedef struct {
 static const char *const format_names[] = {"csv", "json", NULL};
 static const char *const delivery_names[] = {"exactly-once", "at-least-once",
                                              NULL};
+/* In the order of cdr_log_format_t and cdr_log_level_t. */
+static const char *const log_format_names[] = {"logfmt", "json", NULL};
+static const char *const log_level_names[] = {"error", "warning", "info",
+                                              "debug", NULL};
 
 #define OFF(f)   offsetof(cdr_config_t, f)
 #define KIB      1024LL
 #define MIB      (1024LL * 1024LL)
 #define U32_SPAN 4294967296LL /* 2^32 */
 
+_Static_assert(sizeof(cdr_log_format_t) == sizeof(int) &&
+                   sizeof(cdr_log_level_t) == sizeof(int),
+               "CT_ENUM fields are stored as int");
 _Static_assert(sizeof(((cdr_config_t *)0)->numbers.country_code) >= 4,
                "country_code holds 3 digits");
 _Static_assert(sizeof(((cdr_config_t *)0)->numbers.national_prefix) >= 4,
@@ -144,6 +153,15 @@ static const cfg_entry_t cfg_table[] = {
      NULL, "seconds per sealing epoch"},
     {"audit.log", CT_PATH, "cdranon-audit.log", 0, 0, OFF(audit_log), 0, NULL,
      "audit log that unseal appends to"},
+    {"log.format", CT_ENUM, "logfmt", 0, 0, OFF(log_format), 0,
+     log_format_names, "cdranon run's log lines: logfmt or json"},
+    {"log.level", CT_ENUM, "info", 0, 0, OFF(log_level), 0, log_level_names,
+     "least severe log line written: error, warning, info or debug"},
+    {"log.summary_seconds", CT_INT, "10", 1, 3600, OFF(log_summary_seconds), 0,
+     NULL, "seconds between summary lines"},
+    {"metrics.listen", CT_LISTEN, NULL, 0, 0, OFF(metrics_listen), 0, NULL,
+     "HOST:PORT of /metrics, /healthz and /readyz (cdranon run); none: "
+     "off"},
     {"suppression.file", CT_PATH, NULL, 0, 0, OFF(suppression_file), 0, NULL,
      "opted-out numbers, one per line"},
     {"suppression.fields", CT_LIST, NULL, 1, CDR_MAX_SLOTS,
@@ -692,8 +710,26 @@ static const char *type_name(const cfg_entry_t *e)
                 return "digits";
         case CT_ENUM:
                 return "a keyword";
+        case CT_LISTEN:
+                return "HOST:PORT";
         default:
                 return "a string";
+        }
+}
+
+/* "a, b or c" */
+static void choices_text(const char *const *choices, char *buf, size_t size)
+{
+        size_t i, used = 0;
+
+        buf[0] = '\0';
+        for (i = 0; choices[i] != NULL && used < size; i++) {
+                snprintf(buf + used, size - used, "%s%s",
+                         i == 0                   ? ""
+                         : choices[i + 1] == NULL ? " or "
+                                                  : ", ",
+                         choices[i]);
+                used += strlen(buf + used);
         }
 }
 
@@ -704,6 +740,7 @@ static int store_scalar(struct loader *ld, const cfg_entry_t *e, const char *s,
                         size_t len, char *msg, size_t msg_size)
 {
         void *field = field_at(ld->config, e->offset);
+        char list[128];
         long long v;
         char *dup;
         size_t i;
@@ -714,6 +751,18 @@ static int store_scalar(struct loader *ld, const cfg_entry_t *e, const char *s,
                 return CDR_ERR_INVAL;
         }
         switch (e->type) {
+        case CT_LISTEN:
+                free(*(char **)field);
+                *(char **)field = NULL;
+                if (len == 0)
+                        return CDR_OK;
+                if (cdr_metrics_check_listen(s, msg, msg_size) != CDR_OK)
+                        return CDR_ERR_INVAL;
+                dup = strdup(s);
+                if (dup == NULL)
+                        return CDR_ERR_NOMEM;
+                *(char **)field = dup;
+                return CDR_OK;
         case CT_STRING:
         case CT_TOPIC:
         case CT_PATH:
@@ -766,9 +815,9 @@ static int store_scalar(struct loader *ld, const cfg_entry_t *e, const char *s,
                                 return CDR_OK;
                         }
                 }
-                cdr_errf(msg, msg_size,
-                         "unknown value '%s' (expected %s or %s)", s,
-                         e->choices[0], e->choices[1]);
+                choices_text(e->choices, list, sizeof(list));
+                cdr_errf(msg, msg_size, "unknown value '%s' (expected %s)", s,
+                         list);
                 return CDR_ERR_INVAL;
         case CT_CHAR:
                 if (len == 1 && s[0] != '"' && s[0] != '\r' && s[0] != '\n') {
@@ -1653,6 +1702,7 @@ void cdr_config_destroy(cdr_config_t *config)
                 void *field = field_at(config, e->offset);
 
                 switch (e->type) {
+                case CT_LISTEN:
                 case CT_STRING:
                 case CT_TOPIC:
                 case CT_PATH:
@@ -1723,6 +1773,7 @@ static int describe_entry(const cdr_config_t *config, const cfg_entry_t *e,
         char c;
 
         switch (e->type) {
+        case CT_LISTEN:
         case CT_STRING:
         case CT_TOPIC:
         case CT_PATH:

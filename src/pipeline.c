@@ -47,6 +47,7 @@ struct slot {
         cdr_buf_t value;  /* anonymised JSON (PUBLISH), dead letter (DEAD) */
         cdr_buf_t key;    /* PUBLISH: the pseudonym key */
         cdr_buf_t sealed; /* binary sealed record */
+        unsigned reason;  /* DEAD: cdr_metrics_reason_class */
 };
 
 struct worker {
@@ -108,6 +109,11 @@ struct cdr_pipeline_s {
         int64_t window_start_ms;
         uint64_t window_delivery_failed;
         int aborts_in_row;
+        /* Input timestamps (ms) of the window's records, for the
+         * end-to-end latency observed at commit. */
+        int64_t *window_ts;
+        size_t window_nts;
+        size_t window_ts_cap;
 
         int fatal;
         char fatal_errstr[512];
@@ -130,10 +136,12 @@ static void sleep_ms(int ms)
                 ;
 }
 
-static void event(cdr_pipeline_t *p, int level, const char *fmt, ...)
-    CDR_PRINTF(3, 4);
+/* `name` is the event's stable name (pipeline.h). */
+static void event(cdr_pipeline_t *p, int level, const char *name,
+                  const char *fmt, ...) CDR_PRINTF(4, 5);
 
-static void event(cdr_pipeline_t *p, int level, const char *fmt, ...)
+static void event(cdr_pipeline_t *p, int level, const char *name,
+                  const char *fmt, ...)
 {
         char msg[768];
         va_list ap;
@@ -143,7 +151,7 @@ static void event(cdr_pipeline_t *p, int level, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        p->opts.event(p->opts.opaque, level, msg);
+        p->opts.event(p->opts.opaque, level, name, msg);
 }
 
 /* Records the first fatal error; the pipeline stops at the next check. */
@@ -356,8 +364,47 @@ static void list_clear(rd_kafka_topic_partition_list_t *list)
                 rd_kafka_topic_partition_list_del_by_idx(list, list->cnt - 1);
 }
 
+/* Keeps a record's input timestamp until its window commits; without
+ * memory for it, the record is left out of the latency histogram. */
+static void window_ts_push(cdr_pipeline_t *p, const rd_kafka_message_t *m)
+{
+        int64_t ts = rd_kafka_message_timestamp(m, NULL);
+
+        if (ts < 0)
+                return;
+        if (p->window_nts == p->window_ts_cap) {
+                size_t cap = p->window_ts_cap ? p->window_ts_cap * 2 : 1024;
+                int64_t *more = realloc(p->window_ts, cap * sizeof(*more));
+
+                if (more == NULL)
+                        return;
+                p->window_ts = more;
+                p->window_ts_cap = cap;
+        }
+        p->window_ts[p->window_nts++] = ts;
+}
+
+/* The window has committed: each record's input timestamp to now. */
+static void window_latency(cdr_pipeline_t *p)
+{
+        struct timespec now;
+        int64_t ms;
+        size_t i;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+        for (i = 0; i < p->window_nts; i++) {
+                int64_t age = ms - p->window_ts[i];
+
+                cdr_hist_observe(&p->stats.end_to_end, cdr_e2e_bounds,
+                                 CDR_E2E_NBOUNDS,
+                                 age > 0 ? (double)age / 1000 : 0);
+        }
+}
+
 static void window_reset(cdr_pipeline_t *p)
 {
+        p->window_nts = 0;
         list_clear(p->offsets);
         list_clear(p->first);
         p->window_records = 0;
@@ -410,7 +457,7 @@ static int rewind_consumer(cdr_pipeline_t *p)
                 goto done;
         err = rd_kafka_committed(p->consumer, seek, REWIND_TIMEOUT_MS);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-                event(p, 4,
+                event(p, 4, "rewind",
                       "committed offsets unavailable (%s): rewinding to the "
                       "first offsets consumed since the last commit",
                       rd_kafka_err2str(err));
@@ -457,7 +504,7 @@ out:
 static int after_abort(cdr_pipeline_t *p, const char *why)
 {
         p->txn_open = 0;
-        event(p, 4,
+        event(p, 4, "aborted",
               "transaction aborted (%s): rewinding to the last committed "
               "offsets",
               why);
@@ -507,7 +554,7 @@ static int alo_commit(cdr_pipeline_t *p)
                         return CDR_ERR_KAFKA;
         }
         if (p->window_delivery_failed > 0) {
-                event(p, 4,
+                event(p, 4, "delivery_failed",
                       "%llu output messages not delivered: rewinding to the "
                       "last committed offsets",
                       (unsigned long long)p->window_delivery_failed);
@@ -515,12 +562,14 @@ static int alo_commit(cdr_pipeline_t *p)
         }
         err = rd_kafka_commit(p->consumer, p->offsets, 0);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-                event(p, 4,
+                event(p, 4, "commit_failed",
                       "offset commit failed (%s): the records since the "
                       "last commit will be processed again",
                       rd_kafka_err2str(err));
-        else
+        else {
                 p->stats.txn_committed++;
+                window_latency(p);
+        }
         window_reset(p);
         return CDR_OK;
 }
@@ -549,6 +598,7 @@ static int commit_window(cdr_pipeline_t *p)
         if (rc == CDR_OK) {
                 p->txn_open = 0;
                 p->aborts_in_row = 0;
+                window_latency(p);
                 window_reset(p);
                 return CDR_OK;
         }
@@ -611,6 +661,9 @@ static void worker_run(struct worker *w)
                         return;
                 }
                 s->verdict = result.verdict;
+                s->reason = result.verdict == CDR_VERDICT_DEAD
+                                ? cdr_metrics_reason_class(result.reason)
+                                : 0;
                 cdr_buf_reset(&s->key);
                 if (result.verdict == CDR_VERDICT_PUBLISH) {
                         err = slot_copy(&s->value, result.anonymised);
@@ -846,13 +899,16 @@ static int batch_produce(cdr_pipeline_t *p)
                 list_set(p->offsets, rd_kafka_topic_name(m->rkt), m->partition,
                          m->offset + 1);
                 p->window_records++;
+                window_ts_push(p, m);
                 p->stats.records++;
-                if (s->verdict == CDR_VERDICT_PUBLISH)
+                if (s->verdict == CDR_VERDICT_PUBLISH) {
                         p->stats.published++;
-                else if (s->verdict == CDR_VERDICT_DEAD)
+                } else if (s->verdict == CDR_VERDICT_DEAD) {
                         p->stats.dead++;
-                else
+                        p->stats.dead_by_reason[s->reason]++;
+                } else {
                         p->stats.suppressed++;
+                }
                 if (s->sealed.len > 0)
                         p->stats.sealed++;
         }
@@ -900,7 +956,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 error = rd_kafka_incremental_assign(rk, partitions);
                 if (error == NULL)
                         p->stats.partitions += partitions->cnt;
-                event(p, 6, "assigned %d partition(s), %d in all",
+                event(p, 6, "assigned", "assigned %d partition(s), %d in all",
                       partitions->cnt, p->stats.partitions);
         } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
                 int lost = rd_kafka_assignment_lost(rk);
@@ -909,7 +965,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 if (lost) {
                         /* Another member may own these partitions by
                          * now: nothing of this window may be committed. */
-                        event(p, 4,
+                        event(p, 4, "lost",
                               "assignment lost (%d partition(s)): aborting "
                               "the open transaction",
                               partitions->cnt);
@@ -928,7 +984,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         /* Exactly once: what was consumed from these
                          * partitions is committed before another member
                          * may consume it. */
-                        event(p, 6, "revoking %d partition(s)%s",
+                        event(p, 6, "revoked", "revoking %d partition(s)%s",
                               partitions->cnt,
                               p->nslots > 0 || p->window_records > 0
                                   ? ": committing what was consumed "
@@ -986,7 +1042,17 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         }
         if (atomic_load(&p->quiet))
                 return;
-        event(p, 4, "kafka: %s", reason);
+        event(p, 4, "kafka_error", "kafka: %s", reason);
+}
+
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+        cdr_pipeline_t *p = opaque;
+
+        (void)rk;
+        if (p->opts.kafka_stats != NULL)
+                p->opts.kafka_stats(p->opts.stats_opaque, json, len);
+        return 0; /* librdkafka frees json */
 }
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
@@ -1176,6 +1242,14 @@ static int make_consumer(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
                          errstr_size) != CDR_OK) {
                 rd_kafka_conf_destroy(conf);
                 return CDR_ERR_INVAL;
+        }
+        if (p->opts.kafka_stats != NULL) {
+                if (default_prop(config, conf, "statistics.interval.ms", "5000",
+                                 errstr, errstr_size) != CDR_OK) {
+                        rd_kafka_conf_destroy(conf);
+                        return CDR_ERR_INVAL;
+                }
+                rd_kafka_conf_set_stats_cb(conf, stats_cb);
         }
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
         conf_callbacks(p, conf);
@@ -1414,6 +1488,7 @@ void cdr_pipeline_destroy(cdr_pipeline_t *p)
                 cdr_buf_free(&p->slots[i].sealed);
         }
         free(p->slots);
+        free(p->window_ts);
         if (p->sync_ready) {
                 pthread_cond_destroy(&p->go);
                 pthread_cond_destroy(&p->done);
@@ -1436,7 +1511,7 @@ static void consumer_error(cdr_pipeline_t *p, const rd_kafka_message_t *m)
                 set_fatal(p, "consumer: fatal error: %s", fatal);
                 return;
         }
-        event(p, 4, "consumer: %s", rd_kafka_err2str(m->err));
+        event(p, 4, "consumer_error", "consumer: %s", rd_kafka_err2str(m->err));
 }
 
 int cdr_pipeline_poll(cdr_pipeline_t *p, int timeout_ms, char *errstr,
@@ -1539,6 +1614,21 @@ int cdr_pipeline_close(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
 void cdr_pipeline_stats(const cdr_pipeline_t *p, cdr_pipeline_stats_t *stats)
 {
         *stats = p->stats;
+}
+
+void cdr_pipeline_transform_stats(const cdr_pipeline_t *p,
+                                  cdr_transform_stats_t *stats)
+{
+        cdr_transform_stats_t one;
+        int w;
+
+        memset(stats, 0, sizeof(*stats));
+        for (w = 0; p->workers != NULL && w < p->nworkers; w++) {
+                if (p->workers[w].transform == NULL)
+                        continue;
+                cdr_transform_stats(p->workers[w].transform, &one);
+                cdr_transform_stats_merge(stats, &one);
+        }
 }
 
 const char *cdr_pipeline_transactional_id(const cdr_pipeline_t *p)

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct cdr_engine_s {
         const cdr_config_t *config;
@@ -258,6 +259,8 @@ static int transform_load_sealer(cdr_transform_t *t, char *errstr,
                            engine->config->epoch_seconds, errstr, errstr_size);
         if (sealer == NULL)
                 return CDR_ERR_INVAL;
+        if (t->sealer != NULL)
+                t->stats.sealer_epochs += cdr_sealer_epochs(t->sealer);
         cdr_sealer_destroy(t->sealer);
         t->sealer = sealer;
         t->sealer_keys = engine->custodians;
@@ -298,6 +301,21 @@ void cdr_transform_destroy(cdr_transform_t *t)
         free(t);
 }
 
+static int64_t stage_clock_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void stage_observe(cdr_transform_t *t, int stage, int64_t from,
+                          int64_t to)
+{
+        cdr_hist_observe(&t->stats.stage[stage], cdr_stage_bounds,
+                         CDR_STAGE_NBOUNDS, (double)(to - from) * 1e-9);
+}
+
 /* The length of rec without its line end (LF or CRLF). */
 static size_t strip_line_end(const char *rec, size_t len)
 {
@@ -332,9 +350,13 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
         int64_t event_time = INT64_MIN;
         int parsed = 0, err, verdict;
         size_t keylen = 0;
+        int64_t t0 = 0, t1 = 0, t2, t3;
+        int timed;
 
         memset(result, 0, sizeof(*result));
         t->stats.records++;
+        /* Sampled, so that the clock reads cost nothing measurable. */
+        timed = CDR_UNLIKELY((t->stats.records & (CDR_STAGE_SAMPLE - 1)) == 1);
         if (CDR_UNLIKELY(atomic_load_explicit(&engine->generation,
                                               memory_order_relaxed) !=
                          t->generation)) {
@@ -346,6 +368,8 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
         }
 
         t->reason[0] = '\0';
+        if (timed)
+                t0 = stage_clock_ns();
         if (body > config->max_record_bytes) {
                 cdr_errf(t->reason, sizeof(t->reason),
                          "record: longer than input.max_record_bytes (%zu)",
@@ -365,6 +389,10 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                         return err;
         }
 
+        if (timed) {
+                t1 = stage_clock_ns();
+                stage_observe(t, CDR_STAGE_PARSE, t0, t1);
+        }
         if (parsed) {
                 cdr_buf_reset(&t->json);
                 verdict = cdr_policy_apply(engine->policy, t->ps, &t->record,
@@ -376,6 +404,10 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                     cdr_policy_event_time(engine->policy, &t->record,
                                           &event_time) != CDR_OK)
                         event_time = INT64_MIN;
+                if (timed) {
+                        t2 = stage_clock_ns();
+                        stage_observe(t, CDR_STAGE_POLICY, t1, t2);
+                }
         } else {
                 verdict = CDR_VERDICT_DEAD;
         }
@@ -404,6 +436,8 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
          * suppressed records are sealed too.  The sealed plaintext is the
          * record exactly as received, line end included. */
         if (t->sealer != NULL) {
+                if (timed)
+                        t2 = stage_clock_ns();
                 err = cdr_sealer_seal(t->sealer, rec, len, source, event_time,
                                       &t->sealed, errstr, errstr_size);
                 if (err != CDR_OK)
@@ -411,6 +445,10 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                 result->sealed.p = t->sealed.data;
                 result->sealed.n = t->sealed.len;
                 t->stats.sealed++;
+                if (timed) {
+                        t3 = stage_clock_ns();
+                        stage_observe(t, CDR_STAGE_SEAL, t2, t3);
+                }
         }
         return CDR_OK;
 }
@@ -425,4 +463,23 @@ void cdr_transform_stats(const cdr_transform_t *t, cdr_transform_stats_t *stats)
                 stats->cache_hits += st.hits;
                 stats->cache_misses += st.misses;
         }
+        if (t->sealer != NULL)
+                stats->sealer_epochs += cdr_sealer_epochs(t->sealer);
+}
+
+void cdr_transform_stats_merge(cdr_transform_stats_t *dst,
+                               const cdr_transform_stats_t *src)
+{
+        int i;
+
+        dst->records += src->records;
+        dst->published += src->published;
+        dst->suppressed += src->suppressed;
+        dst->dead += src->dead;
+        dst->sealed += src->sealed;
+        dst->cache_hits += src->cache_hits;
+        dst->cache_misses += src->cache_misses;
+        dst->sealer_epochs += src->sealer_epochs;
+        for (i = 0; i < CDR_STAGE_COUNT; i++)
+                cdr_hist_merge(&dst->stage[i], &src->stage[i]);
 }

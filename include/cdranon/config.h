@@ -11,6 +11,7 @@
 #define CDRANON_CONFIG_H
 
 #include "cdranon/buf.h"
+#include "cdranon/log.h"
 #include "cdranon/number.h"
 #include "cdranon/policy.h"
 #include "cdranon/seal.h"
@@ -69,6 +70,14 @@ typedef struct cdr_config_s {
         uint64_t epoch_records; /* default 1000000; 1..2^32 */
         int epoch_seconds;      /* default 3600; 1..86400 */
         char *audit_log;        /* default "cdranon-audit.log" */
+
+        /* log: (cdranon run's standard error) */
+        cdr_log_format_t log_format; /* default logfmt */
+        cdr_log_level_t log_level;   /* default info */
+        int log_summary_seconds;     /* default 10; 1..3600 */
+
+        /* metrics: (cdranon run) */
+        char *metrics_listen; /* "HOST:PORT"; NULL: no server */
 
         /* suppression: */
         char *suppression_file; /* NULL: none */

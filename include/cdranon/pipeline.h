@@ -53,6 +53,11 @@ typedef struct {
         uint64_t consumer_errors;
         uint64_t delivery_errors; /* output messages that failed */
         int partitions;           /* input partitions assigned now */
+        /* dead, by cdr_metrics_reason_class of the reason */
+        uint64_t dead_by_reason[CDR_REASON_COUNT];
+        /* seconds from each committed input message's timestamp to its
+         * commit, buckets cdr_e2e_bounds */
+        cdr_hist_t end_to_end;
 } cdr_pipeline_stats_t;
 
 /* Receives librdkafka's log lines; installed with rd_kafka_conf_set_log_cb
@@ -61,8 +66,12 @@ typedef void cdr_pipeline_kafka_log_fn(const rd_kafka_t *rk, int level,
                                        const char *fac, const char *buf);
 
 /* Receives the pipeline's events on the thread that drives it.  Levels
- * are syslog's: 3 error, 4 warning, 6 info. */
-typedef void cdr_pipeline_event_fn(void *opaque, int level, const char *msg);
+ * are syslog's: 3 error, 4 warning, 6 info.  `name` is stable, for
+ * machines: assigned, revoked, lost (assignment lost), aborted
+ * (transaction aborted), rewind, commit_failed, delivery_failed,
+ * kafka_error, consumer_error; `msg` is for people. */
+typedef void cdr_pipeline_event_fn(void *opaque, int level, const char *name,
+                                   const char *msg);
 
 typedef struct {
         cdr_pipeline_kafka_log_fn *kafka_log; /* NULL: librdkafka's */
@@ -77,6 +86,12 @@ typedef struct {
          * they are fatal.  0: 60000. */
         int txn_timeout_ms;
         int retry_ms;
+        /* The consumer's librdkafka statistics (JSON, len bytes, valid
+         * during the call), on the driving thread.  NULL: none.  Else
+         * statistics.interval.ms defaults to 5000 unless the kafka:
+         * section sets it. */
+        void (*kafka_stats)(void *opaque, const char *json, size_t len);
+        void *stats_opaque; /* passed to kafka_stats */
 } cdr_pipeline_opts_t;
 
 typedef struct cdr_pipeline_s cdr_pipeline_t;
@@ -113,7 +128,8 @@ int cdr_pipeline_commit(cdr_pipeline_t *pipeline, char *errstr,
                         size_t errstr_size);
 
 /* At a transaction boundary (the open transaction is committed first),
- * reloads the key ring and the suppression list (cdr_engine_reload).
+ * reloads the key ring, the suppression list and the custodian public
+ * keys (cdr_engine_reload).
  * Returns 0; CDR_ERR_INVAL when the reload failed and the old keys and
  * list stay in force (errstr says why; the pipeline goes on); or a fatal
  * error as cdr_pipeline_poll. */
@@ -129,6 +145,11 @@ int cdr_pipeline_close(cdr_pipeline_t *pipeline, char *errstr,
 
 void cdr_pipeline_stats(const cdr_pipeline_t *pipeline,
                         cdr_pipeline_stats_t *stats);
+
+/* The counters and stage timings of the pipeline's transforms, summed.
+ * Call on the driving thread between polls (the workers are idle). */
+void cdr_pipeline_transform_stats(const cdr_pipeline_t *pipeline,
+                                  cdr_transform_stats_t *stats);
 
 /* The transactional.id in use; NULL in at-least-once mode. */
 const char *cdr_pipeline_transactional_id(const cdr_pipeline_t *pipeline);

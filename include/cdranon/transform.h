@@ -16,6 +16,7 @@
 #define CDRANON_TRANSFORM_H
 
 #include "cdranon/config.h"
+#include "cdranon/metrics.h"
 #include "cdranon/record.h"
 
 typedef struct cdr_engine_s cdr_engine_t;
@@ -74,6 +75,12 @@ int cdr_transform_record(cdr_transform_t *transform, const char *rec,
                          cdr_result_t *result, char *errstr,
                          size_t errstr_size);
 
+/* Stages timed for the metrics: parse; policy (normalise, pseudonymise
+ * and encode run interleaved field by field, so they are timed as one);
+ * seal.  One record in CDR_STAGE_SAMPLE is timed. */
+enum { CDR_STAGE_PARSE = 0, CDR_STAGE_POLICY, CDR_STAGE_SEAL, CDR_STAGE_COUNT };
+#define CDR_STAGE_SAMPLE 64
+
 typedef struct {
         uint64_t records;
         uint64_t published;
@@ -82,9 +89,15 @@ typedef struct {
         uint64_t sealed;
         uint64_t cache_hits;
         uint64_t cache_misses;
+        uint64_t sealer_epochs; /* epochs started by its sealers */
+        /* seconds per sampled record, buckets cdr_stage_bounds */
+        cdr_hist_t stage[CDR_STAGE_COUNT];
 } cdr_transform_stats_t;
 
 void cdr_transform_stats(const cdr_transform_t *transform,
                          cdr_transform_stats_t *stats);
+/* Adds src's counters and timings to dst's. */
+void cdr_transform_stats_merge(cdr_transform_stats_t *dst,
+                               const cdr_transform_stats_t *src);
 
 #endif

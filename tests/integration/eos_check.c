@@ -47,6 +47,21 @@
  *   eos_check dup -b BOOTSTRAP -t TOPIC
  *       produces the first message of TOPIC's partition 0 again (value
  *       and key), so that a test can show that verify notices.
+ *
+ *   eos_check dump -b BOOTSTRAP -t TOPIC -o FILE
+ *       writes every message of TOPIC that a read_uncommitted reader gets
+ *       (aborted transactions included) to FILE for the leak scan: lines
+ *       "K key", "V value", "H name=value" (bytes as they are); prints
+ *       "N messages, B bytes".
+ *
+ *   eos_check produce -b BOOTSTRAP -t TOPIC -f FILE
+ *       produces each line of FILE as one message without a key; prints
+ *       how many.
+ *
+ *   Every command also takes -X NAME=VALUE, any number: a librdkafka
+ *   property for each client it makes (SASL and TLS settings for a
+ *   secured broker, for instance).  A Kafka error, an authorization
+ *   refusal included, exits 2 with librdkafka's message.
  */
 #include "cdranon/config.h"
 #include "cdranon/transform.h"
@@ -71,8 +86,13 @@
 #define DIGITS_WINDOW   9
 #define MAX_KEY_IDS     16
 
+#define MAX_PROPS 32
+
 static const char *bootstrap;
 static unsigned long failures;
+/* The -X properties, "NAME=VALUE" each, from argv. */
+static const char *props[MAX_PROPS];
+static int nprops;
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -101,6 +121,34 @@ static void die(const char *fmt, ...)
         va_end(ap);
         fputc('\n', stderr);
         exit(2);
+}
+
+static void add_prop(const char *kv)
+{
+        if (strchr(kv, '=') == NULL || kv[0] == '=')
+                die("-X takes NAME=VALUE");
+        if (nprops == MAX_PROPS)
+                die("at most %d -X", MAX_PROPS);
+        props[nprops++] = kv;
+}
+
+/* Sets the -X properties on conf. */
+static void apply_props(rd_kafka_conf_t *conf)
+{
+        char name[256], errstr[512];
+        int i;
+
+        for (i = 0; i < nprops; i++) {
+                size_t n = (size_t)(strchr(props[i], '=') - props[i]);
+
+                if (n >= sizeof(name))
+                        die("-X: property name too long");
+                memcpy(name, props[i], n);
+                name[n] = '\0';
+                if (rd_kafka_conf_set(conf, name, props[i] + n + 1, errstr,
+                                      sizeof(errstr)))
+                        die("-X %s: %s", name, errstr);
+        }
 }
 
 static void *xcalloc(size_t n, size_t size)
@@ -218,6 +266,7 @@ static rd_kafka_t *consumer_new(const char *group, int read_committed)
                                              : "read_uncommitted",
                               errstr, sizeof(errstr)))
                 die("%s", errstr);
+        apply_props(conf);
         rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
         if (rk == NULL)
                 die("consumer: %s", errstr);
@@ -786,10 +835,13 @@ static int cmd_verify(int argc, char **argv)
         size_t r;
 
         memset(&c, 0, sizeof(c));
-        while ((opt = getopt_long(argc, argv, "b:c:k:", opts, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "b:c:k:X:", opts, NULL)) != -1) {
                 switch (opt) {
                 case 'b':
                         bootstrap = optarg;
+                        break;
+                case 'X':
+                        add_prop(optarg);
                         break;
                 case 'c':
                         config_path = optarg;
@@ -963,10 +1015,13 @@ static int cmd_lag(int argc, char **argv)
         int64_t lag = 0;
         int opt, n, i;
 
-        while ((opt = getopt(argc, argv, "b:g:t:")) != -1) {
+        while ((opt = getopt(argc, argv, "b:g:t:X:")) != -1) {
                 switch (opt) {
                 case 'b':
                         bootstrap = optarg;
+                        break;
+                case 'X':
+                        add_prop(optarg);
                         break;
                 case 'g':
                         group = optarg;
@@ -1033,10 +1088,13 @@ static int cmd_read(int argc, char **argv, int head)
         int opt;
 
         h.left = head ? 3 : 0;
-        while ((opt = getopt(argc, argv, "b:t:n:")) != -1) {
+        while ((opt = getopt(argc, argv, "b:t:n:X:")) != -1) {
                 switch (opt) {
                 case 'b':
                         bootstrap = optarg;
+                        break;
+                case 'X':
+                        add_prop(optarg);
                         break;
                 case 't':
                         topic = optarg;
@@ -1066,10 +1124,13 @@ static int cmd_dup(int argc, char **argv)
         char errstr[512];
         int opt, i;
 
-        while ((opt = getopt(argc, argv, "b:t:")) != -1) {
+        while ((opt = getopt(argc, argv, "b:t:X:")) != -1) {
                 switch (opt) {
                 case 'b':
                         bootstrap = optarg;
+                        break;
+                case 'X':
+                        add_prop(optarg);
                         break;
                 case 't':
                         topic = optarg;
@@ -1099,6 +1160,7 @@ static int cmd_dup(int argc, char **argv)
         if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr,
                               sizeof(errstr)))
                 die("%s", errstr);
+        apply_props(conf);
         prod = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
         if (prod == NULL)
                 die("producer: %s", errstr);
@@ -1116,8 +1178,157 @@ static int cmd_dup(int argc, char **argv)
         return 0;
 }
 
+/* dump: every message of a topic as a read_uncommitted reader gets it
+ * (the records of aborted transactions included), for the leak scan:
+ * "K " key, "V " value, "H " name "=" value per header, each line ended
+ * by a newline.  Binary values are written as they are. */
+struct dump {
+        FILE *out;
+        uint64_t messages;
+        uint64_t bytes;
+};
+
+static void on_dump(void *ctx, const rd_kafka_message_t *m)
+{
+        struct dump *d = ctx;
+        rd_kafka_headers_t *hdrs = NULL;
+        const char *name;
+        const void *val;
+        size_t vlen, i;
+
+        d->messages++;
+        fputs("K ", d->out);
+        if (m->key != NULL)
+                fwrite(m->key, 1, m->key_len, d->out);
+        fputs("\nV ", d->out);
+        fwrite(m->payload, 1, m->len, d->out);
+        fputc('\n', d->out);
+        d->bytes += m->key_len + m->len;
+        if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                return;
+        for (i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &vlen) ==
+                    RD_KAFKA_RESP_ERR_NO_ERROR;
+             i++) {
+                fprintf(d->out, "H %s=", name);
+                if (val != NULL)
+                        fwrite(val, 1, vlen, d->out);
+                fputc('\n', d->out);
+                d->bytes += strlen(name) + vlen;
+        }
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+        struct dump d = {NULL, 0, 0};
+        const char *topic = NULL, *path = NULL;
+        int opt;
+
+        while ((opt = getopt(argc, argv, "b:t:o:X:")) != -1) {
+                switch (opt) {
+                case 'b':
+                        bootstrap = optarg;
+                        break;
+                case 'X':
+                        add_prop(optarg);
+                        break;
+                case 't':
+                        topic = optarg;
+                        break;
+                case 'o':
+                        path = optarg;
+                        break;
+                default:
+                        die("usage: dump -b BOOTSTRAP -t TOPIC -o FILE");
+                }
+        }
+        if (!bootstrap || !topic || !path)
+                die("dump needs -b, -t and -o");
+        d.out = fopen(path, "wb");
+        if (d.out == NULL)
+                die("%s: cannot create", path);
+        read_topic(topic, 0, on_dump, &d, NULL, NULL);
+        if (fclose(d.out) != 0)
+                die("%s: write error", path);
+        printf("%" PRIu64 " messages, %" PRIu64 " bytes\n", d.messages,
+               d.bytes);
+        return 0;
+}
+
+/* produce: each line of FILE (without its line end) as one message, no
+ * key, to TOPIC; the partitioner spreads them. */
+static int cmd_produce(int argc, char **argv)
+{
+        const char *topic = NULL, *path = NULL;
+        rd_kafka_conf_t *conf;
+        rd_kafka_t *prod;
+        char errstr[512], *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        uint64_t count = 0;
+        FILE *in;
+        int opt;
+
+        while ((opt = getopt(argc, argv, "b:t:f:X:")) != -1) {
+                switch (opt) {
+                case 'b':
+                        bootstrap = optarg;
+                        break;
+                case 'X':
+                        add_prop(optarg);
+                        break;
+                case 't':
+                        topic = optarg;
+                        break;
+                case 'f':
+                        path = optarg;
+                        break;
+                default:
+                        die("usage: produce -b BOOTSTRAP -t TOPIC -f FILE");
+                }
+        }
+        if (!bootstrap || !topic || !path)
+                die("produce needs -b, -t and -f");
+        in = fopen(path, "rb");
+        if (in == NULL)
+                die("%s: cannot open", path);
+        conf = rd_kafka_conf_new();
+        if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr,
+                              sizeof(errstr)) ||
+            rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
+                              sizeof(errstr)))
+                die("%s", errstr);
+        apply_props(conf);
+        prod = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        if (prod == NULL)
+                die("producer: %s", errstr);
+        while ((n = getline(&line, &cap, in)) > 0) {
+                if (line[n - 1] == '\n')
+                        n--;
+                if (n > 0 && line[n - 1] == '\r')
+                        n--;
+                while (rd_kafka_producev(
+                           prod, RD_KAFKA_V_TOPIC(topic),
+                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                           RD_KAFKA_V_VALUE(line, (size_t)n),
+                           RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        rd_kafka_poll(prod, 100);
+                count++;
+        }
+        free(line);
+        fclose(in);
+        if (rd_kafka_flush(prod, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                die("%s: producing failed", topic);
+        rd_kafka_destroy(prod);
+        printf("%" PRIu64 "\n", count);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
+        if (argc >= 2 && strcmp(argv[1], "dump") == 0)
+                return cmd_dump(argc - 1, argv + 1);
+        if (argc >= 2 && strcmp(argv[1], "produce") == 0)
+                return cmd_produce(argc - 1, argv + 1);
         if (argc >= 2 && strcmp(argv[1], "count") == 0)
                 return cmd_read(argc - 1, argv + 1, 0);
         if (argc >= 2 && strcmp(argv[1], "head") == 0)
@@ -1128,7 +1339,8 @@ int main(int argc, char **argv)
                 return cmd_lag(argc - 1, argv + 1);
         if (argc >= 2 && strcmp(argv[1], "verify") == 0)
                 return cmd_verify(argc - 1, argv + 1);
-        fprintf(stderr, "usage: eos_check lag|verify|count|head|dup ... "
+        fprintf(stderr, "usage: eos_check lag|verify|count|head|dup|dump|"
+                        "produce ... "
                         "(see the source)\n");
         return 2;
 }

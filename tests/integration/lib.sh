@@ -133,8 +133,9 @@ verify() {
                 -k "$T/custodian.pem" "$@"
 }
 
-# records_of LOGFILE: the record count of the processor's last summary.
+# records_of LOGFILE: the record count of the processor's last summary
+# line (event summary or stopped), logfmt or JSON.
 records_of() {
-        grep -E ': (stopped|running|failed): [0-9]+ records' "$1" | tail -n 1 |
-                sed -E 's/.*: (stopped|running|failed): ([0-9]+) records.*/\2/'
+        grep -E '(event=|"event":")(summary|stopped)[ "]' "$1" | tail -n 1 |
+                sed -E -n 's/.*(records=|"records":)([0-9]+).*/\2/p'
 }

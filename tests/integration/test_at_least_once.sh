@@ -11,7 +11,7 @@ setup alo at-least-once 1000
 produce -n "$RECORDS" --seed 51 --subscribers 5000 --malformed-share 0.02
 
 start_run first "${COMMON[@]}"
-wait_log "$T/first.err" ', 6 in all' 60
+wait_log "$T/first.err" ', 6 in all" event=assigned' 60
 wait_lag_below $((RECORDS / 2)) 60
 [ "$LAG" -gt 0 ] || die "input consumed before the kill"
 kill -KILL "$RUN_PID"
@@ -22,7 +22,8 @@ start_run second "${COMMON[@]}"
 wait_lag_zero 120
 stop_run "$RUN_PID"
 [ "$RUN_STATUS" = 0 ] || die "cdranon run exited $RUN_STATUS"
-grep -q 'at least once' "$T/second.err" || die "not in at-least-once mode"
+grep -q 'event=start .*delivery=at-least-once' "$T/second.err" ||
+        die "not in at-least-once mode"
 verify --at-least-once >"$T/verify.out" || die "$(cat "$T/verify.out")"
 log "$(cat "$T/verify.out")"
 log "ok"

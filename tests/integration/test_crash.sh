@@ -19,7 +19,7 @@ produce -n "$RECORDS" --seed 21 --subscribers 20000 --malformed-share 0.02
 RANDOM=$$
 for k in $(seq 1 "$KILLS"); do
         start_run "run$k" "${RUN_ARGS[@]}"
-        wait_log "$T/run$k.err" ', 6 in all' 60
+        wait_log "$T/run$k.err" ', 6 in all" event=assigned' 60
         before=$(lag)
         [ "$before" -gt 0 ] ||
                 die "input consumed before kill $k: corpus too small"

@@ -30,12 +30,12 @@ grep -q 'suppressed [1-9]' "$T/verify1.out" ||
 log "SIGHUP with a new key, then 10000 more records"
 "$CDRANON" keygen hmac --out "$T/keys/hmac.key" --id k2 2>/dev/null
 kill -HUP "$RUN_PID"
-wait_log "$T/run.err" "reloaded the key ring (active key k2)" 30
+wait_log "$T/run.err" 'event=reload key_id=k2$' 30
 produce "${GEN2[@]}"
 wait_lag_zero 120
 stop_run "$RUN_PID"
 [ "$RUN_STATUS" = 0 ] || die "cdranon run exited $RUN_STATUS after SIGTERM"
-grep -q ': stopped: 40000 records' "$T/run.err" ||
+grep -q 'event=stopped state=stopped records=40000 ' "$T/run.err" ||
         die "no final summary of 40000 records: $(tail -n 3 "$T/run.err")"
 verify --any-key --min-key-ids 2 --scan-file "$T/run.err" \
         >"$T/verify2.out" || die "after the reload: $(cat "$T/verify2.out")"
@@ -66,26 +66,49 @@ fi
 grep -q 'more than once' "$T/verify3.out" ||
         die "verify failed for another reason: $(cat "$T/verify3.out")"
 
-log "start-up errors are one clear line"
+log "start-up errors are one clear line, the fatal event"
 status=0
 "$CDRANON" run -c "$T/config.yaml" -X bootstrap.servers=127.0.0.1:1 \
         2>"$T/unreachable.err" || status=$?
 [ "$status" = 1 ] || die "unreachable cluster: exit $status"
+unreachable='cdranon run: cannot reach the Kafka cluster at 127\.0\.0\.1:1'
 [ "$(wc -l <"$T/unreachable.err")" = 1 ] &&
-        grep -q '^cdranon run: cannot reach the Kafka cluster at 127.0.0.1:1' \
+        grep -q " level=error msg=\"$unreachable.*\" event=fatal\$" \
                 "$T/unreachable.err" ||
         die "unreachable cluster: $(cat "$T/unreachable.err")"
+# The same line as JSON (log.format: json).
+{
+        cat "$T/config.yaml"
+        printf 'log:\n  format: json\n'
+} >"$T/json.yaml"
+status=0
+"$CDRANON" run -c "$T/json.yaml" -X bootstrap.servers=127.0.0.1:1 \
+        2>"$T/unreachable.json" || status=$?
+[ "$status" = 1 ] && python3 -c '
+import json, re, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+o = json.loads(lines[0])
+assert list(o)[:3] == ["ts", "level", "msg"], o
+assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", o["ts"]), o
+assert o["level"] == "error" and o["event"] == "fatal", o
+assert re.match(sys.argv[2], o["msg"]), o
+' "$T/unreachable.json" "$unreachable" ||
+        die "unreachable cluster, JSON: $(cat "$T/unreachable.json")"
 sed -e "s|$PREFIX.dead|$PREFIX.missing|" "$T/config.yaml" >"$T/missing.yaml"
 status=0
 "$CDRANON" run -c "$T/missing.yaml" 2>"$T/missing.err" || status=$?
-expected="cdranon run: output.dead_letter.topic: topic '$PREFIX.missing'"
-expected="$expected does not exist on the cluster"
-[ "$status" = 1 ] && [ "$(cat "$T/missing.err")" = "$expected" ] ||
+expected="level=error msg=\"cdranon run: output.dead_letter.topic: topic"
+expected="$expected '$PREFIX.missing' does not exist on the cluster\""
+expected="$expected event=fatal"
+[ "$status" = 1 ] &&
+        [ "$(sed -E 's/^ts=[0-9T:.-]+Z //' "$T/missing.err")" = "$expected" ] ||
         die "missing topic: exit $status: $(cat "$T/missing.err")"
 status=0
 "$CDRANON" run -c "$T/config.yaml" -X enable.auto.commit=true \
         2>"$T/autocommit.err" || status=$?
-[ "$status" = 1 ] && grep -q 'enable.auto.commit: must be false' \
-        "$T/autocommit.err" ||
+[ "$status" = 1 ] &&
+        grep -q 'enable.auto.commit: must be false.*event=fatal$' \
+                "$T/autocommit.err" ||
         die "auto commit: exit $status: $(cat "$T/autocommit.err")"
 log "ok"

@@ -13,7 +13,7 @@ produce -n "$RECORDS" --seed 41 --subscribers 20000 --malformed-share 0.02
 
 start_run first "${COMMON[@]}"
 FIRST=$RUN_PID
-wait_log "$T/first.err" ', 6 in all' 60
+wait_log "$T/first.err" ', 6 in all" event=assigned' 60
 wait_lag_below $((RECORDS * 9 / 10)) 60
 [ "$LAG" -gt 0 ] || die "input consumed before the second instance started"
 
@@ -25,7 +25,8 @@ timeout 60 tail --pid="$FIRST" -f /dev/null ||
 wait "$FIRST" || status=$?
 log "first instance: exit $status: $(tail -n 1 "$T/first.err")"
 [ "$status" != 0 ] || die "the fenced instance exited 0"
-grep -q '^cdranon run: .*fenced' "$T/first.err" ||
+grep -q 'level=error msg="cdranon run: .*fenced.*" event=fatal$' \
+        "$T/first.err" ||
         die "no fencing error: $(tail -n 3 "$T/first.err")"
 
 wait_lag_zero 120

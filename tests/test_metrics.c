@@ -1,0 +1,553 @@
+/*
+ * Metrics: the registry's text exposition (format 0.0.4), label
+ * escaping, histogram invariants, dead-letter reason classes, consumer
+ * lag out of librdkafka statistics, listen addresses, and the HTTP
+ * server over a real socket.
+ */
+#include "cdranon/metrics.h"
+
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static char *render(cdr_metrics_t *m)
+{
+        cdr_buf_t out = CDR_BUF_INIT;
+
+        cr_assert_eq(cdr_metrics_render(m, &out), CDR_OK);
+        cr_assert_not_null(out.data);
+        return out.data;
+}
+
+Test(metrics, exposition)
+{
+        static const char *const lab[] = {"topic", "partition"};
+        static const double bounds[] = {0.5, 1};
+        const char *v1[] = {"cdr.raw", "0"}, *v2[] = {"cdr.raw", "1"};
+        cdr_metrics_t *m = cdr_metrics_new();
+        cdr_metric_t *c, *g, *h;
+        char err[256], *text;
+
+        cr_assert_not_null(m);
+        c = cdr_metrics_add(m, CDR_METRIC_COUNTER, "x_records_total",
+                            "Records in.", NULL, 0, NULL, 0, err, sizeof(err));
+        g = cdr_metrics_add(m, CDR_METRIC_GAUGE, "x_lag", "Lag.", lab, 2, NULL,
+                            0, err, sizeof(err));
+        h = cdr_metrics_add(m, CDR_METRIC_HISTOGRAM, "x_seconds", "Time.", NULL,
+                            0, bounds, 2, err, sizeof(err));
+        cr_assert(c != NULL && g != NULL && h != NULL, "%s", err);
+        cr_assert_eq(cdr_metric_set(c, NULL, 41), CDR_OK);
+        cr_assert_eq(cdr_metric_add(c, NULL, 1), CDR_OK);
+        cr_assert_eq(cdr_metric_set(g, v1, 7), CDR_OK);
+        cr_assert_eq(cdr_metric_set(g, v2, 0), CDR_OK);
+        cr_assert_eq(cdr_metric_observe(h, NULL, 0.25), CDR_OK);
+        cr_assert_eq(cdr_metric_observe(h, NULL, 1), CDR_OK);
+        cr_assert_eq(cdr_metric_observe(h, NULL, 3), CDR_OK);
+        text = render(m);
+        cr_assert_str_eq(text, "# HELP x_records_total Records in.\n"
+                               "# TYPE x_records_total counter\n"
+                               "x_records_total 42\n"
+                               "# HELP x_lag Lag.\n"
+                               "# TYPE x_lag gauge\n"
+                               "x_lag{topic=\"cdr.raw\",partition=\"0\"} 7\n"
+                               "x_lag{topic=\"cdr.raw\",partition=\"1\"} 0\n"
+                               "# HELP x_seconds Time.\n"
+                               "# TYPE x_seconds histogram\n"
+                               "x_seconds_bucket{le=\"0.5\"} 1\n"
+                               "x_seconds_bucket{le=\"1\"} 2\n"
+                               "x_seconds_bucket{le=\"+Inf\"} 3\n"
+                               "x_seconds_sum 4.25\n"
+                               "x_seconds_count 3\n");
+        free(text);
+
+        /* A cleared labelled metric keeps its HELP and TYPE only. */
+        cdr_metric_clear(g);
+        text = render(m);
+        cr_assert_not_null(strstr(text, "# TYPE x_lag gauge\n# HELP x_sec"));
+        free(text);
+
+        /* Wrong operation for the type. */
+        cr_assert_eq(cdr_metric_observe(c, NULL, 1), CDR_ERR_INVAL);
+        cr_assert_eq(cdr_metric_set(h, NULL, 1), CDR_ERR_INVAL);
+        cr_assert_eq(cdr_metric_set(g, NULL, 1), CDR_ERR_INVAL);
+        cdr_metrics_destroy(m);
+}
+
+Test(metrics, label_and_help_escaping)
+{
+        static const char *const lab[] = {"key_id"};
+        const char *value[] = {"a\\b\"c\nd"};
+        cdr_metrics_t *m = cdr_metrics_new();
+        cdr_metric_t *g;
+        char err[256], *text;
+
+        g = cdr_metrics_add(m, CDR_METRIC_GAUGE, "x_info",
+                            "Back\\slash\nand \"q\"", lab, 1, NULL, 0, err,
+                            sizeof(err));
+        cr_assert_not_null(g, "%s", err);
+        cr_assert_eq(cdr_metric_set(g, value, 1), CDR_OK);
+        text = render(m);
+        /* Label values escape \, " and newline; HELP only \ and newline. */
+        cr_assert_str_eq(text, "# HELP x_info Back\\\\slash\\nand \"q\"\n"
+                               "# TYPE x_info gauge\n"
+                               "x_info{key_id=\"a\\\\b\\\"c\\nd\"} 1\n");
+        free(text);
+        cdr_metrics_destroy(m);
+}
+
+Test(metrics, bad_definitions)
+{
+        static const char *const le[] = {"le"};
+        static const char *const bad[] = {"0x"};
+        static const double down[] = {1, 0.5};
+        static const double one[] = {1};
+        cdr_metrics_t *m = cdr_metrics_new();
+        char err[256];
+
+        cr_assert_null(cdr_metrics_add(m, CDR_METRIC_COUNTER, "x_count", "",
+                                       NULL, 0, NULL, 0, err, sizeof(err)));
+        cr_assert_null(cdr_metrics_add(m, CDR_METRIC_GAUGE, "9x", "", NULL, 0,
+                                       NULL, 0, err, sizeof(err)));
+        cr_assert_null(cdr_metrics_add(m, CDR_METRIC_GAUGE, "x-y", "", NULL, 0,
+                                       NULL, 0, err, sizeof(err)));
+        cr_assert_null(cdr_metrics_add(m, CDR_METRIC_GAUGE, "x", "", bad, 1,
+                                       NULL, 0, err, sizeof(err)));
+        cr_assert_null(cdr_metrics_add(m, CDR_METRIC_HISTOGRAM, "x", "", le, 1,
+                                       one, 1, err, sizeof(err)));
+        cr_assert_null(cdr_metrics_add(m, CDR_METRIC_HISTOGRAM, "x", "", NULL,
+                                       0, down, 2, err, sizeof(err)));
+        cr_assert_null(cdr_metrics_add(m, CDR_METRIC_HISTOGRAM, "x", "", NULL,
+                                       0, NULL, 0, err, sizeof(err)));
+        cr_assert_null(cdr_metrics_add(m, CDR_METRIC_GAUGE, "x", "", NULL, 0,
+                                       one, 1, err, sizeof(err)));
+        cr_assert_not_null(cdr_metrics_add(m, CDR_METRIC_GAUGE, "x:y_z", "",
+                                           NULL, 0, NULL, 0, err, sizeof(err)));
+        cdr_metrics_destroy(m);
+}
+
+/* Reads the value after `prefix` on its line in text. */
+static double value_of(const char *text, const char *prefix)
+{
+        const char *p = strstr(text, prefix);
+
+        cr_assert_not_null(p, "no line %s", prefix);
+        return strtod(p + strlen(prefix), NULL);
+}
+
+Test(metrics, histogram_invariants)
+{
+        static const double values[] = {
+            0,    1e-6, 1.5e-6, 2.5e-6, 9e-6, 1e-5, 3e-5, 7e-5, 1e-4, 2e-4,
+            9e-4, 1e-3, 5e-3,   1e-2,   0.02, 1.0,  1e-7, 5e-6, 5e-5, 2.5e-4};
+        static const char *const lab[] = {"stage"};
+        const char *stage[] = {"parse"};
+        cdr_metrics_t *m = cdr_metrics_new();
+        cdr_hist_t h;
+        cdr_metric_t *metric;
+        char err[256], line[128], le[64], *text;
+        double sum = 0, prev = 0, count;
+        size_t i, nv = sizeof(values) / sizeof(values[0]);
+
+        memset(&h, 0, sizeof(h));
+        for (i = 0; i < nv; i++) {
+                cdr_hist_observe(&h, cdr_stage_bounds, CDR_STAGE_NBOUNDS,
+                                 values[i]);
+                sum += values[i];
+        }
+        metric = cdr_metrics_add(m, CDR_METRIC_HISTOGRAM, "x_seconds", "", lab,
+                                 1, cdr_stage_bounds, CDR_STAGE_NBOUNDS, err,
+                                 sizeof(err));
+        cr_assert_not_null(metric, "%s", err);
+        cr_assert_eq(cdr_metric_set_hist(metric, stage, &h), CDR_OK);
+        text = render(m);
+        count = value_of(text, "x_seconds_count{stage=\"parse\"} ");
+        cr_assert_eq(count, (double)nv);
+        cr_assert_float_eq(value_of(text, "x_seconds_sum{stage=\"parse\"} "),
+                           sum, 1e-12);
+        for (i = 0; i <= CDR_STAGE_NBOUNDS; i++) {
+                size_t j, expect = 0;
+                double b;
+
+                if (i < CDR_STAGE_NBOUNDS)
+                        snprintf(le, sizeof(le), "%.15g", cdr_stage_bounds[i]);
+                else
+                        snprintf(le, sizeof(le), "+Inf");
+                snprintf(line, sizeof(line),
+                         "x_seconds_bucket{stage=\"parse\",le=\"%s\"} ", le);
+                b = value_of(text, line);
+                /* Cumulative and inclusive: le counts v <= bound. */
+                for (j = 0; j < nv; j++)
+                        if (i == CDR_STAGE_NBOUNDS ||
+                            values[j] <= cdr_stage_bounds[i])
+                                expect++;
+                cr_assert_eq(b, (double)expect, "le=%s: %g, expected %zu", le,
+                             b, expect);
+                cr_assert_geq(b, prev);
+                prev = b;
+        }
+        cr_assert_eq(prev, count, "+Inf bucket equals count");
+        free(text);
+
+        /* Merging adds bucket by bucket. */
+        {
+                cdr_hist_t twice = h;
+
+                cdr_hist_merge(&twice, &h);
+                cr_assert_eq(twice.count, 2 * h.count);
+                for (i = 0; i <= CDR_HIST_BOUNDS_MAX; i++)
+                        cr_assert_eq(twice.bucket[i], 2 * h.bucket[i]);
+        }
+        cdr_metrics_destroy(m);
+}
+
+Test(metrics, reason_classes)
+{
+        static const struct {
+                const char *reason;
+                const char *name;
+        } cases[] = {
+            {"record: longer than input.max_record_bytes (1048576)",
+             "record_too_long"},
+            {"json: record too long", "record_too_long"},
+            {"json: unexpected end of input", "json_syntax"},
+            {"json: field 'a': invalid value", "json_syntax"},
+            {"json: record is not an object", "json_not_an_object"},
+            {"json: invalid UTF-8 in field 'x'", "json_invalid_utf8"},
+            {"json: field 'x': nested objects are not accepted", "json_nested"},
+            {"json: field 'x': nested arrays are not accepted", "json_nested"},
+            /* input field names are never what decides */
+            {"json: duplicate field '+447700900123'", "json_duplicate_field"},
+            {"json: field 'nested arrays are not accepted': invalid number",
+             "json_syntax"},
+            {"json: more than 1024 fields", "json_too_many_fields"},
+            {"csv: unterminated quoted field in field 3", "csv_syntax"},
+            {"csv: 3 columns, expected 16", "csv_column_count"},
+            {"csv: too many columns (more than 4096)", "csv_column_count"},
+            {"csv: empty record", "csv_empty_record"},
+            {"field 'calling_number': pseudonymise msisdn: letters in number",
+             "number_malformed"},
+            {"field 'calling_number': prefix 4: more than one '+'",
+             "number_malformed"},
+            {"field 'called_number': country: more than 15 digits",
+             "number_too_long"},
+            {"field 'c': pseudonymise msisdn: fewer than 7 digits in E.164 "
+             "number",
+             "number_too_short"},
+            {"field 'c': pseudonymise msisdn: too many digits for a short "
+             "code, too few for a national number",
+             "number_too_short"},
+            {"field 'c': pseudonymise msisdn: unassigned country code",
+             "number_country_code"},
+            {"field 'imsi': pseudonymise imsi: IMSI shorter than 6 digits",
+             "imsi_malformed"},
+            {"field 'imei': tac: IMEI has a character other than a digit, "
+             "'-' or space",
+             "imei_malformed"},
+            {"field 'id': pseudonymise id: id too long", "id_too_long"},
+            {"field 'duration': keep number: not a number",
+             "value_not_a_number"},
+            {"field 'd': bucket 0,60: too many significant digits",
+             "value_not_a_number"},
+            {"field 'x': keep: invalid UTF-8", "value_invalid_utf8"},
+            {"field 'start_time': truncate hour: not a timestamp",
+             "timestamp_malformed"},
+            {"field 'start_time': truncate hour: month out of range",
+             "timestamp_out_of_range"},
+            {"field 'x': keep number: invalid value", "value_invalid"},
+            {"something new", "other"},
+            {"", "other"},
+        };
+        size_t i;
+        unsigned c;
+
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                c = cdr_metrics_reason_class(cases[i].reason);
+                cr_assert_lt(c, CDR_REASON_COUNT);
+                cr_assert_str_eq(cdr_metrics_reason_name(c), cases[i].name,
+                                 "reason '%s'", cases[i].reason);
+        }
+        cr_assert_str_eq(
+            cdr_metrics_reason_name(cdr_metrics_reason_class(NULL)), "other");
+        /* The names: a fixed set of snake_case words. */
+        for (c = 0; cdr_metrics_reason_name(c) != NULL; c++) {
+                const char *n = cdr_metrics_reason_name(c);
+
+                cr_assert_lt(c, CDR_REASON_COUNT);
+                cr_assert_eq(strspn(n, "abcdefghijklmnopqrstuvwxyz_8"),
+                             strlen(n), "%s", n);
+        }
+}
+
+/* An abridged librdkafka 2.0 consumer statistics document. */
+static const char STATS[] =
+    "{\"name\":\"rdkafka#consumer-2\",\"type\":\"consumer\",\"ts\":1,"
+    "\"brokers\":{\"b1\":{\"name\":\"b1\",\"toppars\":{\"cdr.raw-0\":"
+    "{\"topic\":\"cdr.raw\",\"partition\":0}}}},"
+    "\"topics\":{"
+    "\"other\":{\"topic\":\"other\",\"partitions\":{\"0\":{\"partition\":0,"
+    "\"fetch_state\":\"active\",\"app_offset\":1,\"committed_offset\":1,"
+    "\"lo_offset\":0,\"hi_offset\":99,\"ls_offset\":99}}},"
+    "\"cdr.raw\":{\"topic\":\"cdr.raw\",\"age\":5,\"metadata_age\":3,"
+    "\"batchsize\":{\"min\":0,\"max\":0,\"hdrsize\":14},"
+    "\"partitions\":{"
+    "\"0\":{\"partition\":0,\"broker\":1,\"leader\":1,\"desired\":true,"
+    "\"fetch_state\":\"active\",\"app_offset\":120,"
+    "\"committed_offset\":100,\"lo_offset\":0,\"hi_offset\":150,"
+    "\"ls_offset\":140,\"consumer_lag\":40,\"txmsgs\":0,"
+    "\"msgq_cnt\":0,\"eof_offset\":-1,\"stored_offset\":-1001},"
+    "\"1\":{\"partition\":1,\"fetch_state\":\"active\",\"app_offset\":-1001,"
+    "\"committed_offset\":-1001,\"lo_offset\":10,\"hi_offset\":30,"
+    "\"ls_offset\":30},"
+    "\"2\":{\"partition\":2,\"fetch_state\":\"none\",\"app_offset\":-1,"
+    "\"committed_offset\":-1,\"lo_offset\":-1,\"hi_offset\":-1,"
+    "\"ls_offset\":-1},"
+    "\"3\":{\"partition\":3,\"fetch_state\":\"active\",\"app_offset\":500,"
+    "\"committed_offset\":500,\"lo_offset\":0,\"hi_offset\":500,"
+    "\"ls_offset\":500},"
+    "\"-1\":{\"partition\":-1,\"fetch_state\":\"none\",\"app_offset\":-1,"
+    "\"committed_offset\":-1,\"lo_offset\":-1,\"hi_offset\":-1,"
+    "\"ls_offset\":-1,\"note\":\"a \\\"quoted\\\" string\"}}}},"
+    "\"cgrp\":{\"state\":\"up\",\"assignment_size\":3},\"list\":[1,[2,{}],"
+    "null,true,-1.5e3]}";
+
+Test(metrics, kafka_stats_lag)
+{
+        cdr_partition_lag_t lag[8];
+        size_t n;
+
+        cr_assert_eq(
+            cdr_kafka_stats_lag(STATS, strlen(STATS), "cdr.raw", 1, lag, 8, &n),
+            CDR_OK);
+        cr_assert_eq(n, 3);
+        /* ls_offset 140 - max(app 120, committed 100) */
+        cr_assert_eq(lag[0].partition, 0);
+        cr_assert_eq(lag[0].lag, 20);
+        /* no position yet: from the low watermark */
+        cr_assert_eq(lag[1].partition, 1);
+        cr_assert_eq(lag[1].lag, 20);
+        cr_assert_eq(lag[2].partition, 3);
+        cr_assert_eq(lag[2].lag, 0);
+
+        /* read_uncommitted measures to the high watermark */
+        cr_assert_eq(
+            cdr_kafka_stats_lag(STATS, strlen(STATS), "cdr.raw", 0, lag, 8, &n),
+            CDR_OK);
+        cr_assert_eq(lag[0].lag, 30);
+
+        cr_assert_eq(
+            cdr_kafka_stats_lag(STATS, strlen(STATS), "absent", 1, lag, 8, &n),
+            CDR_OK);
+        cr_assert_eq(n, 0);
+        /* Truncated and broken documents. */
+        cr_assert_eq(cdr_kafka_stats_lag(STATS, strlen(STATS) - 1, "cdr.raw", 1,
+                                         lag, 8, &n),
+                     CDR_ERR_MALFORMED);
+        cr_assert_eq(cdr_kafka_stats_lag("[1]", 3, "cdr.raw", 1, lag, 8, &n),
+                     CDR_ERR_MALFORMED);
+        cr_assert_eq(
+            cdr_kafka_stats_lag("{\"topics\":{\"t\":", 15, "t", 1, lag, 8, &n),
+            CDR_ERR_MALFORMED);
+}
+
+Test(metrics, daemon_lag_gauges)
+{
+        cdr_metrics_t *m = cdr_metrics_new();
+        char err[256], *text;
+
+        cr_assert_eq(cdr_metrics_add_daemon(m, err, sizeof(err)), CDR_OK);
+        cr_assert_eq(
+            cdr_metrics_kafka_stats(m, STATS, strlen(STATS), "cdr.raw", 1),
+            CDR_OK);
+        text = render(m);
+        cr_assert_not_null(strstr(
+            text,
+            "cdranon_consumer_lag{topic=\"cdr.raw\",partition=\"0\"} 20\n"));
+        cr_assert_not_null(strstr(
+            text,
+            "cdranon_consumer_lag{topic=\"cdr.raw\",partition=\"3\"} 0\n"));
+        cr_assert_null(strstr(text, "partition=\"2\""));
+        cr_assert_null(strstr(text, "topic=\"other\""));
+        free(text);
+        /* A broken document leaves the gauges as they were. */
+        cr_assert_eq(cdr_metrics_kafka_stats(m, "{", 1, "cdr.raw", 1),
+                     CDR_ERR_MALFORMED);
+        text = render(m);
+        cr_assert_not_null(strstr(text, "partition=\"0\"} 20\n"));
+        free(text);
+        cdr_metrics_destroy(m);
+}
+
+Test(metrics, daemon_names)
+{
+        static const char *const names[] = {
+            "cdranon_records_in_total",
+            "cdranon_records_published_total",
+            "cdranon_records_suppressed_total",
+            "cdranon_records_dead_lettered_total",
+            "cdranon_records_sealed_total",
+            "cdranon_transactions_committed_total",
+            "cdranon_transactions_aborted_total",
+            "cdranon_rebalances_total",
+            "cdranon_pseudonym_cache_hits_total",
+            "cdranon_pseudonym_cache_misses_total",
+            "cdranon_stage_duration_seconds",
+            "cdranon_end_to_end_seconds",
+            "cdranon_consumer_lag",
+            "cdranon_key_info",
+            "cdranon_sealer_epochs_total",
+        };
+        cdr_metrics_t *m = cdr_metrics_new();
+        char err[256], type[128], *text;
+        size_t i;
+
+        cr_assert_eq(cdr_metrics_add_daemon(m, err, sizeof(err)), CDR_OK);
+        text = render(m);
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                snprintf(type, sizeof(type), "# TYPE %s ", names[i]);
+                cr_assert_not_null(strstr(text, type), "%s", names[i]);
+        }
+        free(text);
+        cdr_metrics_destroy(m);
+}
+
+Test(metrics, listen_addresses)
+{
+        static const struct {
+                const char *addr;
+                int ok;
+        } cases[] = {
+            {"127.0.0.1:9464", 1}, {"0.0.0.0:0", 1},  {"localhost:80", 1},
+            {"[::1]:9464", 1},     {"[::]:65535", 1}, {"", 0},
+            {"9464", 0},           {":9464", 0},      {"host:", 0},
+            {"host:65536", 0},     {"host:12x", 0},   {"::1:9464", 0},
+            {"[::1:9464", 0},      {"[]:9464", 0},    {"host:-1", 0},
+            {"host:123456", 0},
+        };
+        char err[256];
+        size_t i;
+
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                err[0] = '\0';
+                cr_assert_eq(cdr_metrics_check_listen(cases[i].addr, err,
+                                                      sizeof(err)) == CDR_OK,
+                             cases[i].ok, "'%s': %s", cases[i].addr, err);
+                if (!cases[i].ok)
+                        cr_assert_neq(err[0], '\0');
+        }
+}
+
+/* One HTTP/1.0 request to 127.0.0.1:port; returns the whole response
+ * (status line, headers, body), to be freed. */
+static char *http(int port, const char *method, const char *path)
+{
+        struct sockaddr_in sa;
+        char req[256], *resp;
+        size_t len = 0, cap = 65536;
+        ssize_t n;
+        int fd;
+
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+        cr_assert_geq(fd, 0);
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons((uint16_t)port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        n = snprintf(req, sizeof(req),
+                     "%s %s HTTP/1.0\r\nHost: localhost\r\n\r\n", method, path);
+        cr_assert_eq(write(fd, req, (size_t)n), n);
+        resp = malloc(cap + 1);
+        cr_assert_not_null(resp);
+        while ((n = read(fd, resp + len, cap - len)) > 0) {
+                len += (size_t)n;
+                if (len == cap) {
+                        cap *= 2;
+                        resp = realloc(resp, cap + 1);
+                        cr_assert_not_null(resp);
+                }
+        }
+        resp[len] = '\0';
+        close(fd);
+        return resp;
+}
+
+static int status_of(const char *resp)
+{
+        int status = 0;
+
+        cr_assert_eq(sscanf(resp, "HTTP/1.%*d %d", &status), 1, "%s", resp);
+        return status;
+}
+
+static void expect(int port, const char *method, const char *path, int status,
+                   const char *contains)
+{
+        char *resp = http(port, method, path);
+
+        cr_assert_eq(status_of(resp), status, "%s %s: %s", method, path, resp);
+        if (contains != NULL)
+                cr_assert_not_null(strstr(resp, contains),
+                                   "%s %s: no '%s' in %s", method, path,
+                                   contains, resp);
+        free(resp);
+}
+
+Test(metrics, http_server)
+{
+        cdr_metrics_t *m = cdr_metrics_new();
+        cdr_metrics_server_t *server, *again;
+        cdr_metric_t *c;
+        char err[256], addr[64];
+        int port;
+
+        c = cdr_metrics_add(m, CDR_METRIC_COUNTER, "x_records_total",
+                            "Records.", NULL, 0, NULL, 0, err, sizeof(err));
+        cr_assert_not_null(c);
+        cr_assert_eq(cdr_metric_set(c, NULL, 12345), CDR_OK);
+        server = cdr_metrics_server_start(m, "127.0.0.1:0", err, sizeof(err));
+        cr_assert_not_null(server, "%s", err);
+        port = cdr_metrics_server_port(server);
+        cr_assert_gt(port, 0);
+
+        expect(port, "GET", "/metrics", 200,
+               "Content-Type: text/plain; version=0.0.4");
+        expect(port, "GET", "/metrics", 200, "\r\n\r\n# HELP x_records_total");
+        expect(port, "GET", "/metrics", 200, "\nx_records_total 12345\n");
+        expect(port, "HEAD", "/metrics", 200, NULL);
+        /* Not running yet, then running without partitions, then ready. */
+        expect(port, "GET", "/healthz", 503, NULL);
+        expect(port, "GET", "/readyz", 503, NULL);
+        cdr_metrics_set_running(m, 1);
+        cr_assert(cdr_metrics_live(m));
+        cr_assert(!cdr_metrics_ready(m));
+        expect(port, "GET", "/healthz", 200, "\r\n\r\nok");
+        expect(port, "GET", "/readyz", 503, NULL);
+        cdr_metrics_heartbeat(m, 3);
+        expect(port, "GET", "/readyz", 200, "\r\n\r\nok");
+        cdr_metrics_heartbeat(m, 0);
+        expect(port, "GET", "/readyz", 503, NULL);
+        cdr_metrics_set_running(m, 0);
+        expect(port, "GET", "/healthz", 503, NULL);
+
+        expect(port, "GET", "/nope", 404, NULL);
+        expect(port, "GET", "/metrics/x", 404, NULL);
+        expect(port, "POST", "/metrics", 405, "Allow: GET, HEAD");
+        expect(port, "DELETE", "/healthz", 405, NULL);
+
+        /* The port is taken: a start-up error naming the address. */
+        snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+        again = cdr_metrics_server_start(m, addr, err, sizeof(err));
+        cr_assert_null(again);
+        cr_assert_not_null(strstr(err, addr), "%s", err);
+        cr_assert_not_null(strstr(err, "metrics.listen"), "%s", err);
+
+        cdr_metrics_server_stop(server);
+        cdr_metrics_server_stop(NULL);
+        cdr_metrics_destroy(m);
+}
