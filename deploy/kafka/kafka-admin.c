@@ -9,6 +9,12 @@
  *   kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] delete NAME
  *   kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] list
  *
+ * Before the command, any number of
+ *   -F FILE         librdkafka client properties, one key=value a line
+ *                   (# starts a comment), e.g. SASL and TLS settings
+ *   -X KEY=VALUE    one librdkafka client property
+ * apply to every client the command makes, in the order given.
+ *
  * ready   exits 0 once the cluster answers a metadata request that names at
  *         least one broker, 1 when TIMEOUT_MS runs out first.
  * warm    makes the broker create its internal topics and load their
@@ -37,8 +43,13 @@
 #define DEFAULT_BOOTSTRAP  "127.0.0.1:19092"
 #define DEFAULT_TIMEOUT_MS 30000
 #define POLL_STEP_MS       200
+#define MAX_PROPS          64
 
 static int quiet_logs;
+
+/* The -F and -X properties, "key=value" each, owned by main. */
+static char *props[MAX_PROPS];
+static int nprops;
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
                    const char *buf)
@@ -76,6 +87,26 @@ static void sleep_ms(int ms)
                 ;
 }
 
+static int set_conf(rd_kafka_conf_t *conf, const char *key, const char *val);
+
+/* Applies the -F and -X properties. */
+static int apply_props(rd_kafka_conf_t *conf)
+{
+        int i;
+
+        for (i = 0; i < nprops; i++) {
+                char *eq = strchr(props[i], '=');
+                int bad;
+
+                *eq = '\0';
+                bad = set_conf(conf, props[i], eq + 1);
+                *eq = '=';
+                if (bad)
+                        return -1;
+        }
+        return 0;
+}
+
 static rd_kafka_t *client_new(const char *bootstrap)
 {
         char errstr[512];
@@ -87,6 +118,10 @@ static rd_kafka_t *client_new(const char *bootstrap)
             rd_kafka_conf_set(conf, "log.connection.close", "false", errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK) {
                 fprintf(stderr, "kafka-admin: %s\n", errstr);
+                rd_kafka_conf_destroy(conf);
+                return NULL;
+        }
+        if (apply_props(conf)) {
                 rd_kafka_conf_destroy(conf);
                 return NULL;
         }
@@ -149,7 +184,8 @@ static int cmd_warm(const char *bootstrap, long long deadline)
         conf = rd_kafka_conf_new();
         rd_kafka_conf_set_log_cb(conf, log_cb);
         if (set_conf(conf, "bootstrap.servers", bootstrap) ||
-            set_conf(conf, "transactional.id", "kafka-local.warm")) {
+            set_conf(conf, "transactional.id", "kafka-local.warm") ||
+            apply_props(conf)) {
                 rd_kafka_conf_destroy(conf);
                 return 1;
         }
@@ -171,7 +207,8 @@ static int cmd_warm(const char *bootstrap, long long deadline)
         conf = rd_kafka_conf_new();
         rd_kafka_conf_set_log_cb(conf, log_cb);
         if (set_conf(conf, "bootstrap.servers", bootstrap) ||
-            set_conf(conf, "group.id", "kafka-local.warm")) {
+            set_conf(conf, "group.id", "kafka-local.warm") ||
+            apply_props(conf)) {
                 rd_kafka_conf_destroy(conf);
                 return 1;
         }
@@ -431,6 +468,60 @@ static int cmd_list(rd_kafka_t *rk, long long deadline)
         return 0;
 }
 
+/* Adds one "key=value" to the properties; the text is copied. */
+static int add_prop(const char *kv, const char *where)
+{
+        const char *eq = strchr(kv, '=');
+
+        if (!eq || eq == kv) {
+                fprintf(stderr, "kafka-admin: %s: not key=value\n", where);
+                return -1;
+        }
+        if (nprops == MAX_PROPS) {
+                fprintf(stderr, "kafka-admin: more than %d properties\n",
+                        MAX_PROPS);
+                return -1;
+        }
+        props[nprops] = strdup(kv);
+        if (!props[nprops]) {
+                fprintf(stderr, "kafka-admin: out of memory\n");
+                return -1;
+        }
+        nprops++;
+        return 0;
+}
+
+/* Reads a properties file: key=value lines, blank lines and # comments;
+ * white space around the line is ignored, not around the '='. */
+static int read_props(const char *path)
+{
+        char line[4096], where[4200];
+        FILE *f = fopen(path, "r");
+        int lineno = 0, ret = 0;
+
+        if (!f) {
+                fprintf(stderr, "kafka-admin: %s: %s\n", path, strerror(errno));
+                return -1;
+        }
+        while (ret == 0 && fgets(line, sizeof(line), f)) {
+                char *s = line, *e;
+
+                lineno++;
+                while (*s == ' ' || *s == '\t')
+                        s++;
+                e = s + strlen(s);
+                while (e > s && (e[-1] == '\n' || e[-1] == '\r' ||
+                                 e[-1] == ' ' || e[-1] == '\t'))
+                        *--e = '\0';
+                if (*s == '\0' || *s == '#')
+                        continue;
+                snprintf(where, sizeof(where), "%s:%d", path, lineno);
+                ret = add_prop(s, where);
+        }
+        fclose(f);
+        return ret;
+}
+
 static int parse_int(const char *s, int min, int max, int *out)
 {
         char *end;
@@ -453,7 +544,9 @@ static int usage(void)
                 "NAME PARTITIONS [key=value]...\n"
                 "       kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] delete "
                 "NAME\n"
-                "       kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] list\n");
+                "       kafka-admin [-b BOOTSTRAP] [-t TIMEOUT_MS] list\n"
+                "Before the command, any number of -F FILE (client "
+                "properties) and -X KEY=VALUE.\n");
         return 2;
 }
 
@@ -473,6 +566,12 @@ int main(int argc, char **argv)
                         if (parse_int(argv[i + 1], 1, INT_MAX / 2,
                                       &timeout_ms) != 0)
                                 return usage();
+                } else if (strcmp(argv[i], "-F") == 0 && i + 1 < argc) {
+                        if (read_props(argv[i + 1]))
+                                return 2;
+                } else if (strcmp(argv[i], "-X") == 0 && i + 1 < argc) {
+                        if (add_prop(argv[i + 1], "-X"))
+                                return 2;
                 } else {
                         return usage();
                 }

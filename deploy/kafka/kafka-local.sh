@@ -9,11 +9,33 @@
 #                                         transactions and consumer groups;
 #                                         key=value lines are added to its
 #                                         server.properties
+#   kafka-local.sh start-secure [key=value]...
+#                                         the same with SASL/SCRAM-SHA-512
+#                                         over TLS on KAFKA_PORT, the
+#                                         StandardAuthorizer (no ACL: no
+#                                         access), a test CA and the users
+#                                         admin (super user), processor,
+#                                         analytics and custodian; prints
+#                                         what a client needs
+#   kafka-local.sh client-config [USER] [java]
+#                                         path of USER's client properties
+#                                         (secure broker; USER admin by
+#                                         default): librdkafka's, or with
+#                                         "java" those of Kafka's tools
+#                                         (--command-config)
+#   kafka-local.sh ca-file                path of the secure broker's CA
+#                                         certificate (PEM)
 #   kafka-local.sh stop                   stop it and delete its data
+#   kafka-local.sh kill                   SIGKILL the broker, keep its data,
+#                                         ports and state (a crash)
+#   kafka-local.sh resume                 start a killed broker again on its
+#                                         data, with the same ports and mode
 #   kafka-local.sh restart [key=value]... stop, then start
 #   kafka-local.sh status                 exit 0 when running, 3 when not
 #   kafka-local.sh bootstrap              print host:port for clients
 #   kafka-local.sh create-topic NAME PARTITIONS [key=value]...
+#                                         (on a secure broker, this and the
+#                                         next two act as admin)
 #   kafka-local.sh delete-topic NAME
 #   kafka-local.sh topics                 list topics and partition counts
 #   kafka-local.sh logs [LINES]           tail the broker's log
@@ -26,8 +48,16 @@
 # KAFKA_HEAP_OPTS (-Xms128m -Xmx512m), KAFKA_START_TIMEOUT (90 s),
 # KAFKA_STOP_TIMEOUT (30 s), KAFKA_KEEP_DATA=1 (stop keeps the data folder),
 # CDRANON_CACHE_DIR (${XDG_CACHE_HOME:-$HOME/.cache}/cdranon), JAVA (java),
-# CC (cc).  One broker per KAFKA_PORT; its state file is
-# ${TMPDIR:-/tmp}/cdranon-kafka-PORT.state.
+# CC (cc), OPENSSL (openssl).  One broker per KAFKA_PORT; its state file
+# is ${TMPDIR:-/tmp}/cdranon-kafka-PORT.state.
+#
+# A secure broker's data folder holds tls/ca.crt (the test CA, to trust),
+# tls/broker.p12 (the broker's key and certificate, for 127.0.0.1 and
+# localhost) and clients/USER.properties (librdkafka: security.protocol=
+# SASL_SSL, sasl.mechanisms=SCRAM-SHA-512, sasl.username, sasl.password,
+# ssl.ca.location; a random password per user and start) and
+# clients/admin.java.properties.  The controller listener (KAFKA_PORT + 1)
+# stays on loopback, SASL/PLAIN without TLS, admin only.
 
 set -euo pipefail
 
@@ -58,6 +88,10 @@ TOOL_JVM_OPTS="-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 # Filled by read_state.
 PID=
 DATA_DIR=
+SECURE=0
+
+# The secure broker's SCRAM users; admin is its super user.
+SECURE_USERS="admin processor analytics custodian"
 
 die() {
         echo "kafka-local: $*" >&2
@@ -100,14 +134,22 @@ read_state() {
         local key value
         PID=
         DATA_DIR=
+        SECURE=0
         [ -f "$STATE" ] || return 1
         while IFS='=' read -r key value; do
                 case $key in
                 pid) PID=$value ;;
                 data_dir) DATA_DIR=$value ;;
+                secure) SECURE=$value ;;
                 esac
         done <"$STATE"
         [ -n "$PID" ] && [ -n "$DATA_DIR" ]
+}
+
+write_state() {
+        printf 'pid=%s\ndata_dir=%s\nport=%s\ncontroller_port=%s\nsecure=%s\n' \
+                "$PID" "$DATA_DIR" "$PORT" "$CONTROLLER_PORT" "$SECURE" \
+                >"$STATE"
 }
 
 # True when $PID is our broker: the pid alone could have been reused.
@@ -193,6 +235,19 @@ admin_bin() {
         echo "$bin"
 }
 
+# The admin helper with the credentials the broker asks for: none on a
+# plain broker, the admin's on a secure one.
+admin() {
+        local bin
+        bin=$(admin_bin)
+        if [ "$SECURE" = 1 ]; then
+                "$bin" -b "127.0.0.1:$PORT" \
+                        -F "$DATA_DIR/clients/admin.properties" "$@"
+        else
+                "$bin" -b "127.0.0.1:$PORT" "$@"
+        fi
+}
+
 tool_java() {
         # shellcheck disable=SC2086
         "$JAVA" $TOOL_JVM_OPTS \
@@ -262,8 +317,148 @@ print_log_tail() {
         done
 }
 
-cmd_start() {
-        local arg admin cluster_id deadline started
+# A test certificate authority and a broker certificate signed by it, for
+# 127.0.0.1 and localhost (clients check the name), valid for 30 days.
+make_tls() {
+        local dir=$DATA_DIR/tls ssl=${OPENSSL:-openssl}
+        command -v "$ssl" >/dev/null || die "openssl not found"
+        (
+                umask 077
+                cd "$dir"
+                "$ssl" req -x509 -new -newkey ec \
+                        -pkeyopt ec_paramgen_curve:P-256 -nodes \
+                        -keyout ca.key -out ca.crt -days 30 \
+                        -subj "/CN=cdranon kafka-local test CA" \
+                        -addext "basicConstraints=critical,CA:TRUE" \
+                        -addext "keyUsage=critical,keyCertSign,cRLSign"
+                "$ssl" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+                        -nodes -keyout broker.key -out broker.csr \
+                        -subj "/CN=localhost"
+                printf '%s\n' "basicConstraints=CA:FALSE" \
+                        "keyUsage=critical,digitalSignature" \
+                        "extendedKeyUsage=serverAuth,clientAuth" \
+                        "subjectAltName=IP:127.0.0.1,DNS:localhost" >broker.ext
+                "$ssl" x509 -req -in broker.csr -CA ca.crt -CAkey ca.key \
+                        -CAcreateserial -days 30 -extfile broker.ext \
+                        -out broker.crt
+                "$ssl" pkcs12 -export -in broker.crt -inkey broker.key \
+                        -certfile ca.crt -name broker -out broker.p12 \
+                        -passout "pass:$KEYSTORE_PASSWORD"
+                rm -f broker.csr broker.ext ca.srl
+                chmod 0644 ca.crt
+        ) >"$DATA_DIR/logs/tls.log" 2>&1 || {
+                cat "$DATA_DIR/logs/tls.log" >&2
+                return 1
+        }
+}
+
+# Client properties for each user (librdkafka's), and for admin also
+# those of Kafka's Java tools.
+write_client_configs() {
+        local user pass jaas dir=$DATA_DIR/clients
+        mkdir -p "$dir"
+        chmod 0700 "$dir"
+        for user in $SECURE_USERS; do
+                pass=$(cat "$DATA_DIR/tls/$user.password")
+                (
+                        umask 077
+                        printf '%s\n' "security.protocol=SASL_SSL" \
+                                "sasl.mechanisms=SCRAM-SHA-512" \
+                                "sasl.username=$user" \
+                                "sasl.password=$pass" \
+                                "ssl.ca.location=$DATA_DIR/tls/ca.crt" \
+                                >"$dir/$user.properties"
+                )
+        done
+        pass=$(cat "$DATA_DIR/tls/admin.password")
+        jaas="org.apache.kafka.common.security.scram.ScramLoginModule"
+        jaas="$jaas required username=\"admin\" password=\"$pass\";"
+        (
+                umask 077
+                printf '%s\n' "security.protocol=SASL_SSL" \
+                        "sasl.mechanism=SCRAM-SHA-512" \
+                        "sasl.jaas.config=$jaas" \
+                        "ssl.truststore.type=PEM" \
+                        "ssl.truststore.location=$DATA_DIR/tls/ca.crt" \
+                        >"$dir/admin.java.properties"
+        )
+}
+
+# Starts the JVM on DATA_DIR's server.properties, in its own session (a
+# terminal's Ctrl-C must not reach the broker; only stop ends it).
+launch_broker() {
+        local log4j=$HERE/log4j.properties
+        [ "$SECURE" = 1 ] && log4j=$HERE/log4j-secure.properties
+        # shellcheck disable=SC2086
+        setsid "$JAVA" $HEAP_OPTS $JVM_OPTS \
+                -Dlog4j.configuration="file:$log4j" \
+                -Dkafka.logs.dir="$DATA_DIR/logs" \
+                -cp "$LIBS/*" kafka.Kafka "$DATA_DIR/server.properties" \
+                </dev/null >>"$DATA_DIR/logs/kafka.out" 2>&1 &
+        PID=$!
+        write_state
+}
+
+# Waits until the broker serves metadata, then has it load the transaction
+# and group coordinators (tests start right after this and should not wait
+# for them).  Returns 1 with a message on failure; the caller cleans up.
+wait_ready() {
+        local deadline=$((SECONDS + START_TIMEOUT))
+        while :; do
+                if ! process_exists; then
+                        print_log_tail
+                        echo "kafka-local: broker exited during start" >&2
+                        return 1
+                fi
+                if [ "$SECONDS" -ge "$deadline" ]; then
+                        print_log_tail
+                        echo "kafka-local: broker not ready in" \
+                                "${START_TIMEOUT}s" >&2
+                        return 1
+                fi
+                if port_answers "$PORT" &&
+                        admin -t $(((deadline - SECONDS) * 1000 + 1)) \
+                                ready 2>/dev/null; then
+                        break
+                fi
+                sleep 0.2
+        done
+        if ! admin -t $(((deadline - SECONDS) * 1000 + 1)) warm; then
+                print_log_tail
+                echo "kafka-local: broker's coordinators not ready in" \
+                        "${START_TIMEOUT}s" >&2
+                return 1
+        fi
+}
+
+check_ports_free() {
+        if port_answers "$PORT"; then
+                die "port $PORT is taken by another program (set KAFKA_PORT)"
+        fi
+        if port_answers "$CONTROLLER_PORT"; then
+                die "port $CONTROLLER_PORT is taken by another program" \
+                        "(set KAFKA_CONTROLLER_PORT)"
+        fi
+}
+
+# Random test passwords, hex: nothing to quote in any file they go to.
+make_passwords() {
+        local user
+        mkdir -p "$DATA_DIR/tls"
+        chmod 0700 "$DATA_DIR/tls"
+        for user in $SECURE_USERS keystore; do
+                (
+                        umask 077
+                        od -An -N16 -tx1 /dev/urandom | tr -d ' \n' \
+                                >"$DATA_DIR/tls/$user.password"
+                )
+        done
+}
+
+cmd_start() { # cmd_start SECURE [key=value]...
+        local secure=$1 arg cluster_id started user pass admin_pass
+        local scram=() seds=()
+        shift
         for arg in "$@"; do
                 case $arg in
                 [a-z]*=*) ;;
@@ -273,6 +468,9 @@ cmd_start() {
         if running; then
                 echo "kafka-local: already running (pid $PID," \
                         "bootstrap 127.0.0.1:$PORT)"
+                [ "$SECURE" = "$secure" ] ||
+                        die "the running broker is of the other mode" \
+                                "(secure=$SECURE): stop it first"
                 [ $# -eq 0 ] || echo "kafka-local: properties not applied" \
                         "to the running broker: $*" >&2
                 return 0
@@ -283,82 +481,143 @@ cmd_start() {
         fi
         libs_present ||
                 die "Kafka $KAFKA_VERSION jars missing: run '$0 fetch' first"
-        if port_answers "$PORT"; then
-                die "port $PORT is taken by another program (set KAFKA_PORT)"
-        fi
-        if port_answers "$CONTROLLER_PORT"; then
-                die "port $CONTROLLER_PORT is taken by another program" \
-                        "(set KAFKA_CONTROLLER_PORT)"
-        fi
-        admin=$(admin_bin)
+        check_ports_free
+        admin_bin >/dev/null
         started=$SECONDS
 
         DATA_DIR=$(mktemp -d "$TMP_ROOT/cdranon-kafka.XXXXXX")
         PID=
+        SECURE=$secure
         trap 'stop_broker; exit 130' INT TERM
         mkdir -p "$DATA_DIR/logs"
-        sed -e "s|@PORT@|$PORT|g" \
-                -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" \
-                -e "s|@DATA_DIR@|$DATA_DIR|g" \
-                "$HERE/server.properties.in" >"$DATA_DIR/server.properties"
-        for arg in "$@"; do
-                printf '%s\n' "$arg" >>"$DATA_DIR/server.properties"
-        done
-        printf 'pid=\ndata_dir=%s\nport=%s\ncontroller_port=%s\n' \
-                "$DATA_DIR" "$PORT" "$CONTROLLER_PORT" >"$STATE"
+        write_state
+        seds=(-e "s|@PORT@|$PORT|g" -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g"
+                -e "s|@DATA_DIR@|$DATA_DIR|g")
+        if [ "$SECURE" = 1 ]; then
+                make_passwords
+                KEYSTORE_PASSWORD=$(cat "$DATA_DIR/tls/keystore.password")
+                if ! make_tls; then
+                        stop_broker
+                        die "making the test certificates failed"
+                fi
+                write_client_configs
+                admin_pass=$(cat "$DATA_DIR/tls/admin.password")
+                seds+=(-e "s|@ADMIN_PASSWORD@|$admin_pass|g"
+                        -e "s|@KEYSTORE_PASSWORD@|$KEYSTORE_PASSWORD|g")
+                for user in $SECURE_USERS; do
+                        pass=$(cat "$DATA_DIR/tls/$user.password")
+                        scram+=(--add-scram
+                                "SCRAM-SHA-512=[name=$user,password=$pass]")
+                done
+        fi
+        (
+                umask 077
+                sed "${seds[@]}" "$HERE/server.properties.in"
+                if [ "$SECURE" = 1 ]; then
+                        echo
+                        sed "${seds[@]}" "$HERE/server-secure.properties.in"
+                fi
+                for arg in "$@"; do
+                        printf '%s\n' "$arg"
+                done
+        ) >"$DATA_DIR/server.properties"
 
         cluster_id=$(new_cluster_id)
         if ! tool_java kafka.tools.StorageTool format -t "$cluster_id" \
-                -c "$DATA_DIR/server.properties" \
+                -c "$DATA_DIR/server.properties" ${scram[@]+"${scram[@]}"} \
                 >"$DATA_DIR/logs/format.log" 2>&1; then
                 cat "$DATA_DIR/logs/format.log" >&2
                 stop_broker
                 die "formatting the broker's storage failed"
         fi
 
-        # setsid: a terminal's Ctrl-C must not reach the broker; only stop
-        # ends it.
-        # shellcheck disable=SC2086
-        setsid "$JAVA" $HEAP_OPTS $JVM_OPTS \
-                -Dlog4j.configuration="file:$HERE/log4j.properties" \
-                -Dkafka.logs.dir="$DATA_DIR/logs" \
-                -cp "$LIBS/*" kafka.Kafka "$DATA_DIR/server.properties" \
-                </dev/null >"$DATA_DIR/logs/kafka.out" 2>&1 &
-        PID=$!
-        printf 'pid=%s\ndata_dir=%s\nport=%s\ncontroller_port=%s\n' \
-                "$PID" "$DATA_DIR" "$PORT" "$CONTROLLER_PORT" >"$STATE"
-
-        deadline=$((SECONDS + START_TIMEOUT))
-        while :; do
-                if ! process_exists; then
-                        print_log_tail
-                        stop_broker
-                        die "broker exited during start"
-                fi
-                if [ "$SECONDS" -ge "$deadline" ]; then
-                        print_log_tail
-                        stop_broker
-                        die "broker not ready in ${START_TIMEOUT}s"
-                fi
-                if port_answers "$PORT" &&
-                        "$admin" -b "127.0.0.1:$PORT" \
-                                -t $(((deadline - SECONDS) * 1000 + 1)) \
-                                ready 2>/dev/null; then
-                        break
-                fi
-                sleep 0.2
-        done
-        # Tests start right after this: have the transaction and group
-        # coordinators loaded before they ask.
-        if ! "$admin" -b "127.0.0.1:$PORT" \
-                -t $(((deadline - SECONDS) * 1000 + 1)) warm; then
-                print_log_tail
+        launch_broker
+        if ! wait_ready; then
                 stop_broker
-                die "broker's coordinators not ready in ${START_TIMEOUT}s"
+                die "start failed"
         fi
         trap - INT TERM
-        echo "kafka-local: Kafka $KAFKA_VERSION ready on 127.0.0.1:$PORT" \
-                "(pid $PID, data $DATA_DIR, $((SECONDS - started)) s)"
+        if [ "$SECURE" = 1 ]; then
+                echo "kafka-local: Kafka $KAFKA_VERSION ready on" \
+                        "127.0.0.1:$PORT, SASL_SSL with SCRAM-SHA-512" \
+                        "(pid $PID, data $DATA_DIR, $((SECONDS - started)) s)"
+                print_secure_info
+        else
+                echo "kafka-local: Kafka $KAFKA_VERSION ready on" \
+                        "127.0.0.1:$PORT (pid $PID, data $DATA_DIR," \
+                        "$((SECONDS - started)) s)"
+        fi
+}
+
+print_secure_info() {
+        local d=$DATA_DIR
+        echo "kafka-local: bootstrap 127.0.0.1:$PORT:" \
+                "security.protocol=SASL_SSL, sasl.mechanisms=SCRAM-SHA-512"
+        echo "kafka-local: CA certificate (ssl.ca.location): $d/tls/ca.crt"
+        echo "kafka-local: admin (super user) client properties:" \
+                "$d/clients/admin.properties (librdkafka: -X each line)," \
+                "$d/clients/admin.java.properties (Kafka tools:" \
+                "--command-config)"
+        echo "kafka-local: users processor, analytics, custodian:" \
+                "$d/clients/USER.properties ('$0 client-config USER')"
+        echo "kafka-local: no ACL yet, so only admin may do anything" \
+                "(deploy/topics/provision.sh --local grants them)"
+}
+
+# SIGKILL, as a crash would: the data folder, ports and state stay, for
+# resume.
+cmd_kill() {
+        local waited=0
+        require_running
+        kill -KILL "$PID" 2>/dev/null || true
+        while process_exists && [ "$waited" -lt 100 ]; do
+                sleep 0.1
+                waited=$((waited + 1))
+        done
+        process_exists && die "broker pid $PID survived SIGKILL"
+        echo "kafka-local: killed pid $PID (data kept in $DATA_DIR;" \
+                "'$0 resume' starts it again)"
+}
+
+cmd_resume() {
+        local started=$SECONDS
+        read_state || die "no broker state for port $PORT ('$0 start')"
+        if broker_alive; then
+                echo "kafka-local: already running (pid $PID)"
+                return 0
+        fi
+        [ -f "$DATA_DIR/server.properties" ] ||
+                die "no data folder to resume from ($DATA_DIR)"
+        libs_present || die "Kafka jars missing: run '$0 fetch' first"
+        check_ports_free
+        launch_broker
+        if ! wait_ready; then
+                if broker_alive; then
+                        kill -KILL "$PID" 2>/dev/null || true
+                fi
+                die "resume failed (data kept in $DATA_DIR)"
+        fi
+        echo "kafka-local: resumed on 127.0.0.1:$PORT (pid $PID, data" \
+                "$DATA_DIR, $((SECONDS - started)) s)"
+}
+
+cmd_client_config() { # cmd_client_config [USER] [java]
+        local user=${1:-admin} file
+        read_state || die "no broker state for port $PORT"
+        [ "$SECURE" = 1 ] || die "the broker on port $PORT is not secure"
+        case $user in
+        '' | *[!a-z]*) die "no user '$user' (users: $SECURE_USERS)" ;;
+        esac
+        if [ "${2:-}" = java ]; then
+                [ "$user" = admin ] ||
+                        die "Kafka tool properties are made for admin only"
+                file=$DATA_DIR/clients/admin.java.properties
+        else
+                [ -z "${2:-}" ] || die "usage: $0 client-config [USER] [java]"
+                file=$DATA_DIR/clients/$user.properties
+        fi
+        [ -f "$file" ] || die "no user '$user' (users: $SECURE_USERS)"
+        echo "$file"
 }
 
 cmd_stop() {
@@ -373,7 +632,8 @@ cmd_stop() {
 cmd_status() {
         if running; then
                 echo "kafka-local: running (pid $PID, bootstrap" \
-                        "127.0.0.1:$PORT, data $DATA_DIR)"
+                        "127.0.0.1:$PORT$([ "$SECURE" = 1 ] &&
+                                echo ", SASL_SSL"), data $DATA_DIR)"
                 return 0
         fi
         if read_state; then
@@ -397,7 +657,29 @@ fetch)
         cmd_fetch
         ;;
 start)
-        cmd_start "$@"
+        cmd_start 0 "$@"
+        ;;
+start-secure)
+        cmd_start 1 "$@"
+        ;;
+kill)
+        [ $# -eq 0 ] || die "usage: $0 kill"
+        cmd_kill
+        ;;
+resume)
+        [ $# -eq 0 ] || die "usage: $0 resume"
+        cmd_resume
+        ;;
+client-config)
+        [ $# -le 2 ] || die "usage: $0 client-config [USER] [java]"
+        cmd_client_config "$@"
+        ;;
+ca-file)
+        [ $# -eq 0 ] || die "usage: $0 ca-file"
+        if ! read_state || [ "$SECURE" != 1 ]; then
+                die "no secure broker on port $PORT"
+        fi
+        echo "$DATA_DIR/tls/ca.crt"
         ;;
 stop)
         [ $# -eq 0 ] || die "usage: $0 stop"
@@ -405,7 +687,7 @@ stop)
         ;;
 restart)
         cmd_stop
-        cmd_start "$@"
+        cmd_start 0 "$@"
         ;;
 status)
         [ $# -eq 0 ] || die "usage: $0 status"
@@ -418,20 +700,17 @@ create-topic)
         [ $# -ge 2 ] ||
                 die "usage: $0 create-topic NAME PARTITIONS [key=value]..."
         require_running
-        admin=$(admin_bin)
-        "$admin" -b "127.0.0.1:$PORT" create "$@"
+        admin create "$@"
         ;;
 delete-topic)
         [ $# -eq 1 ] || die "usage: $0 delete-topic NAME"
         require_running
-        admin=$(admin_bin)
-        "$admin" -b "127.0.0.1:$PORT" delete "$1"
+        admin delete "$1"
         ;;
 topics)
         [ $# -eq 0 ] || die "usage: $0 topics"
         require_running
-        admin=$(admin_bin)
-        "$admin" -b "127.0.0.1:$PORT" list
+        admin list
         ;;
 logs)
         read_state || die "no broker state for port $PORT"

@@ -32,13 +32,18 @@
 #     in groups starting with --custodian-group-prefix
 #     (cdranon-topic-reader, the group `cdranon unseal --topic` names; it
 #     commits no offset).
-# --no-acls skips them (a cluster without an authorizer refuses ACLs).
+# --no-acls skips them (a cluster without an authorizer refuses ACLs);
+# --no-topics skips the topics (they exist already) and sets the ACLs only.
 #
 # Tools: --kafka-bin DIR (a Kafka distribution's bin/), else
 # $KAFKA_HOME/bin, else kafka-topics.sh / kafka-topics on PATH.  --local
 # uses the jars and the broker address of deploy/kafka/kafka-local.sh
-# (which honours KAFKA_PORT).  --dry-run prints the commands instead of
-# running them.
+# (which honours KAFKA_PORT); on its secure broker (kafka-local.sh
+# start-secure) they act as its admin unless --command-config says
+# otherwise.  --command-config FILE: the admin client's properties for
+# Kafka's tools (security.protocol=SASL_SSL, sasl.mechanism,
+# sasl.jaas.config, ssl.truststore.*).  --dry-run prints the commands
+# instead of running them.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -50,6 +55,7 @@ kafka_bin=
 local_broker=0
 dry_run=0
 acls=1
+topics=1
 
 raw=cdr.raw
 anonymised=cdr.anonymised
@@ -117,6 +123,7 @@ while [ $# -gt 0 ]; do
         --local) local_broker=1 ;;
         --dry-run) dry_run=1 ;;
         --no-acls) acls=0 ;;
+        --no-topics) topics=0 ;;
         --raw) need_value "$@"; raw=$2; shift ;;
         --anonymised) need_value "$@"; anonymised=$2; shift ;;
         --sealed) need_value "$@"; sealed=$2; shift ;;
@@ -191,6 +198,10 @@ fi
 if [ "$local_broker" = 1 ]; then
         [ -z "$kafka_bin" ] || die "--local and --kafka-bin exclude each other"
         [ -n "$bootstrap" ] || bootstrap=$("$KAFKA_LOCAL" bootstrap)
+        if [ -z "$command_config" ] && [ "$dry_run" = 0 ] &&
+                "$KAFKA_LOCAL" status 2>/dev/null | grep -q SASL_SSL; then
+                command_config=$("$KAFKA_LOCAL" client-config admin java)
+        fi
         topics_tool=("$KAFKA_LOCAL" java org.apache.kafka.tools.TopicCommand)
         acls_tool=("$KAFKA_LOCAL" java kafka.admin.AclCommand)
 else
@@ -266,12 +277,15 @@ acl() { # acl ARG...: one kafka-acls.sh --add
         run "${acls_tool[@]}" "${common[@]}" --add "$@"
 }
 
-echo "provision: topics on $bootstrap" >&2
-create_topic "$raw" "$partitions" "$raw_days"
-create_topic "$anonymised" "$partitions" "$anonymised_days"
-create_topic "$sealed" "$partitions" "$sealed_days"
-create_topic "$dead_letter" "$dead_letter_partitions" "$dead_letter_days"
-if [ "$dry_run" = 0 ]; then
+if [ "$topics" = 1 ]; then
+        echo "provision: topics on $bootstrap" >&2
+        create_topic "$raw" "$partitions" "$raw_days"
+        create_topic "$anonymised" "$partitions" "$anonymised_days"
+        create_topic "$sealed" "$partitions" "$sealed_days"
+        create_topic "$dead_letter" "$dead_letter_partitions" \
+                "$dead_letter_days"
+fi
+if [ "$dry_run" = 0 ] && [ "$topics" = 1 ]; then
         check_partitions "$raw" "$partitions"
         check_partitions "$anonymised" "$partitions"
         check_partitions "$sealed" "$partitions"

@@ -139,3 +139,33 @@ records_of() {
         grep -E '(event=|"event":")(summary|stopped)[ "]' "$1" | tail -n 1 |
                 sed -E -n 's/.*(records=|"records":)([0-9]+).*/\2/p'
 }
+
+# own_broker [key=value]...: a plain broker of this test's own on a free
+# port pair, for a test that kills it or needs other broker settings;
+# "$K", BOOT and every function above use it from now on, and the EXIT
+# trap stops it and deletes its data.
+own_broker() {
+        local p
+        OWN_PORT=
+        for _ in $(seq 1 50); do
+                p=$((30000 + RANDOM % 9000 * 2))
+                if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null &&
+                        ! (exec 3<>"/dev/tcp/127.0.0.1/$((p + 1))") \
+                                2>/dev/null; then
+                        OWN_PORT=$p
+                        break
+                fi
+        done
+        [ -n "$OWN_PORT" ] || die "no free port pair for a broker"
+        export KAFKA_PORT=$OWN_PORT KAFKA_CONTROLLER_PORT=$((OWN_PORT + 1))
+        trap 'cleanup; "$K" stop >/dev/null 2>&1 || true' EXIT
+        "$K" start "$@" >"$T/broker.out" 2>&1 ||
+                die "own broker: $(tail -n 5 "$T/broker.out")"
+        BOOT=$("$K" bootstrap)
+}
+
+# now_ms: wall-clock milliseconds, for the figures a test reports.
+now_ms() {
+        local t=${EPOCHREALTIME/./}
+        echo $((t / 1000))
+}
