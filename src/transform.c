@@ -50,6 +50,24 @@ struct cdr_transform_s {
         cdr_transform_stats_t stats;
 };
 
+/* The custodian public keys the configuration names, read now. */
+static cdr_custodian_set_t *load_custodians(const cdr_config_t *config,
+                                            char *errstr, size_t errstr_size)
+{
+        cdr_custodian_set_t *set;
+
+        set = cdr_custodian_set_load(config->custodian, config->ncustodian,
+                                     errstr, errstr_size);
+        /* The set's errors start with the line number when the
+         * configuration gave one. */
+        if (set == NULL)
+                cdr_err_prefix(errstr, errstr_size,
+                               errstr[0] >= '0' && errstr[0] <= '9' ? "%s:"
+                                                                    : "%s: ",
+                               config->path);
+        return set;
+}
+
 cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
                              size_t errstr_size)
 {
@@ -97,18 +115,10 @@ cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
                                  config->path);
                         goto err;
                 }
-                engine->custodians = cdr_custodian_set_load(
-                    config->custodian, config->ncustodian, errstr, errstr_size);
-                if (engine->custodians == NULL) {
-                        /* The set's errors start with the line number
-                         * when the configuration gave one. */
-                        cdr_err_prefix(errstr, errstr_size,
-                                       errstr[0] >= '0' && errstr[0] <= '9'
-                                           ? "%s:"
-                                           : "%s: ",
-                                       config->path);
+                engine->custodians =
+                    load_custodians(config, errstr, errstr_size);
+                if (engine->custodians == NULL)
                         goto err;
-                }
                 engine->event_time_picks_key =
                     config->ncustodian > 1 ||
                     config->custodian[0].not_before != INT64_MIN ||
@@ -184,16 +194,9 @@ int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size)
                         goto err;
         }
         if (engine->custodians != NULL) {
-                custodians = cdr_custodian_set_load(
-                    config->custodian, config->ncustodian, errstr, errstr_size);
-                if (custodians == NULL) {
-                        cdr_err_prefix(errstr, errstr_size,
-                                       errstr[0] >= '0' && errstr[0] <= '9'
-                                           ? "%s:"
-                                           : "%s: ",
-                                       config->path);
+                custodians = load_custodians(config, errstr, errstr_size);
+                if (custodians == NULL)
                         goto err;
-                }
                 retired = realloc(engine->retired,
                                   (engine->nretired + 1) * sizeof(*retired));
                 if (retired == NULL) {
