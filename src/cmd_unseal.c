@@ -13,6 +13,7 @@
 #include "cdranon/kafka_util.h"
 #include "cdranon/number.h"
 #include "cdranon/pseudonym.h"
+#include "cdranon/sources.h"
 #include "cdranon/unseal.h"
 
 #include <errno.h>
@@ -191,220 +192,13 @@ static int write_audit(int fd, const struct query *q,
         return CDR_OK;
 }
 
-/*
- * --sources: the source coordinates of the records to open, each kept as
- * the string source_key makes, in a sorted array.  Coordinates are not
- * record content: they may be printed.
- */
-struct sources {
-        char **keys;
-        unsigned char *found;
-        size_t n, cap;
-};
-
-#define SOURCE_KEY_MAX 4200 /* a path of PATH_MAX and the rest */
-
-/* "topic T [P] offset O" or "file F line L"; 0 when there is no source
- * or it does not fit. */
-static int source_key(const cdr_source_t *src, char *buf, size_t size)
-{
-        int n;
-
-        if (src->topic != NULL)
-                n = snprintf(buf, size, "topic %s [%ld] offset %lld",
-                             src->topic, (long)src->partition,
-                             (long long)src->offset);
-        else if (src->file != NULL)
-                n = snprintf(buf, size, "file %s line %llu", src->file,
-                             (unsigned long long)src->line);
-        else
-                return 0;
-        return n > 0 && (size_t)n < size;
-}
-
-static int sources_add(struct sources *set, const cdr_source_t *src)
-{
-        char key[SOURCE_KEY_MAX];
-
-        if (!source_key(src, key, sizeof(key)))
-                return CDR_ERR_INVAL;
-        if (set->n == set->cap) {
-                size_t cap = set->cap ? 2 * set->cap : 256;
-                char **keys = realloc(set->keys, cap * sizeof(*keys));
-
-                if (keys == NULL)
-                        return CDR_ERR_NOMEM;
-                set->keys = keys;
-                set->cap = cap;
-        }
-        set->keys[set->n] = strdup(key);
-        if (set->keys[set->n] == NULL)
-                return CDR_ERR_NOMEM;
-        set->n++;
-        return CDR_OK;
-}
-
-static int cmp_key(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* 1 when `src` is in the set (and marks it found), else 0. */
-static int sources_match(struct sources *set, const cdr_source_t *src)
-{
-        char buf[SOURCE_KEY_MAX], *key = buf, **hit;
-
-        if (!source_key(src, buf, sizeof(buf)))
-                return 0;
-        hit = bsearch(&key, set->keys, set->n, sizeof(*set->keys), cmp_key);
-        if (hit == NULL)
-                return 0;
-        set->found[hit - set->keys] = 1;
-        return 1;
-}
-
-static void sources_free(struct sources *set)
-{
-        size_t i;
-
-        for (i = 0; i < set->n; i++)
-                free(set->keys[i]);
-        free(set->keys);
-        free(set->found);
-}
-
-/* A JSON string at *p (after its opening quote) into out; only the
- * escapes cdranon writes for names (\\, \", \/, \uXXXX below 0x80). */
-static int json_string(const char **p, char *out, size_t size)
-{
-        const char *s = *p;
-        size_t n = 0;
-
-        while (*s != '"') {
-                char c = *s++;
-
-                if (c == '\0' || (unsigned char)c < 0x20)
-                        return CDR_ERR_INVAL;
-                if (c == '\\') {
-                        c = *s++;
-                        if (c == 'u') {
-                                unsigned v;
-
-                                if (sscanf(s, "%4x", &v) != 1 || v == 0 ||
-                                    v >= 0x80)
-                                        return CDR_ERR_INVAL;
-                                c = (char)v;
-                                s += 4;
-                        } else if (c != '"' && c != '\\' && c != '/') {
-                                return CDR_ERR_INVAL;
-                        }
-                }
-                if (n + 1 >= size)
-                        return CDR_ERR_INVAL;
-                out[n++] = c;
-        }
-        out[n] = '\0';
-        *p = s + 1;
-        return CDR_OK;
-}
-
-/* The "source" object of a dead-letter line.  A quote inside the reason
- * string is escaped, so the first `"source":{` is the member. */
-static int parse_dead_letter(const char *line, cdr_source_t *src, char *name,
-                             size_t name_size)
-{
-        const char *p = strstr(line, "\"source\":{");
-        char member[16];
-        int have_num = 0, have_num2 = 0;
-
-        if (p == NULL)
-                return CDR_ERR_INVAL;
-        p += strlen("\"source\":{");
-        while (*p != '}') {
-                if (*p != '"' ||
-                    (p++, json_string(&p, member, sizeof(member))) != CDR_OK ||
-                    *p++ != ':')
-                        return CDR_ERR_INVAL;
-                if (*p == '"') {
-                        p++;
-                        if (json_string(&p, name, name_size) != CDR_OK)
-                                return CDR_ERR_INVAL;
-                        if (strcmp(member, "topic") == 0)
-                                src->topic = name;
-                        else if (strcmp(member, "file") == 0)
-                                src->file = name;
-                        else
-                                return CDR_ERR_INVAL;
-                } else {
-                        char *end;
-                        long long v;
-
-                        errno = 0;
-                        v = strtoll(p, &end, 10);
-                        if (end == p || errno != 0 || v < 0)
-                                return CDR_ERR_INVAL;
-                        p = end;
-                        if (strcmp(member, "line") == 0) {
-                                src->line = (uint64_t)v;
-                                have_num = 1;
-                        } else if (strcmp(member, "offset") == 0) {
-                                src->offset = v;
-                                have_num = 1;
-                        } else if (strcmp(member, "partition") == 0 &&
-                                   v <= INT32_MAX) {
-                                src->partition = (int32_t)v;
-                                have_num2 = 1;
-                        } else {
-                                return CDR_ERR_INVAL;
-                        }
-                }
-                if (*p == ',')
-                        p++;
-                else if (*p != '}')
-                        return CDR_ERR_INVAL;
-        }
-        if (src->topic != NULL)
-                return have_num && have_num2 ? CDR_OK : CDR_ERR_INVAL;
-        return src->file != NULL && have_num ? CDR_OK : CDR_ERR_INVAL;
-}
-
-/* "TOPIC PARTITION OFFSET" or "FILE LINE". */
-static int parse_plain(const char *line, cdr_source_t *src, char *name,
-                       size_t name_size)
-{
-        char a[512], b[32], c[32], extra[2], *end;
-        int n = sscanf(line, "%511s %31s %31s %1s", a, b, c, extra);
-        long long v;
-
-        if ((n != 2 && n != 3) || strlen(a) >= name_size)
-                return CDR_ERR_INVAL;
-        strcpy(name, a);
-        errno = 0;
-        v = strtoll(b, &end, 10);
-        if (*end != '\0' || errno != 0 || v < 0)
-                return CDR_ERR_INVAL;
-        if (n == 2) {
-                src->file = name;
-                src->line = (uint64_t)v;
-                return CDR_OK;
-        }
-        if (v > INT32_MAX)
-                return CDR_ERR_INVAL;
-        src->topic = name;
-        src->partition = (int32_t)v;
-        v = strtoll(c, &end, 10);
-        if (*end != '\0' || errno != 0 || v < 0)
-                return CDR_ERR_INVAL;
-        src->offset = v;
-        return CDR_OK;
-}
-
-static int sources_load(struct sources *set, const char *path, char *errstr,
+/* --sources FILE: every line into `set`; errors name the file and line. */
+static int sources_load(cdr_sources_t *set, const char *path, char *errstr,
                         size_t errstr_size)
 {
         FILE *f = fopen(path, "r");
-        char *line = NULL, name[512];
-        size_t cap = 0, lineno = 0, i;
+        char *line = NULL;
+        size_t cap = 0, lineno = 0;
         ssize_t n;
         int rc = CDR_OK;
 
@@ -413,31 +207,12 @@ static int sources_load(struct sources *set, const char *path, char *errstr,
                 return CDR_ERR_IO;
         }
         while (rc == CDR_OK && (n = getline(&line, &cap, f)) > 0) {
-                cdr_source_t src = {0};
-                const char *p = line;
-
                 lineno++;
-                while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-                        line[--n] = '\0';
-                while (*p == ' ' || *p == '\t')
-                        p++;
-                if (*p == '\0' || *p == '#')
-                        continue;
-                rc = *p == '{' ? parse_dead_letter(p, &src, name, sizeof(name))
-                               : parse_plain(p, &src, name, sizeof(name));
-                if (rc != CDR_OK) {
-                        cdr_errf(errstr, errstr_size,
-                                 "%s:%zu: not a dead letter with a source, "
-                                 "nor TOPIC PARTITION OFFSET, nor FILE LINE",
-                                 path, lineno);
-                        break;
-                }
-                rc = sources_add(set, &src);
+                rc = cdr_sources_add_line(set, line, (size_t)n, errstr,
+                                          errstr_size);
                 if (rc != CDR_OK)
-                        cdr_errf(errstr, errstr_size, "%s:%zu: %s", path,
-                                 lineno,
-                                 rc == CDR_ERR_NOMEM ? "out of memory"
-                                                     : "name too long");
+                        cdr_err_prefix(errstr, errstr_size, "%s:%zu: ", path,
+                                       lineno);
         }
         if (rc == CDR_OK && ferror(f)) {
                 cdr_errf(errstr, errstr_size, "%s: read failed", path);
@@ -445,27 +220,15 @@ static int sources_load(struct sources *set, const char *path, char *errstr,
         }
         free(line);
         fclose(f);
-        if (rc != CDR_OK)
-                return rc;
-        if (set->n == 0) {
-                cdr_errf(errstr, errstr_size, "%s: no source listed", path);
-                return CDR_ERR_INVAL;
-        }
-        qsort(set->keys, set->n, sizeof(*set->keys), cmp_key);
-        /* The same source listed twice counts once. */
-        for (i = 1, n = 1; i < set->n; i++) {
-                if (strcmp(set->keys[i], set->keys[n - 1]) == 0)
-                        free(set->keys[i]);
-                else
-                        set->keys[n++] = set->keys[i];
-        }
-        set->n = (size_t)n;
-        set->found = calloc(set->n, 1);
-        if (set->found == NULL) {
+        if (rc == CDR_OK && cdr_sources_finish(set) != CDR_OK) {
                 cdr_errf(errstr, errstr_size, "out of memory");
-                return CDR_ERR_NOMEM;
+                rc = CDR_ERR_NOMEM;
         }
-        return CDR_OK;
+        if (rc == CDR_OK && cdr_sources_count(set) == 0) {
+                cdr_errf(errstr, errstr_size, "%s: no source listed", path);
+                rc = CDR_ERR_INVAL;
+        }
+        return rc;
 }
 
 /* Record parsing for --subscriber / --from / --to. */
@@ -632,7 +395,7 @@ int cdr_cmd_unseal(int argc, char **argv)
         const char *header_from = NULL;
         struct query q = {0};
         struct matcher m;
-        struct sources srcs = {0};
+        cdr_sources_t *srcs = NULL;
         cdr_sealed_meta_t meta;
         char errstr[1024], pseudonym[CDR_PSEUDONYM_MAX + 1];
         cdr_config_t *config = NULL;
@@ -814,10 +577,15 @@ int cdr_cmd_unseal(int argc, char **argv)
         }
 
         if (q.sources != NULL) {
-                if (sources_load(&srcs, q.sources, errstr, sizeof(errstr)) !=
+                srcs = cdr_sources_new();
+                if (srcs == NULL) {
+                        cdr_errf(errstr, sizeof(errstr), "out of memory");
+                        goto fail;
+                }
+                if (sources_load(srcs, q.sources, errstr, sizeof(errstr)) !=
                     CDR_OK)
                         goto fail;
-                q.nsources = srcs.n;
+                q.nsources = cdr_sources_count(srcs);
         }
         if (audit_path == NULL)
                 audit_path = "cdranon-audit.log";
@@ -883,7 +651,7 @@ int cdr_cmd_unseal(int argc, char **argv)
                                      errstr);
                         continue;
                 }
-                if (srcs.n > 0 && !sources_match(&srcs, &meta.source))
+                if (srcs != NULL && !cdr_sources_match(srcs, &meta.source))
                         continue;
                 got = emit_record(&m, &plain, out);
                 if (got < 0) {
@@ -907,7 +675,7 @@ int cdr_cmd_unseal(int argc, char **argv)
                                      (unsigned long long)lineno, errstr);
                         continue;
                 }
-                if (srcs.n > 0 && !sources_match(&srcs, &meta.source))
+                if (srcs != NULL && !cdr_sources_match(srcs, &meta.source))
                         continue;
                 if ((m.have_subscriber || m.have_from || m.have_to) &&
                     !matcher_match(&m, plain.data, plain.len))
@@ -940,22 +708,22 @@ int cdr_cmd_unseal(int argc, char **argv)
                 "cdranon unseal: %llu records returned, %llu did not open\n",
                 (unsigned long long)returned, (unsigned long long)failed);
         rc = failed ? CDR_EXIT_FAILURE : CDR_EXIT_OK;
-        if (srcs.n > 0) {
+        if (srcs != NULL) {
                 size_t missing = 0;
+                int found;
 
-                for (i = 0; i < srcs.n; i++)
-                        if (!srcs.found[i]) {
-                                if (missing++ < 10)
-                                        cdr_cmd_fail(CMD,
-                                                     "%s: source not found: "
-                                                     "%s",
-                                                     q.sources, srcs.keys[i]);
-                        }
+                for (i = 0; i < q.nsources; i++) {
+                        const char *what = cdr_sources_get(srcs, i, &found);
+
+                        if (!found && missing++ < 10)
+                                cdr_cmd_fail(CMD, "%s: source not found: %s",
+                                             q.sources, what);
+                }
                 if (missing > 0) {
                         cdr_cmd_fail(CMD,
                                      "%s: %zu of %zu sources not found in "
                                      "the sealed records",
-                                     q.sources, missing, srcs.n);
+                                     q.sources, missing, q.nsources);
                         rc = CDR_EXIT_FAILURE;
                 }
         }
@@ -976,7 +744,7 @@ out:
                 fclose(out);
         if (audit_fd >= 0)
                 close(audit_fd);
-        sources_free(&srcs);
+        cdr_sources_destroy(srcs);
         cdr_record_free(&m.record);
         cdr_csv_destroy(m.csv);
         cdr_topic_reader_destroy(reader);

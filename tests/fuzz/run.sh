@@ -3,7 +3,8 @@
 # prints one line of figures per target and a closing line of totals.
 #
 #   tests/fuzz/run.sh SECONDS [TARGET...]     (targets: csv json number
-#                                              config unseal; default all)
+#                                              config unseal sources;
+#                                              default all)
 #
 # Built by `make fuzz-build`.  Each target starts from its seed corpus
 # (tests/fuzz/corpus/TARGET, read only) and from what earlier runs found
@@ -23,7 +24,7 @@ seconds=${1:?usage: tests/fuzz/run.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-        targets=(csv json number config unseal)
+        targets=(csv json number config unseal sources)
 fi
 
 passed=0
