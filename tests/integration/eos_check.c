@@ -132,6 +132,19 @@ static void add_prop(const char *kv)
         props[nprops++] = kv;
 }
 
+/* The options every subcommand takes: -b BOOTSTRAP and -X NAME=VALUE.
+ * Returns 1 when `opt` was one of them. */
+static int client_opt(int opt)
+{
+        if (opt == 'b')
+                bootstrap = optarg;
+        else if (opt == 'X')
+                add_prop(optarg);
+        else
+                return 0;
+        return 1;
+}
+
 /* Sets the -X properties on conf. */
 static void apply_props(rd_kafka_conf_t *conf)
 {
@@ -837,12 +850,6 @@ static int cmd_verify(int argc, char **argv)
         memset(&c, 0, sizeof(c));
         while ((opt = getopt_long(argc, argv, "b:c:k:X:", opts, NULL)) != -1) {
                 switch (opt) {
-                case 'b':
-                        bootstrap = optarg;
-                        break;
-                case 'X':
-                        add_prop(optarg);
-                        break;
                 case 'c':
                         config_path = optarg;
                         break;
@@ -864,6 +871,8 @@ static int cmd_verify(int argc, char **argv)
                         scan[nscan++] = optarg;
                         break;
                 default:
+                        if (client_opt(opt))
+                                break;
                         die("usage: verify -b BOOTSTRAP -c CONFIG -k KEY "
                             "[--any-key] [--min-key-ids N]");
                 }
@@ -1017,12 +1026,6 @@ static int cmd_lag(int argc, char **argv)
 
         while ((opt = getopt(argc, argv, "b:g:t:X:")) != -1) {
                 switch (opt) {
-                case 'b':
-                        bootstrap = optarg;
-                        break;
-                case 'X':
-                        add_prop(optarg);
-                        break;
                 case 'g':
                         group = optarg;
                         break;
@@ -1030,6 +1033,8 @@ static int cmd_lag(int argc, char **argv)
                         topic = optarg;
                         break;
                 default:
+                        if (client_opt(opt))
+                                break;
                         die("usage: lag -b BOOTSTRAP -g GROUP -t TOPIC");
                 }
         }
@@ -1090,12 +1095,6 @@ static int cmd_read(int argc, char **argv, int head)
         h.left = head ? 3 : 0;
         while ((opt = getopt(argc, argv, "b:t:n:X:")) != -1) {
                 switch (opt) {
-                case 'b':
-                        bootstrap = optarg;
-                        break;
-                case 'X':
-                        add_prop(optarg);
-                        break;
                 case 't':
                         topic = optarg;
                         break;
@@ -1103,6 +1102,8 @@ static int cmd_read(int argc, char **argv, int head)
                         h.left = head ? atol(optarg) : 0;
                         break;
                 default:
+                        if (client_opt(opt))
+                                break;
                         die("usage: count|head -b BOOTSTRAP -t TOPIC [-n N]");
                 }
         }
@@ -1126,16 +1127,12 @@ static int cmd_dup(int argc, char **argv)
 
         while ((opt = getopt(argc, argv, "b:t:X:")) != -1) {
                 switch (opt) {
-                case 'b':
-                        bootstrap = optarg;
-                        break;
-                case 'X':
-                        add_prop(optarg);
-                        break;
                 case 't':
                         topic = optarg;
                         break;
                 default:
+                        if (client_opt(opt))
+                                break;
                         die("usage: dup -b BOOTSTRAP -t TOPIC");
                 }
         }
@@ -1225,12 +1222,6 @@ static int cmd_dump(int argc, char **argv)
 
         while ((opt = getopt(argc, argv, "b:t:o:X:")) != -1) {
                 switch (opt) {
-                case 'b':
-                        bootstrap = optarg;
-                        break;
-                case 'X':
-                        add_prop(optarg);
-                        break;
                 case 't':
                         topic = optarg;
                         break;
@@ -1238,6 +1229,8 @@ static int cmd_dump(int argc, char **argv)
                         path = optarg;
                         break;
                 default:
+                        if (client_opt(opt))
+                                break;
                         die("usage: dump -b BOOTSTRAP -t TOPIC -o FILE");
                 }
         }
@@ -1270,12 +1263,6 @@ static int cmd_produce(int argc, char **argv)
 
         while ((opt = getopt(argc, argv, "b:t:f:X:")) != -1) {
                 switch (opt) {
-                case 'b':
-                        bootstrap = optarg;
-                        break;
-                case 'X':
-                        add_prop(optarg);
-                        break;
                 case 't':
                         topic = optarg;
                         break;
@@ -1283,6 +1270,8 @@ static int cmd_produce(int argc, char **argv)
                         path = optarg;
                         break;
                 default:
+                        if (client_opt(opt))
+                                break;
                         die("usage: produce -b BOOTSTRAP -t TOPIC -f FILE");
                 }
         }
