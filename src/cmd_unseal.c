@@ -312,10 +312,15 @@ static int matcher_header_from(struct matcher *m, const char *path,
         return err;
 }
 
-/* Writes an opened record that matches the query.  Returns 1 when
+/* Writes an opened record that matches the query: its source among
+ * `srcs` (when given), its content as the matcher asks.  Returns 1 when
  * written, 0 when the query leaves it out, -1 on a write error. */
-static int emit_record(struct matcher *m, const cdr_buf_t *plain, FILE *out)
+static int emit_record(struct matcher *m, cdr_sources_t *srcs,
+                       const cdr_sealed_meta_t *meta, const cdr_buf_t *plain,
+                       FILE *out)
 {
+        if (srcs != NULL && !cdr_sources_match(srcs, &meta->source))
+                return 0;
         if ((m->have_subscriber || m->have_from || m->have_to) &&
             !matcher_match(m, plain->data, plain->len))
                 return 0;
@@ -410,7 +415,7 @@ int cdr_cmd_unseal(int argc, char **argv)
         size_t nprops = 0;
         char topic_desc[512];
         cdr_topic_reader_t *reader = NULL;
-        int opt, audit_fd = -1, rc = CDR_EXIT_FAILURE;
+        int opt, got, audit_fd = -1, rc = CDR_EXIT_FAILURE;
 
         memset(&m, 0, sizeof(m));
         optind = 1;
@@ -629,7 +634,6 @@ int cdr_cmd_unseal(int argc, char **argv)
                 size_t vlen;
                 int32_t partition;
                 int64_t offset;
-                int got;
 
                 if (reader == NULL)
                         break;
@@ -651,9 +655,7 @@ int cdr_cmd_unseal(int argc, char **argv)
                                      errstr);
                         continue;
                 }
-                if (srcs != NULL && !cdr_sources_match(srcs, &meta.source))
-                        continue;
-                got = emit_record(&m, &plain, out);
+                got = emit_record(&m, srcs, &meta, &plain, out);
                 if (got < 0) {
                         cdr_errf(errstr, sizeof(errstr), "write failed: %s",
                                  strerror(errno));
@@ -675,19 +677,13 @@ int cdr_cmd_unseal(int argc, char **argv)
                                      (unsigned long long)lineno, errstr);
                         continue;
                 }
-                if (srcs != NULL && !cdr_sources_match(srcs, &meta.source))
-                        continue;
-                if ((m.have_subscriber || m.have_from || m.have_to) &&
-                    !matcher_match(&m, plain.data, plain.len))
-                        continue;
-                if (fwrite(plain.data, 1, plain.len, out) != plain.len ||
-                    ((plain.len == 0 || plain.data[plain.len - 1] != '\n') &&
-                     putc('\n', out) == EOF)) {
+                got = emit_record(&m, srcs, &meta, &plain, out);
+                if (got < 0) {
                         cdr_errf(errstr, sizeof(errstr), "write failed: %s",
                                  strerror(errno));
                         goto fail_audit;
                 }
-                returned++;
+                returned += (uint64_t)got;
         }
         if (reader == NULL && ferror(in)) {
                 cdr_errf(errstr, sizeof(errstr), "%s: read failed",

@@ -289,7 +289,7 @@ int cdr_sources_add_line(cdr_sources_t *set, const char *line, size_t len,
                          char *errstr, size_t errstr_size)
 {
         cdr_source_t src = {0};
-        char *text, *name = NULL;
+        char name[NAME_MAX_BYTES + 1], *text;
         const char *p;
         int rc;
 
@@ -300,10 +300,7 @@ int cdr_sources_add_line(cdr_sources_t *set, const char *line, size_t len,
                 return CDR_ERR_MALFORMED;
         }
         text = malloc(len + 1);
-        if (text != NULL)
-                name = malloc(NAME_MAX_BYTES + 1);
-        if (text == NULL || name == NULL) {
-                free(text);
+        if (text == NULL) {
                 cdr_errf(errstr, errstr_size, "out of memory");
                 return CDR_ERR_NOMEM;
         }
@@ -314,9 +311,9 @@ int cdr_sources_add_line(cdr_sources_t *set, const char *line, size_t len,
         if (*p == '\0' || *p == '#')
                 rc = CDR_OK;
         else if (*p == '{')
-                rc = parse_dead_letter(p, &src, name, NAME_MAX_BYTES + 1);
+                rc = parse_dead_letter(p, &src, name, sizeof(name));
         else
-                rc = parse_plain(p, &src, name, NAME_MAX_BYTES + 1);
+                rc = parse_plain(p, &src, name, sizeof(name));
         if (rc == CDR_OK && (src.topic != NULL || src.file != NULL))
                 rc = add(set, &src);
         if (rc == CDR_ERR_MALFORMED)
@@ -328,7 +325,6 @@ int cdr_sources_add_line(cdr_sources_t *set, const char *line, size_t len,
                          "a topic or file name over %d bytes", NAME_MAX_BYTES);
         else if (rc == CDR_ERR_NOMEM)
                 cdr_errf(errstr, errstr_size, "out of memory");
-        free(name);
         free(text);
         return rc;
 }
