@@ -1047,81 +1047,59 @@ static int js_partition(struct js *j, int read_committed,
         return 0;
 }
 
+/* Where the partitions found go. */
+struct lag_sink {
+        int read_committed;
+        cdr_partition_lag_t *out;
+        size_t max;
+        size_t *count;
+};
+
+/* The object at j: each member named path[0] is walked into with the
+ * rest of the path; at the end of the path every member is a partition
+ * object.  Every other member is skipped, and checked as it is. */
+static int js_walk(struct js *j, const char *const *path, int depth,
+                   struct lag_sink *sink)
+{
+        const char *s;
+        size_t n;
+
+        if (!js_lit(j, '{'))
+                return -1;
+        if (js_lit(j, '}'))
+                return 0;
+        do {
+                if (js_string(j, &s, &n) != 0 || !js_lit(j, ':'))
+                        return -1;
+                if (path[0] == NULL) {
+                        cdr_partition_lag_t pl;
+                        int use = 0;
+
+                        if (js_partition(j, sink->read_committed, &pl, &use) !=
+                            0)
+                                return -1;
+                        if (use && *sink->count < sink->max)
+                                sink->out[(*sink->count)++] = pl;
+                } else if (view_is(s, n, path[0])) {
+                        if (js_walk(j, path + 1, depth + 1, sink) != 0)
+                                return -1;
+                } else if (js_skip(j, depth + 1) != 0) {
+                        return -1;
+                }
+        } while (js_lit(j, ','));
+        return js_lit(j, '}') ? 0 : -1;
+}
+
 int cdr_kafka_stats_lag(const char *json, size_t len, const char *topic,
                         int read_committed, cdr_partition_lag_t *out,
                         size_t max, size_t *count)
 {
+        const char *const path[] = {"topics", topic, "partitions", NULL};
+        struct lag_sink sink = {read_committed, out, max, count};
         struct js j = {json, json + len};
-        const char *s;
-        size_t n;
 
         *count = 0;
-        if (!js_lit(&j, '{'))
-                return CDR_ERR_MALFORMED;
-        if (js_lit(&j, '}'))
-                return CDR_OK;
-        do {
-                if (js_string(&j, &s, &n) != 0 || !js_lit(&j, ':'))
-                        return CDR_ERR_MALFORMED;
-                if (!view_is(s, n, "topics")) {
-                        if (js_skip(&j, 1) != 0)
-                                return CDR_ERR_MALFORMED;
-                        continue;
-                }
-                if (!js_lit(&j, '{'))
-                        return CDR_ERR_MALFORMED;
-                if (js_lit(&j, '}'))
-                        continue;
-                do {
-                        int mine;
-
-                        if (js_string(&j, &s, &n) != 0 || !js_lit(&j, ':'))
-                                return CDR_ERR_MALFORMED;
-                        mine = view_is(s, n, topic);
-                        if (!mine) {
-                                if (js_skip(&j, 2) != 0)
-                                        return CDR_ERR_MALFORMED;
-                                continue;
-                        }
-                        if (!js_lit(&j, '{'))
-                                return CDR_ERR_MALFORMED;
-                        if (js_lit(&j, '}'))
-                                continue;
-                        do {
-                                if (js_string(&j, &s, &n) != 0 ||
-                                    !js_lit(&j, ':'))
-                                        return CDR_ERR_MALFORMED;
-                                if (!view_is(s, n, "partitions")) {
-                                        if (js_skip(&j, 3) != 0)
-                                                return CDR_ERR_MALFORMED;
-                                        continue;
-                                }
-                                if (!js_lit(&j, '{'))
-                                        return CDR_ERR_MALFORMED;
-                                if (js_lit(&j, '}'))
-                                        continue;
-                                do {
-                                        cdr_partition_lag_t pl;
-                                        int use = 0;
-
-                                        if (js_string(&j, &s, &n) != 0 ||
-                                            !js_lit(&j, ':') ||
-                                            js_partition(&j, read_committed,
-                                                         &pl, &use) != 0)
-                                                return CDR_ERR_MALFORMED;
-                                        if (use && *count < max)
-                                                out[(*count)++] = pl;
-                                } while (js_lit(&j, ','));
-                                if (!js_lit(&j, '}'))
-                                        return CDR_ERR_MALFORMED;
-                        } while (js_lit(&j, ','));
-                        if (!js_lit(&j, '}'))
-                                return CDR_ERR_MALFORMED;
-                } while (js_lit(&j, ','));
-                if (!js_lit(&j, '}'))
-                        return CDR_ERR_MALFORMED;
-        } while (js_lit(&j, ','));
-        if (!js_lit(&j, '}'))
+        if (js_walk(&j, path, 0, &sink) != 0)
                 return CDR_ERR_MALFORMED;
         js_ws(&j);
         return j.p == j.end ? CDR_OK : CDR_ERR_MALFORMED;
