@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The cdranon demo, stream mode: a local Kafka broker, the raw topic
 # filled with generated CDRs, `cdranon run` until every record is
-# consumed, then a few anonymised records, a dead-letter record, a
-# subject access request answered from the sealed topic, and the counts
-# per topic.  The broker is stopped (and its data deleted) at the end,
+# consumed, with its Prometheus metrics scraped on the way, then a few
+# anonymised records, a dead-letter record, a subject access request and
+# a replay of the dead letters answered from the sealed topic, and the
+# counts per topic.  The broker is stopped (and its data deleted) at the end,
 # also on failure or Ctrl-C.  Work files go to build/demo-kafka/.
 #
 #   scripts/demo-kafka.sh [RECORDS]       (default 100000)
@@ -40,6 +41,28 @@ if [ -z "${KAFKA_PORT:-}" ]; then
         done
 fi
 export KAFKA_PORT=${KAFKA_PORT:?no free port for the demo broker}
+metrics_port=
+for p in 9464 19464 29464; do
+        if port_free "$p"; then
+                metrics_port=$p
+                break
+        fi
+done
+[ -n "$metrics_port" ] || {
+        echo "demo: no free port for metrics.listen" >&2
+        exit 1
+}
+
+# http_get PATH: the body of http://127.0.0.1:$metrics_port/PATH, with
+# bash alone (no curl needed).
+http_get() {
+        local line
+        exec 3<>"/dev/tcp/127.0.0.1/$metrics_port"
+        printf 'GET /%s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&3
+        while IFS= read -r line <&3 && [ "${line%$'\r'}" != "" ]; do :; done
+        cat <&3
+        exec 3<&-
+}
 
 run_pid=
 finish() {
@@ -74,8 +97,9 @@ if ! grep -q '^ *columns: \[record_id' config.yaml; then
         echo "demo: could not name the CSV columns in config.yaml" >&2
         exit 1
 fi
+printf 'metrics:\n  listen: "127.0.0.1:%s"\n' "$metrics_port" >>config.yaml
 show "$bin" check-config -c config.yaml |
-        sed -n '/^input\./p;/^output\./p;/^delivery/p'
+        sed -n '/^input\./p;/^output\./p;/^delivery/p;/^metrics\./p'
 
 step "Topics: raw input, anonymised, sealed and dead-letter, 6 partitions"
 for t in cdr.raw cdr.anonymised cdr.sealed cdr.dead-letter; do
@@ -100,6 +124,17 @@ while :; do
         }
         sleep 2
 done
+
+step "Its metrics (metrics.listen): /readyz, then a few series of /metrics"
+printf '$ GET http://127.0.0.1:%s/readyz\n' "$metrics_port"
+http_get readyz
+echo
+printf '$ GET http://127.0.0.1:%s/metrics\n' "$metrics_port"
+# The dead-letter series of the rules that were not broken (0) are left
+# out here.
+http_get metrics |
+        grep -E '^cdranon_(records_(in|published|sealed|dead_lettered)_total|transactions_committed_total)' |
+        grep -v '^cdranon_records_dead_lettered_total{.*} 0$' | head -n 14
 kill -TERM "$run_pid"
 wait "$run_pid"
 run_pid=
@@ -121,6 +156,20 @@ show "$bin" unseal --key custodian.pem --topic cdr.sealed -b "$boot" \
 head -n 3 subject-access.csv
 echo "-- the audit line:"
 tail -n 1 audit.log
+
+step "Replaying the dead letters: the custodian opens exactly their sealed copies"
+"$check" head -b "$boot" -t cdr.dead-letter -n "$records" | cut -f 2- \
+        >dead.jsonl
+printf '(%s dead letters read from cdr.dead-letter into dead.jsonl)\n' \
+        "$(wc -l <dead.jsonl)"
+show "$bin" unseal --key custodian.pem --topic cdr.sealed -b "$boot" \
+        --sources dead.jsonl --out replay.csv --audit audit.log
+echo "-- fed again under the same configuration, each is dead-lettered again:"
+show "$bin" anonymise -c config.yaml --in replay.csv --out /dev/null \
+        --dead-letter replay-dead.jsonl
+cmp -s <(sed 's/,"source".*//' dead.jsonl | sort) \
+        <(sed 's/,"source".*//' replay-dead.jsonl | sort) &&
+        echo "(the same reasons as on cdr.dead-letter)"
 
 step "Counts per topic (read_committed)"
 for t in cdr.raw cdr.anonymised cdr.sealed cdr.dead-letter; do
