@@ -10,21 +10,58 @@
  *   1. Surrounding white space (space, tab, CR, LF, VT, FF) is trimmed.
  *   2. An empty value, or one of "anonymous", "withheld", "private",
  *      "unavailable" (any case) is CDR_NUM_WITHHELD, output "withheld".
- *   3. A URI scheme "tel:", "sip:" or "sips:" (any case) is removed.  A tel
- *      URI's number ends at the first ';' (its parameters, such as
- *      phone-context, are dropped).  A SIP URI must have a user part
- *      before '@'; the host, the URI parameters and any ';' parameters of
- *      the user part are dropped.  An empty number or user part is
- *      malformed.  A user part that is one of the words of rule 2 is
- *      withheld ("sip:anonymous@anonymous.invalid", RFC 3323).
- *   4. The remaining characters are read once: the separators ' ', '-',
+ *   3. A URI scheme "tel:", "sip:" or "sips:" (any case) is removed.  What
+ *      follows "tel:", and the user part before '@' that a SIP URI must
+ *      have (RFC 3261 19.1.6: with user=phone it is a tel URI's
+ *      telephone-subscriber; it is read so without it too), is a number
+ *      and its ';' parameters (RFC 3966); the SIP host and URI parameters
+ *      are dropped.  An empty number or user part is malformed; one that
+ *      is a word of rule 2 is withheld ("sip:anonymous@anonymous.invalid",
+ *      RFC 3323).  Parameters, names compared without case:
+ *      - phone-context: see rule 5a.
+ *      - ext (an extension, 1*phonedigit) and isub (a subaddress, not
+ *        empty) are checked and dropped: neither is part of the E.164
+ *        number, and neither becomes digits of it.
+ *      - any other name[=value] (npdi, rn=, cic=, ...) is dropped.
+ *      A parameter without a name, with a character outside letters,
+ *      digits and '-' in its name, or with an empty value is malformed;
+ *      so is phone-context, ext or isub given twice.
+ *   4. The number's characters are read once: the separators ' ', '-',
  *      '.', '(' and ')' are skipped; a '+' may come only once and only
  *      before the first digit; letters and any other character make the
  *      value malformed.  In a number that is international at that point
  *      ('+' or the international prefix, then exactly a country code), a
- *      group "(0)" is dropped: the E.123 habit of showing the national
- *      trunk prefix, as in "+44 (0)7700 900123".
+ *      group "(0)" is dropped when no national number of that country
+ *      begins with 0: E.123's mark of a trunk prefix, as in "+44 (0)7700
+ *      900123" or "+34 (0)91...".  Where one may (Italy's 06...), the 0
+ *      is a digit and the trunk rule below decides.
  *   5. No digit at all is malformed.
+ *  5a. A phone-context (RFC 3966 5.1.5) must be a domain name or
+ *      global-number-digits ('+', digits and visual separators, at most
+ *      15 digits), else it is malformed.
+ *      - A global number ('+') needs none: a domain name is ignored, and
+ *        so are digits that begin the number; other digits contradict it
+ *        (a local number given a '+' by mistake) and it is malformed.
+ *      - A local number with a domain name is malformed: the domain names
+ *        a numbering scope (a PBX, an IMS network) that cannot be
+ *        resolved to a country.
+ *      - A local number with digits: they must begin with an assigned
+ *        country code.  When they are exactly the home country code and
+ *        the number is a service number by rules 7-8, it is one (tel:112;
+ *        phone-context=+44).  Otherwise the context's digits and the
+ *        number's are read as a number with a country code (rule 6), the
+ *        trunk prefix of a number in national format included
+ *        (tel:01-42-68-53-00;phone-context=+33 is +33142685300).  A short
+ *        code under another country's context is not a home service
+ *        number: it is malformed unless it is as long as that country's
+ *        national numbers, and then personal (Ascension's 62889 under
+ *        +247 is a subscriber).  A context longer than a country code
+ *        (+1-212) is not a prefix in RFC 3966, only a scope: the number is
+ *        read so only when it completes the context to a national number
+ *        of a possible length (555-1234 under +1-212), else it is
+ *        malformed (863-1234 under +1-914-555, RFC 3966's example).
+ *      A local number without a phone-context is read under the home plan
+ *      (rules 6-12), as tel:112 is written.
  *   6. A '+': the digits are country code and national number.
  *   7. Digits starting with the plan's international prefix: the digits
  *      after it are country code and national number.
@@ -44,12 +81,33 @@
  *      short_code_max_digits + 1 and 6, which is neither a service number
  *      nor a national number.
  *
- * Every international result (rules 6, 7, 9, 10, 11) is then checked as
- * E.164: the first digit is not 0, there are 7 to 15 digits after the
- * '+' (the shortest numbers in service, such as Niue's, have 7), and the
- * digits start with an assigned country code (see the table below), so
- * that cdr_number_country_code_len() is non-zero for every personal
- * msisdn.
+ * Every international result (rules 5a, 6, 7, 9, 10, 11) then goes
+ * through the country code's plan (number_plans.h, from libphonenumber's
+ * metadata; see scripts/number-plans.py):
+ *
+ *   - Trunk prefix.  An E.164 number never holds one, so a trunk prefix
+ *     written after the country code is dropped ("+44 0121...",
+ *     "0049 030...", "+7 8 495...", "+375 80 29..."), by libphonenumber's
+ *     rule: when what remains has a possible length for that country,
+ *     unless the digits as written are a number of its plan and the rest
+ *     is not (Russia's +7 812..., India's +91 000800..., whose first digit
+ *     is the trunk digit).  Repeated until none goes, so that a canonical
+ *     form canonicalises to itself.  A country without one keeps the
+ *     digit (Italy's +39 06..., San Marino's +378 0549...).
+ *   - NANP: 1 is the country code and the trunk prefix, and no national
+ *     number begins with it, so a national number after country code 1
+ *     that begins with 1 ("+1 1 212...") is malformed rather than
+ *     guessed at; a local number in national format under phone-context
+ *     +1 (1-212-555-1234) has its 1 dropped as a trunk prefix.
+ *   - E.164: the first digit is not 0, the digits start with an assigned
+ *     country code (see the table below), so that
+ *     cdr_number_country_code_len() is non-zero for every personal
+ *     msisdn, there are at most 15 of them, and the national number is at
+ *     least as long as the shortest of that country code's regions (4 for
+ *     Iran's UANs, Niue, Saint Helena; 7 for NANP; 9 for France), or 7
+ *     digits in all for a code the metadata does not describe.  So short
+ *     E.164 numbers with an explicit country code are personal, and
+ *     bare digits keep rules 8-12.
  *
  * imsi: 6 to 15 digits, nothing else (white space around is trimmed).
  * imei: 14 to 16 digits (IMEI with or without its check digit, IMEISV),
@@ -72,12 +130,16 @@
 
 /* The longest E.164 number, without its '+'. */
 #define E164_MAX_DIGITS 15
-/* The shortest number in service, with country code (Niue, Tokelau). */
+/* The shortest bare national number (rule 10), and the shortest number,
+ * country code included, under a country code that number_plans.h does
+ * not describe. */
 #define E164_MIN_DIGITS 7
 /* The longest bare number read as national (rule 10). */
 #define NATIONAL_MAX_DIGITS 10
 /* Digits kept while reading: any longer number has more than 15 digits
- * after removing the longest possible prefix (7 digits). */
+ * after removing the longest possible prefix (7 digits), a country code
+ * and the trunk prefixes, which are dropped only before a national
+ * number of at most 17 digits. */
 #define RAW_MAX_DIGITS 32
 
 static const char R_TEL_EMPTY[] = "empty tel URI";
@@ -92,9 +154,20 @@ static const char R_PLUS_ALONE[] = "no digits after '+'";
 static const char R_IDD_ALONE[] = "no digits after international prefix";
 static const char R_NP_ALONE[] = "no digits after national prefix";
 static const char R_TOO_LONG[] = "more than 15 digits";
-static const char R_TOO_SHORT[] = "fewer than 7 digits in E.164 number";
+static const char R_TOO_SHORT[] = "too few digits for its country code";
 static const char R_CC_ZERO[] = "country code starts with 0";
 static const char R_CC_SPARE[] = "unassigned country code";
+static const char R_NANP_TRUNK[] = "NANP number starting with trunk prefix 1";
+static const char R_PARAM_BAD[] = "invalid URI parameter";
+static const char R_PARAM_TWICE[] = "URI parameter given twice";
+static const char R_CONTEXT_BAD[] = "invalid phone-context in URI";
+static const char R_CONTEXT_DOMAIN[] =
+    "local number with a domain name as phone-context";
+static const char R_CONTEXT_CC[] = "phone-context without a country code";
+static const char R_CONTEXT_SHORT[] =
+    "local number does not complete its phone-context";
+static const char R_CONTEXT_MISMATCH[] =
+    "phone-context does not begin the global number";
 static const char R_NATIONAL_SHORT[] =
     "too many digits for a short code, too few for a national number";
 static const char R_IMSI_CHAR[] = "IMSI has a non-digit character";
@@ -195,6 +268,37 @@ static const unsigned short cc_table[100] = {
     [99] = D(1) | D(2) | D(3) | D(4) | D(5) | D(6) | D(8),
 };
 
+/*
+ * What a country code's numbering plan says about the digits written
+ * after it, from libphonenumber's metadata (number_plans.h, generated by
+ * scripts/number-plans.py, which says how).  lengths == 0: a code the
+ * metadata does not describe (388, 991, ...).
+ */
+#define CC_TRUNKS 5
+typedef struct {
+        unsigned short cc;
+        char trunk[CC_TRUNKS][3]; /* longest first; "" ends the list */
+        unsigned rest[CC_TRUNKS]; /* bit n: [i] goes only before n digits;
+                                   * 0: before any */
+        unsigned lengths;         /* bit n: a national number of n digits */
+        unsigned all;             /* the same in every region of the code */
+        unsigned first[10]; /* [d] bit n: one of n digits may begin with d */
+        unsigned short led; /* its entries in cc_led[]: led .. led+nled */
+        unsigned char nled;
+} cc_plan_t;
+
+/* National numbers that begin with the first digit of a trunk prefix: a
+ * number is valid when it starts with prefix and its length has its bit
+ * in lengths (listed only for the lengths where it matters, see
+ * trunk_len()). */
+typedef struct {
+        char prefix[8];
+        unsigned lengths;
+} cc_led_t;
+
+#define L(n) (1u << (n))
+#include "number_plans.h"
+
 static int is_digit(unsigned char c)
 {
         return c >= '0' && c <= '9';
@@ -203,6 +307,17 @@ static int is_digit(unsigned char c)
 static int is_alpha(unsigned char c)
 {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_alnum(unsigned char c)
+{
+        return is_digit(c) || is_alpha(c);
+}
+
+/* RFC 3966 visual-separator. */
+static int is_visual(unsigned char c)
+{
+        return c == '-' || c == '.' || c == '(' || c == ')';
 }
 
 static int is_space(unsigned char c)
@@ -386,40 +501,172 @@ static int plan_view(const cdr_numbering_t *plan, plan_view_t *pv)
         return CDR_OK;
 }
 
-/* Writes '+' cc nsn into out after the E.164 checks of the top comment;
- * cc may be empty when nsn already starts with the country code. */
-static const char *put_e164(const char *cc, size_t cc_len, const char *nsn,
-                            size_t nsn_len, char *out, size_t *outlen)
-{
-        size_t total = cc_len + nsn_len;
-        const char *first = cc_len > 0 ? cc : nsn;
-
-        if (first[0] == '0')
-                return R_CC_ZERO;
-        if (total > E164_MAX_DIGITS)
-                return R_TOO_LONG;
-        if (total < E164_MIN_DIGITS)
-                return R_TOO_SHORT;
-        out[0] = '+';
-        memcpy(out + 1, cc, cc_len);
-        memcpy(out + 1 + cc_len, nsn, nsn_len);
-        out[1 + total] = '\0';
-        if (cc_len_digits(out + 1, total) == 0)
-                return R_CC_SPARE;
-        *outlen = 1 + total;
-        return NULL;
-}
-
 static int starts_with(const char *d, size_t n, const char *pfx, size_t len)
 {
         return len > 0 && n >= len && memcmp(d, pfx, len) == 0;
 }
 
-/* Rule 4's "(0)": p points at '('; d[0..nd) are the digits so far. */
+/* The plan of the country code d[0..cc_len) (1-3 digits); an empty one
+ * (lengths 0) for a code the metadata does not describe. */
+static const cc_plan_t *cc_plan(const char *d, size_t cc_len)
+{
+        static const cc_plan_t none = {0, {""}, {0}, 0, 0, {0}, 0, 0};
+        unsigned v = 0;
+        size_t i;
+
+        for (i = 0; i < cc_len; i++)
+                v = v * 10 + (unsigned)(d[i] - '0');
+        if (cc_plan_index[v] == 0)
+                return &none;
+        return &cc_plan_list[cc_plan_index[v] - 1];
+}
+
+static int nsn_possible(const cc_plan_t *cp, size_t n)
+{
+        return n < 32 && (cp->lengths & (1u << n)) != 0;
+}
+
+/* The fewest digits of a national number under cp, in any of its
+ * regions; for a code the metadata does not describe, E164_MIN_DIGITS in
+ * all. */
+static size_t nsn_min(const cc_plan_t *cp, size_t cc_len)
+{
+        size_t n;
+
+        if (cp->all == 0)
+                return E164_MIN_DIGITS - cc_len;
+        for (n = 1; !(cp->all & (1u << n)); n++)
+                ;
+        return n;
+}
+
+/* 1 when x[0..n) may be a national number of cp's plan: libphonenumber's
+ * "viable number" test (a match of its general pattern), as the table
+ * keeps it: a length that numbers beginning with x's first digit have,
+ * and for a number that begins with the first digit of a trunk prefix,
+ * one of the listed prefixes. */
+static int nsn_viable(const cc_plan_t *cp, const char *x, size_t n)
+{
+        size_t i, k;
+
+        if (n == 0 || n >= 32 || !(cp->first[x[0] - '0'] & (1u << n)))
+                return 0;
+        for (i = 0; i < CC_TRUNKS && cp->trunk[i][0] != '\0'; i++) {
+                if (cp->trunk[i][0] == x[0])
+                        break;
+        }
+        if (i == CC_TRUNKS || cp->trunk[i][0] == '\0')
+                return 1;
+        for (k = cp->led; k < (size_t)cp->led + cp->nled; k++) {
+                const cc_led_t *e = &cc_led[k];
+                size_t len = strlen(e->prefix);
+
+                if ((e->lengths & (1u << n)) != 0 && len <= n &&
+                    memcmp(x, e->prefix, len) == 0)
+                        return 1;
+        }
+        return 0;
+}
+
+/*
+ * How many leading digits of r[0..n), the digits written after a country
+ * code, are trunk prefixes to drop.  libphonenumber's rule: a prefix is
+ * dropped when the rest has a possible length, unless the digits as
+ * written are a viable number and the rest is not (India's
+ * +91 000800..., whose first 0 is the trunk digit).  Repeated until no
+ * prefix goes, so that the result is a fixed point (a canonical form must
+ * canonicalise to itself); a number has at most one trunk prefix, so
+ * that the repetition only decides what doubled ones mean.
+ */
+static size_t trunk_len(const cc_plan_t *cp, const char *r, size_t n)
+{
+        size_t off = 0, i, len;
+        int again = 1;
+
+        while (again) {
+                again = 0;
+                for (i = 0; i < CC_TRUNKS && cp->trunk[i][0] != '\0'; i++) {
+                        const char *x = r + off;
+                        size_t left = n - off;
+
+                        len = strlen(cp->trunk[i]);
+                        if (left <= len || memcmp(x, cp->trunk[i], len) != 0 ||
+                            !nsn_possible(cp, left - len) ||
+                            (cp->rest[i] != 0 &&
+                             !(cp->rest[i] & (1u << (left - len)))))
+                                continue;
+                        if (nsn_viable(cp, x, left) &&
+                            !nsn_viable(cp, x + len, left - len))
+                                continue;
+                        off += len;
+                        again = 1;
+                        break;
+                }
+        }
+        return off;
+}
+
+/* How a number's country code was given (put_e164()'s flags). */
+enum {
+        /* by a phone-context: the local number may be in national format,
+         * so a NANP trunk 1 is dropped too */
+        CC_FROM_CONTEXT = 1,
+        /* by a phone-context longer than a country code, which a local
+         * number must complete to a national number of a possible length */
+        CC_MUST_COMPLETE = 2,
+};
+
+/*
+ * Writes '+' d[0..nd) into out, where d starts with a country code, after
+ * the rules of the top comment: the trunk prefixes after the country code
+ * are dropped, then the E.164 checks.
+ */
+static const char *put_e164(const char *d, size_t nd, unsigned how, char *out,
+                            size_t *outlen)
+{
+        const cc_plan_t *cp;
+        size_t cc_len, off = 0, nsn;
+        int nanp;
+
+        if (nd == 0)
+                return R_TOO_SHORT;
+        if (d[0] == '0')
+                return R_CC_ZERO;
+        cc_len = cc_len_digits(d, nd);
+        if (cc_len == 0)
+                return nd < 3 ? R_TOO_SHORT : R_CC_SPARE;
+        cp = cc_plan(d, cc_len);
+        nanp = cc_len == 1 && d[0] == '1';
+        if (!nanp || (how & CC_FROM_CONTEXT))
+                off = trunk_len(cp, d + cc_len, nd - cc_len);
+        if (nanp && nd > cc_len + off && d[cc_len + off] == '1')
+                return R_NANP_TRUNK;
+        nsn = nd - cc_len - off;
+        if (cc_len + nsn > E164_MAX_DIGITS)
+                return R_TOO_LONG;
+        if ((how & CC_MUST_COMPLETE) && (nsn >= 32 || !(cp->all & (1u << nsn))))
+                return R_CONTEXT_SHORT;
+        if (nsn < nsn_min(cp, cc_len))
+                return R_TOO_SHORT;
+        out[0] = '+';
+        memcpy(out + 1, d, cc_len);
+        memcpy(out + 1 + cc_len, d + cc_len + off, nsn);
+        out[1 + cc_len + nsn] = '\0';
+        *outlen = 1 + cc_len + nsn;
+        return NULL;
+}
+
+/*
+ * Rule 4's "(0)": p points at '('; d[0..nd) are the digits so far.  The
+ * group is dropped right after a country code whose national numbers
+ * never begin with 0 (for the others, Italy's, the 0 is read as a digit
+ * and the trunk rule decides).
+ */
 static int is_trunk_group(const char *p, size_t left, const plan_view_t *pv,
                           int plus, const char *d, size_t nd)
 {
-        size_t off;
+        const cc_plan_t *cp;
+        size_t off, cc;
 
         if (left < 3 || p[1] != '0' || p[2] != ')')
                 return 0;
@@ -429,13 +676,220 @@ static int is_trunk_group(const char *p, size_t left, const plan_view_t *pv,
                 off = pv->idd_len;
         else
                 return 0;
-        return cc_len_digits(d + off, nd - off) == nd - off;
+        cc = cc_len_digits(d + off, nd - off);
+        if (cc == 0 || cc != nd - off)
+                return 0;
+        cp = cc_plan(d + off, cc);
+        return cp->lengths == 0 || cp->first[0] == 0;
+}
+
+/* A telephone-subscriber (RFC 3966), the part of a tel URI after "tel:"
+ * or the user part of a sip URI: a number and its phone-context. */
+typedef struct {
+        const char *num;
+        size_t num_len;
+        const char *ctx; /* NULL: none */
+        size_t ctx_len;
+} subscriber_t;
+
+/* RFC 3966 pname: 1*( alphanum / "-" ). */
+static int is_pname(const char *p, size_t n)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                if (!is_alnum((unsigned char)p[i]) && p[i] != '-')
+                        return 0;
+        }
+        return n > 0;
+}
+
+/* An extension: 1*phonedigit, at least one of them a digit. */
+static int is_extension(const char *p, size_t n)
+{
+        size_t i;
+        int digit = 0;
+
+        for (i = 0; i < n; i++) {
+                if (is_digit((unsigned char)p[i]))
+                        digit = 1;
+                else if (!is_visual((unsigned char)p[i]))
+                        return 0;
+        }
+        return digit;
+}
+
+/*
+ * Splits p[0..n) into the number and its ';' parameters.  phone-context
+ * is kept; ext and isub are checked and dropped (neither is part of the
+ * E.164 number); other parameters need a name and a non-empty value if
+ * any, and are dropped.  phone-context, ext and isub may come once each.
+ * Parameter names are compared without case.
+ */
+static const char *split_params(const char *p, size_t n, subscriber_t *sub)
+{
+        const char *end = p + n, *q = memchr(p, ';', n);
+        int ext = 0, isub = 0;
+
+        sub->num = p;
+        sub->num_len = q != NULL ? (size_t)(q - p) : n;
+        sub->ctx = NULL;
+        sub->ctx_len = 0;
+        while (q != NULL) {
+                const char *name = q + 1, *eq, *val;
+                size_t len, name_len, val_len;
+
+                q = memchr(name, ';', (size_t)(end - name));
+                len = (size_t)((q != NULL ? q : end) - name);
+                eq = memchr(name, '=', len);
+                name_len = eq != NULL ? (size_t)(eq - name) : len;
+                val = eq != NULL ? eq + 1 : NULL;
+                val_len = eq != NULL ? len - name_len - 1 : 0;
+                if (!is_pname(name, name_len) || (val != NULL && val_len == 0))
+                        return eq_nocase(name, name_len, "phone-context")
+                                   ? R_CONTEXT_BAD
+                                   : R_PARAM_BAD;
+                if (eq_nocase(name, name_len, "phone-context")) {
+                        if (sub->ctx != NULL)
+                                return R_PARAM_TWICE;
+                        if (val == NULL)
+                                return R_CONTEXT_BAD;
+                        sub->ctx = val;
+                        sub->ctx_len = val_len;
+                } else if (eq_nocase(name, name_len, "ext")) {
+                        if (ext++)
+                                return R_PARAM_TWICE;
+                        if (val == NULL || !is_extension(val, val_len))
+                                return R_PARAM_BAD;
+                } else if (eq_nocase(name, name_len, "isub")) {
+                        if (isub++)
+                                return R_PARAM_TWICE;
+                        if (val == NULL)
+                                return R_PARAM_BAD;
+                }
+        }
+        return NULL;
+}
+
+/* RFC 3966 domainname: *( domainlabel "." ) toplabel [ "." ], labels of
+ * letters, digits and inner '-', the last one starting with a letter. */
+static int is_domainname(const char *p, size_t n)
+{
+        size_t i, start = 0;
+
+        if (n > 0 && p[n - 1] == '.')
+                n--;
+        if (n == 0)
+                return 0;
+        for (i = 0; i <= n; i++) {
+                if (i < n && p[i] != '.') {
+                        if (!is_alnum((unsigned char)p[i]) && p[i] != '-')
+                                return 0;
+                        continue;
+                }
+                if (i == start || p[start] == '-' || p[i - 1] == '-')
+                        return 0;
+                if (i == n && !is_alpha((unsigned char)p[start]))
+                        return 0;
+                start = i + 1;
+        }
+        return 1;
+}
+
+/* A phone-context value: a global-number-digits descriptor ('+', then
+ * digits and visual separators) gives its digits in cd (at most 15), a
+ * domain name sets *domain; anything else is malformed. */
+static const char *context_parse(const char *c, size_t n, char *cd, size_t *ncd,
+                                 int *domain)
+{
+        size_t i;
+
+        *ncd = 0;
+        *domain = 0;
+        if (n > 0 && c[0] == '+') {
+                for (i = 1; i < n; i++) {
+                        unsigned char ch = (unsigned char)c[i];
+
+                        if (is_digit(ch)) {
+                                if (*ncd == E164_MAX_DIGITS)
+                                        return R_CONTEXT_BAD;
+                                cd[(*ncd)++] = (char)ch;
+                        } else if (!is_visual(ch)) {
+                                return R_CONTEXT_BAD;
+                        }
+                }
+                return *ncd > 0 ? NULL : R_CONTEXT_BAD;
+        }
+        if (!is_domainname(c, n))
+                return R_CONTEXT_BAD;
+        *domain = 1;
+        return NULL;
+}
+
+static const char *put_service(const char *d, size_t nd, char *out,
+                               size_t *outlen, cdr_numclass_t *cls)
+{
+        *cls = CDR_NUM_SERVICE;
+        memcpy(out, d, nd);
+        out[nd] = '\0';
+        *outlen = nd;
+        return NULL;
+}
+
+/*
+ * Rule 3's phone-context: d[0..nd) are the number's digits, plus its '+'.
+ * all is room for the context's digits and d.
+ */
+static const char *with_context(const plan_view_t *pv, const subscriber_t *sub,
+                                const char *d, size_t nd, int plus, char *all,
+                                char *out, size_t *outlen, cdr_numclass_t *cls)
+{
+        const char *why;
+        size_t ncd, cc;
+        int domain;
+
+        why = context_parse(sub->ctx, sub->ctx_len, all, &ncd, &domain);
+        if (why != NULL)
+                return why;
+        if (plus) {
+                if (nd == 0)
+                        return R_PLUS_ALONE;
+                if (!domain && (ncd > nd || memcmp(d, all, ncd) != 0))
+                        return R_CONTEXT_MISMATCH;
+                return put_e164(d, nd, 0, out, outlen);
+        }
+        if (nd == 0)
+                return R_NO_DIGITS;
+        if (domain)
+                return R_CONTEXT_DOMAIN;
+        cc = all[0] == '0' ? 0 : cc_len_digits(all, ncd);
+        if (cc == 0)
+                return R_CONTEXT_CC;
+        if (ncd == pv->cc_len && memcmp(all, pv->cc, ncd) == 0 &&
+            nd <= pv->short_max && !starts_with(d, nd, pv->idd, pv->idd_len))
+                return put_service(d, nd, out, outlen, cls);
+        memcpy(all + ncd, d, nd);
+        return put_e164(all, ncd + nd,
+                        CC_FROM_CONTEXT | (ncd > cc ? CC_MUST_COMPLETE : 0u),
+                        out, outlen);
+}
+
+/* The home country code, then d[0..nd). */
+static const char *put_national(const plan_view_t *pv, const char *d, size_t nd,
+                                char *all, char *out, size_t *outlen)
+{
+        memcpy(all, pv->cc, pv->cc_len);
+        memcpy(all + pv->cc_len, d, nd);
+        return put_e164(all, pv->cc_len + nd, 0, out, outlen);
 }
 
 static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
                           char *out, size_t *outlen, cdr_numclass_t *cls)
 {
         char d[RAW_MAX_DIGITS];
+        char all[E164_MAX_DIGITS + RAW_MAX_DIGITS];
+        subscriber_t sub = {p, n, NULL, 0};
+        const char *params = NULL;
         size_t nd = 0;
         size_t i;
         int plus = 0, scheme;
@@ -444,32 +898,25 @@ static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
          * does: most values skip the scheme comparisons. */
         scheme = n > 0 && is_alpha((unsigned char)p[0]);
         if (scheme && prefix_nocase(p, n, "tel:")) {
-                const char *semi;
-
-                p += 4;
-                n -= 4;
-                semi = memchr(p, ';', n);
-                if (semi != NULL)
-                        n = (size_t)(semi - p);
-                if (n == 0)
+                params = split_params(p + 4, n - 4, &sub);
+                if (sub.num_len == 0)
                         return R_TEL_EMPTY;
         } else if (scheme && (prefix_nocase(p, n, "sip:") ||
                               prefix_nocase(p, n, "sips:"))) {
                 size_t skip = p[3] == ':' ? 4 : 5;
-                const char *at, *semi;
+                const char *at;
 
                 p += skip;
                 n -= skip;
                 at = memchr(p, '@', n);
                 if (at == NULL)
                         return R_SIP_NO_USER;
-                n = (size_t)(at - p);
-                semi = memchr(p, ';', n);
-                if (semi != NULL)
-                        n = (size_t)(semi - p);
-                if (n == 0)
+                params = split_params(p, (size_t)(at - p), &sub);
+                if (sub.num_len == 0)
                         return R_SIP_EMPTY;
         }
+        p = sub.num;
+        n = sub.num_len;
         /* Rule 2's words, bare or as a URI's number or user part. */
         if (is_withheld_word(p, n)) {
                 *cls = CDR_NUM_WITHHELD;
@@ -477,6 +924,8 @@ static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
                 *outlen = sizeof(WITHHELD) - 1;
                 return NULL;
         }
+        if (params != NULL)
+                return params;
 
         for (i = 0; i < n; i++) {
                 unsigned char c = (unsigned char)p[i];
@@ -510,38 +959,36 @@ static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
         }
 
         *cls = CDR_NUM_PERSONAL;
+        if (sub.ctx != NULL)
+                return with_context(pv, &sub, d, nd, plus, all, out, outlen,
+                                    cls);
         if (plus) {
                 if (nd == 0)
                         return R_PLUS_ALONE;
-                return put_e164("", 0, d, nd, out, outlen);
+                return put_e164(d, nd, 0, out, outlen);
         }
         if (nd == 0)
                 return R_NO_DIGITS;
         if (starts_with(d, nd, pv->idd, pv->idd_len)) {
                 if (nd == pv->idd_len)
                         return R_IDD_ALONE;
-                return put_e164("", 0, d + pv->idd_len, nd - pv->idd_len, out,
+                return put_e164(d + pv->idd_len, nd - pv->idd_len, 0, out,
                                 outlen);
         }
-        if (nd <= pv->short_max) {
-                *cls = CDR_NUM_SERVICE;
-                memcpy(out, d, nd);
-                out[nd] = '\0';
-                *outlen = nd;
-                return NULL;
-        }
+        if (nd <= pv->short_max)
+                return put_service(d, nd, out, outlen, cls);
         if (starts_with(d, nd, pv->np, pv->np_len)) {
                 if (nd == pv->np_len)
                         return R_NP_ALONE;
-                return put_e164(pv->cc, pv->cc_len, d + pv->np_len,
-                                nd - pv->np_len, out, outlen);
+                return put_national(pv, d + pv->np_len, nd - pv->np_len, all,
+                                    out, outlen);
         }
         if (nd > E164_MAX_DIGITS)
                 return R_TOO_LONG;
         if (nd > NATIONAL_MAX_DIGITS)
-                return put_e164("", 0, d, nd, out, outlen);
+                return put_e164(d, nd, 0, out, outlen);
         if (nd >= E164_MIN_DIGITS)
-                return put_e164(pv->cc, pv->cc_len, d, nd, out, outlen);
+                return put_national(pv, d, nd, all, out, outlen);
         return R_NATIONAL_SHORT;
 }
 

@@ -74,6 +74,17 @@ struct num_case {
         }
 #define HELD(p, k, in) OK(p, k, in, WITHHELD, "withheld")
 
+/* The reasons of the number plan rules. */
+#define TOO_FEW     "too few digits for its country code"
+#define INCOMPLETE  "local number does not complete its phone-context"
+#define DOMAIN      "local number with a domain name as phone-context"
+#define BAD_CONTEXT "invalid phone-context in URI"
+#define NO_CC       "phone-context without a country code"
+#define MISMATCH    "phone-context does not begin the global number"
+#define TWICE       "URI parameter given twice"
+#define BAD_PARAM   "invalid URI parameter"
+#define NANP_TRUNK  "NANP number starting with trunk prefix 1"
+
 #define UK_MOBILE "+447700900123"
 #define NANP_LINE "+14155552671"
 #define DE_LINE   "+493012345678"
@@ -171,8 +182,8 @@ static struct num_case cases[] = {
     BAD(UK, MSISDN, "---", "no digits in number"),
     BAD(UK, MSISDN, "()", "no digits in number"),
     BAD(UK, MSISDN, "00", "no digits after international prefix"),
-    BAD(UK, MSISDN, "0044", "fewer than 7 digits in E.164 number"),
-    BAD(UK, MSISDN, "+44123", "fewer than 7 digits in E.164 number"),
+    BAD(UK, MSISDN, "0044", TOO_FEW),
+    BAD(UK, MSISDN, "+44123", TOO_FEW),
     BAD(UK, MSISDN, "+0447700900123", "country code starts with 0"),
     BAD(UK, MSISDN, "+2812345678", "unassigned country code"),
     BAD(UK, MSISDN, "+999123456", "unassigned country code"),
@@ -215,6 +226,176 @@ static struct num_case cases[] = {
     OK(IT, MSISDN, "06 1234 5678", PERSONAL, "+390612345678"),
     OK(IT, MSISDN, "0039 06 12345678", PERSONAL, "+390612345678"),
     OK(IT, MSISDN, "312 345 6789", PERSONAL, "+393123456789"),
+    /* tel: and sip: URIs with a phone-context (RFC 3966 5.1.5): a
+     * global-number context gives the country code; the national
+     * (trunk) prefix of a number in national format is dropped */
+    OK(UK, MSISDN, "tel:62889;phone-context=+247", PERSONAL, "+24762889"),
+    OK(UK, MSISDN, "tel:142685300;phone-context=+33", PERSONAL, "+33142685300"),
+    OK(UK, MSISDN, "tel:01-42-68-53-00;phone-context=+33", PERSONAL,
+       "+33142685300"),
+    OK(UK, MSISDN, "tel:142685300;phone-context=+3-3", PERSONAL,
+       "+33142685300"),
+    OK(UK, MSISDN, "TEL:142685300;Phone-Context=+33", PERSONAL, "+33142685300"),
+    OK(UK, MSISDN, "tel:030-12345678;phone-context=+49", PERSONAL, DE_LINE),
+    OK(UK, MSISDN, "tel:1-415-555-2671;phone-context=+1", PERSONAL, NANP_LINE),
+    OK(UK, MSISDN, "tel:4002;phone-context=+683", PERSONAL, "+6834002"),
+    OK(UK, MSISDN, "tel:07700900123;phone-context=+44", PERSONAL, UK_MOBILE),
+    OK(UK, MSISDN, "sip:62889;phone-context=+247@ims.example.net;user=phone",
+       PERSONAL, "+24762889"),
+    OK(UK, MSISDN, "sip:142685300;phone-context=+33@example.net;user=phone",
+       PERSONAL, "+33142685300"),
+    OK(UK, MSISDN, "sips:0142685300;phone-context=+33@example.net", PERSONAL,
+       "+33142685300"),
+    /* a context longer than a country code is not a prefix (RFC 3966
+     * 5.1.5): only a local number that completes it to a number of a
+     * length its country uses is read */
+    OK(UK, MSISDN, "tel:555-2671;phone-context=+1-415", PERSONAL, NANP_LINE),
+    OK(UK, MSISDN, "tel:7946-0018;phone-context=+44-20", PERSONAL,
+       "+442079460018"),
+    OK(UK, MSISDN, "tel:0018;phone-context=+44-20-7946", PERSONAL,
+       "+442079460018"),
+    BAD(UK, MSISDN, "tel:863-1234;phone-context=+1-914-555", INCOMPLETE),
+    BAD(UK, MSISDN, "tel:999;phone-context=+44-20", INCOMPLETE),
+    BAD(UK, MSISDN, "tel:62889;phone-context=+247-62", INCOMPLETE),
+    /* a short code is a service number only in the home plan */
+    OK(UK, MSISDN, "tel:112;phone-context=+44", SERVICE, "112"),
+    OK(UK, MSISDN, "tel:118-118;phone-context=+44", SERVICE, "118118"),
+    OK(UK, MSISDN, "sip:999;phone-context=+44@ims.example.net;user=phone",
+       SERVICE, "999"),
+    OK(NANP, MSISDN, "tel:911;phone-context=+1", SERVICE, "911"),
+    BAD(UK, MSISDN, "tel:112;phone-context=+33", TOO_FEW),
+    BAD(UK, MSISDN, "tel:3949;phone-context=+33", TOO_FEW),
+    BAD(UK, MSISDN, "tel:911;phone-context=+1", TOO_FEW),
+    BAD(UK, MSISDN, "sip:112;phone-context=+49@example.net;user=phone",
+        TOO_FEW),
+    BAD(NANP, MSISDN, "tel:999;phone-context=+44", TOO_FEW),
+    BAD(DE, MSISDN, "tel:110;phone-context=+44", TOO_FEW),
+    /* a domain name cannot be resolved to a numbering plan */
+    BAD(UK, MSISDN, "tel:62889;phone-context=ims.example.net", DOMAIN),
+    BAD(UK, MSISDN, "tel:7042;phone-context=example.com", DOMAIN),
+    BAD(UK, MSISDN, "tel:112;phone-context=ims.mnc015.mcc234.3gppnetwork.org",
+        DOMAIN),
+    BAD(UK, MSISDN, "tel:07700900123;phone-context=example.com.", DOMAIN),
+    BAD(UK, MSISDN, "sip:62889;phone-context=example.com@example.com", DOMAIN),
+    /* contexts that are neither */
+    BAD(UK, MSISDN, "tel:62889;phone-context=", BAD_CONTEXT),
+    BAD(UK, MSISDN, "tel:62889;phone-context", BAD_CONTEXT),
+    BAD(UK, MSISDN, "tel:62889;phone-context=+", BAD_CONTEXT),
+    BAD(UK, MSISDN, "tel:62889;phone-context=+-", BAD_CONTEXT),
+    BAD(UK, MSISDN, "tel:62889;phone-context=247", BAD_CONTEXT),
+    BAD(UK, MSISDN, "tel:62889;phone-context=+24 7", BAD_CONTEXT),
+    BAD(UK, MSISDN, "tel:62889;phone-context=+247x", BAD_CONTEXT),
+    BAD(UK, MSISDN, "tel:62889;phone-context=-example.com", BAD_CONTEXT),
+    BAD(UK, MSISDN, "tel:62889;phone-context=example..com", BAD_CONTEXT),
+    BAD(UK, MSISDN, "tel:62889;phone-context=example.4com", BAD_CONTEXT),
+    BAD(UK, MSISDN, "tel:62889;phone-context=+1234567890123456", BAD_CONTEXT),
+    BAD(UK, MSISDN, "tel:62889;phone-context=+999", NO_CC),
+    BAD(UK, MSISDN, "tel:62889;phone-context=+3", NO_CC),
+    BAD(UK, MSISDN, "tel:62889;phone-context=+044", NO_CC),
+    BAD(UK, MSISDN, "tel:62889;phone-context=+247;phone-context=+44", TWICE),
+    /* a global number needs no context: a domain or digits that begin
+     * the number are ignored; digits that do not are a contradiction */
+    OK(UK, MSISDN, "tel:+447700900123;phone-context=+44", PERSONAL, UK_MOBILE),
+    OK(UK, MSISDN, "tel:+33142685300;phone-context=+33-1", PERSONAL,
+       "+33142685300"),
+    BAD(UK, MSISDN, "tel:+7700900123;phone-context=+44", MISMATCH),
+    BAD(UK, MSISDN, "tel:+447700900123;phone-context=+33", MISMATCH),
+    BAD(UK, MSISDN, "tel:+447700900123;phone-context=44", BAD_CONTEXT),
+    /* ext and isub are not part of the number: checked, then dropped;
+     * other parameters are dropped */
+    OK(UK, MSISDN, "tel:+44-7700-900123;ext=5678", PERSONAL, UK_MOBILE),
+    OK(UK, MSISDN, "tel:+447700900123;EXT=(56)78", PERSONAL, UK_MOBILE),
+    OK(UK, MSISDN, "tel:7700900123;ext=12;phone-context=+44", PERSONAL,
+       UK_MOBILE),
+    OK(UK, MSISDN, "tel:+447700900123;isub=1411", PERSONAL, UK_MOBILE),
+    OK(UK, MSISDN, "sip:+447700900123;ext=22@ims.example.net;user=phone",
+       PERSONAL, UK_MOBILE),
+    OK(UK, MSISDN, "tel:+447700900123;rn=+447700900999;npdi", PERSONAL,
+       UK_MOBILE),
+    OK(UK, MSISDN, "tel:112;ext=1", SERVICE, "112"),
+    BAD(UK, MSISDN, "tel:+447700900123;ext=", BAD_PARAM),
+    BAD(UK, MSISDN, "tel:+447700900123;ext", BAD_PARAM),
+    BAD(UK, MSISDN, "tel:+447700900123;ext=12a", BAD_PARAM),
+    BAD(UK, MSISDN, "tel:+447700900123;ext=--", BAD_PARAM),
+    BAD(UK, MSISDN, "tel:+447700900123;isub", BAD_PARAM),
+    BAD(UK, MSISDN, "tel:+447700900123;;npdi", BAD_PARAM),
+    BAD(UK, MSISDN, "tel:+447700900123;", BAD_PARAM),
+    BAD(UK, MSISDN, "tel:+447700900123;=5", BAD_PARAM),
+    BAD(UK, MSISDN, "tel:+447700900123;rn=", BAD_PARAM),
+    BAD(UK, MSISDN, "tel:+447700900123;e xt=5", BAD_PARAM),
+    BAD(UK, MSISDN, "sip:+447700900123;ext=@ims.example.net", BAD_PARAM),
+    BAD(UK, MSISDN, "tel:+447700900123;ext=1;ext=2", TWICE),
+    BAD(UK, MSISDN, "tel:+447700900123;isub=1;ISUB=2", TWICE),
+    /* a trunk prefix written after the country code is dropped where the
+     * country's plan has one: one subscriber, one canonical form */
+    OK(UK, MSISDN, "+44 0121 234 5678", PERSONAL, "+441212345678"),
+    OK(UK, MSISDN, "0044 0121 234 5678", PERSONAL, "+441212345678"),
+    OK(UK, MSISDN, "44 (0)121 234 5678", PERSONAL, "+441212345678"),
+    OK(UK, MSISDN, "44 0121 234 5678", PERSONAL, "+441212345678"),
+    OK(UK, MSISDN, "+44 (0)121 234 5678", PERSONAL, "+441212345678"),
+    OK(UK, MSISDN, "+44 07700 900123", PERSONAL, UK_MOBILE),
+    OK(UK, MSISDN, "+49 030 12345678", PERSONAL, DE_LINE),
+    OK(UK, MSISDN, "0049 (0)30 12345678", PERSONAL, DE_LINE),
+    OK(UK, MSISDN, "49 030 12345678", PERSONAL, DE_LINE),
+    OK(UK, MSISDN, "+33 0 1 42 68 53 00", PERSONAL, "+33142685300"),
+    OK(UK, MSISDN, "+61 0412 345 678", PERSONAL, "+61412345678"),
+    OK(UK, MSISDN, "+36 06 1 234 5678", PERSONAL, "+3612345678"),
+    OK(UK, MSISDN, "+7 8 495 123-45-67", PERSONAL, "+74951234567"),
+    OK(UK, MSISDN, "+7 8 800 123-45-67", PERSONAL, "+78001234567"),
+    OK(UK, MSISDN, "+370 8 612 34567", PERSONAL, "+37061234567"),
+    OK(UK, MSISDN, "+370 0 612 34567", PERSONAL, "+37061234567"),
+    OK(UK, MSISDN, "+375 8 029 123-45-67", PERSONAL, "+375291234567"),
+    OK(UK, MSISDN, "+375 0 29 123-45-67", PERSONAL, "+375291234567"),
+    OK(NANP, MSISDN, "011 44 0121 234 5678", PERSONAL, "+441212345678"),
+    OK(DE, MSISDN, "00 44 (0) 121 234 5678", PERSONAL, "+441212345678"),
+    OK(UK, MSISDN, "+57 03 601 234 5678", PERSONAL, "+576012345678"),
+    OK(UK, MSISDN, "+57 0 321 123 4567", PERSONAL, "+573211234567"),
+    OK(UK, MSISDN, "+241 011 68 94 53", PERSONAL, "+24111689453"),
+    /* ... but not where the digit is part of the number */
+    OK(UK, MSISDN, "+241 06 03 12 34", PERSONAL, "+24106031234"),
+    OK(UK, MSISDN, "+39 06 1234 5678", PERSONAL, "+390612345678"),
+    OK(UK, MSISDN, "+39 (0)6 1234 5678", PERSONAL, "+390612345678"),
+    OK(UK, MSISDN, "0039 (0) 6 1234 5678", PERSONAL, "+390612345678"),
+    OK(UK, MSISDN, "+378 0549 123456", PERSONAL, "+3780549123456"),
+    OK(UK, MSISDN, "+7 812 123-45-67", PERSONAL, "+78121234567"),
+    OK(UK, MSISDN, "+7 800 123-45-67", PERSONAL, "+78001234567"),
+    OK(UK, MSISDN, "+375 801 123 4567", PERSONAL, "+3758011234567"),
+    OK(UK, MSISDN, "+91 000800 1234567", PERSONAL, "+910008001234567"),
+    OK(UK, MSISDN, "+91 0 22 1234 5678", PERSONAL, "+912212345678"),
+    OK(UK, MSISDN, "+250 06 123456", PERSONAL, "+25006123456"),
+    OK(UK, MSISDN, "+34 (0)91 123 45 67", PERSONAL, "+34911234567"),
+    /* NANP: 1 is the country code and the trunk prefix; a national
+     * number never begins with it, so "+1 1 ..." is not a number */
+    BAD(UK, MSISDN, "+1 1 415 555 2671", NANP_TRUNK),
+    BAD(UK, MSISDN, "001 1 415 555 2671", NANP_TRUNK),
+    BAD(UK, MSISDN, "1 1 415 555 2671", NANP_TRUNK),
+    BAD(NANP, MSISDN, "1 1 415 555 2671", NANP_TRUNK),
+    BAD(NANP, MSISDN, "011 1 1 415 555 2671", NANP_TRUNK),
+    BAD(UK, MSISDN, "+1 (1) 415 555 2671", NANP_TRUNK),
+    BAD(UK, MSISDN, "tel:1-1-415-555-2671;phone-context=+1", NANP_TRUNK),
+    /* short E.164 numbers: with an explicit country code, as short as the
+     * country's plan allows (libphonenumber's possible lengths) */
+    OK(UK, MSISDN, "+98 9610 12", PERSONAL, "+98961012"),
+    OK(UK, MSISDN, "0098 9601", PERSONAL, "+989601"),
+    OK(UK, MSISDN, "+290 2212", PERSONAL, "+2902212"),
+    OK(UK, MSISDN, "+290 22123", PERSONAL, "+29022123"),
+    OK(UK, MSISDN, "00683 4002", PERSONAL, "+6834002"),
+    OK(UK, MSISDN, "+690 3123", PERSONAL, "+6903123"),
+    OK(UK, MSISDN, "+43 1 123", PERSONAL, "+431123"),
+    OK(UK, MSISDN, "+500 12345", PERSONAL, "+50012345"),
+    OK(DE, MSISDN, "030 1234", PERSONAL, "+49301234"),
+    OK(UK, MSISDN, "+388 1234", PERSONAL, "+3881234"),
+    OK(UK, MSISDN, "+388 (0) 1234", PERSONAL, "+3881234"),
+    BAD(UK, MSISDN, "+388 123", TOO_FEW),
+    BAD(UK, MSISDN, "+98 960", TOO_FEW),
+    BAD(UK, MSISDN, "+44 123456", TOO_FEW),
+    BAD(UK, MSISDN, "+33 12345678", TOO_FEW),
+    BAD(UK, MSISDN, "+1 212 555", TOO_FEW),
+    BAD(UK, MSISDN, "+290 221", TOO_FEW),
+    /* bare digits keep their rules */
+    OK(UK, MSISDN, "989601", SERVICE, "989601"),
+    OK(UK, MSISDN, "2902212", PERSONAL, "+442902212"),
+    BAD(UK, MSISDN, "0 123456", TOO_FEW),
     /* imsi */
     OK(UK, IMSI, "234150999999999", PERSONAL, "234150999999999"),
     OK(UK, IMSI, " 310150123456789 ", PERSONAL, "310150123456789"),

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: the number canonicaliser (number.h), every kind, under
- * four numbering plans and a plan made from the input.
+ * six numbering plans and a plan made from the input.
  *
  * Input: byte 0 picks the kind (bits 0-1) and the plan (bits 2-4); with
  * the input's plan, bytes 1-4 give its country code, national prefix,
@@ -9,8 +9,10 @@
  * Contracts checked (PRODUCT.md, "Number canonical forms"): the output
  * is NUL-terminated, shorter than CDR_CANON_MAX and, but for an id (whose
  * bytes may include a NUL), as long as *outlen; a
- * personal msisdn is '+' then 7-15 digits, not starting with 0, with a
- * country code from the E.164 list; a service number is at most
+ * personal msisdn is '+' then 6-15 digits (the shortest: a 4-digit
+ * national number after a 2-digit country code), not starting with 0,
+ * with a country code from the E.164 list, and after country code 1 not
+ * starting with 1; a service number is at most
  * short_code_max_digits digits; withheld is "withheld"; an IMSI is 6-15
  * digits, an IMEI 14; an id has no surrounding white space; a canonical
  * form canonicalises to itself; an error leaves the output empty and
@@ -25,6 +27,8 @@ static const cdr_numbering_t PLANS[] = {
     {"1", "1", "011", 3},   /* NANP */
     {"61", "0", "0011", 3}, /* Australia */
     {"39", "", "00", 5},    /* Italy: no trunk prefix */
+    {"49", "0", "00", 5},   /* Germany */
+    {"7", "8", "810", 3},   /* Russia: trunk 8, also a leading digit */
 };
 #define NPLANS (sizeof(PLANS) / sizeof(PLANS[0]))
 
@@ -130,10 +134,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         break;
                 }
                 FUZZ_ASSERT(cls == CDR_NUM_PERSONAL);
-                FUZZ_ASSERT(out[0] == '+' && outlen >= 8 && outlen <= 16);
+                FUZZ_ASSERT(out[0] == '+' && outlen >= 7 && outlen <= 16);
                 FUZZ_ASSERT(all_digits(out + 1, outlen - 1) && out[1] != '0');
                 cc = cdr_number_country_code_len(out, outlen);
                 FUZZ_ASSERT(cc >= 1 && cc <= 3);
+                FUZZ_ASSERT(!(out[1] == '1' && out[2] == '1'));
                 break;
         case CDR_KIND_IMSI:
                 FUZZ_ASSERT(cls == CDR_NUM_PERSONAL);
