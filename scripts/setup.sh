@@ -19,6 +19,9 @@ PACKAGES=(
         build-essential pkg-config make gcc clang clang-format
         librdkafka-dev libssl-dev openssl libxxhash-dev libyaml-dev
         libmicrohttpd-dev
+        # cdranon risk: jansson reads a record's new field names, libgd
+        # draws --plot
+        libjansson-dev libgd-dev
         libcriterion-dev valgrind python3 coreutils bc time
         openjdk-17-jre-headless maven
         # make bench: plots; the benchmark peers' venv and Java build

@@ -14,6 +14,7 @@
 #define CDR_EXIT_FAILURE 1 /* a fatal error, reported on stderr */
 #define CDR_EXIT_USAGE   2 /* bad command line */
 #define CDR_EXIT_PARTIAL 3 /* the run completed, but some records failed */
+#define CDR_EXIT_RISK    4 /* cdranon risk: the unicity gate failed */
 
 int cdr_cmd_anonymise(int argc, char **argv);
 int cdr_cmd_check_config(int argc, char **argv);
@@ -22,6 +23,7 @@ int cdr_cmd_pseudonym(int argc, char **argv);
 int cdr_cmd_unseal(int argc, char **argv);
 int cdr_cmd_gen(int argc, char **argv);
 int cdr_cmd_run(int argc, char **argv);
+int cdr_cmd_risk(int argc, char **argv);
 
 /* Prints "cdranon CMD: MESSAGE\n" to stderr. */
 void cdr_cmd_fail(const char *cmd, const char *fmt, ...)

@@ -31,6 +31,7 @@ static const struct {
     {"unseal", cdr_cmd_unseal,
      "open sealed records with the custodian's private keys"},
     {"gen", cdr_cmd_gen, "generate realistic synthetic CDRs"},
+    {"risk", cdr_cmd_risk, "measure the re-identification risk of an output"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
