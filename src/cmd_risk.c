@@ -220,23 +220,43 @@ err:
         return NULL;
 }
 
+/* Where a record came from, formatted only for a message. */
+struct where {
+        const char *file; /* NULL: topic */
+        uint64_t line;
+        const char *topic;
+        int32_t partition;
+        int64_t offset;
+};
+
+static void where_format(const struct where *w, char *out, size_t size)
+{
+        if (w->file != NULL)
+                snprintf(out, size, "%s:%llu", w->file,
+                         (unsigned long long)w->line);
+        else
+                snprintf(out, size, "%s [%d] offset %lld", w->topic,
+                         (int)w->partition, (long long)w->offset);
+}
+
 /* A record the meter would not take: named on stderr (the first few),
  * counted by the meter.  Returns 0, or the fatal error. */
 static int offer(cdr_risk_t *risk, const char *rec, size_t len,
-                 const char *where, uint64_t *bad, char *errstr,
+                 const struct where *w, uint64_t *bad, char *errstr,
                  size_t errstr_size)
 {
-        char reason[512];
+        char reason[512], at[512];
         int err = cdr_risk_add(risk, rec, len, reason, sizeof(reason));
 
         if (err == CDR_OK)
                 return CDR_OK;
+        where_format(w, at, sizeof(at));
         if (err != CDR_ERR_MALFORMED) {
-                cdr_errf(errstr, errstr_size, "%s: %s", where, reason);
+                cdr_errf(errstr, errstr_size, "%s: %s", at, reason);
                 return err;
         }
         if (++*bad <= MAX_REPORTED)
-                cdr_cmd_fail(CMD, "%s: skipped: %s", where, reason);
+                cdr_cmd_fail(CMD, "%s: skipped: %s", at, reason);
         return CDR_OK;
 }
 
@@ -301,7 +321,7 @@ int cdr_cmd_risk(int argc, char **argv)
         const char *in_path = NULL, *topic = NULL, *brokers = NULL;
         const char *props[MAX_PROPS], *traces[MAX_NAMES], *points[MAX_NAMES];
         const char *ksets[MAX_NAMES], *plot = NULL;
-        char from[21], to[21], errstr[1024], where[512];
+        char from[21], to[21], errstr[1024];
         char *point_copy = NULL;
         size_t nprops = 0, ntraces = 0, npoints = 0, nksets = 0;
         double max_unicity = -1;
@@ -476,9 +496,9 @@ int cdr_cmd_risk(int argc, char **argv)
                 while ((got = cdr_topic_reader_next(reader, &value, &vlen,
                                                     &partition, &offset, errstr,
                                                     sizeof(errstr))) == 1) {
-                        snprintf(where, sizeof(where), "%s [%d] offset %lld",
-                                 topic, (int)partition, (long long)offset);
-                        if (offer(risk, value, vlen, where, &bad, errstr,
+                        struct where w = {NULL, 0, topic, partition, offset};
+
+                        if (offer(risk, value, vlen, &w, &bad, errstr,
                                   sizeof(errstr)) != CDR_OK)
                                 goto fail;
                 }
@@ -496,20 +516,24 @@ int cdr_cmd_risk(int argc, char **argv)
                         goto fail;
                 while ((got = cdr_filein_next(in, &rec, &line, errstr,
                                               sizeof(errstr))) != 0) {
-                        snprintf(where, sizeof(where), "%s:%llu",
-                                 cdr_filein_name(in), (unsigned long long)line);
+                        struct where w = {cdr_filein_name(in), line, NULL, 0,
+                                          0};
+
                         if (got == CDR_ERR_TOOBIG) {
                                 cdr_risk_count_malformed(risk);
                                 if (++bad <= MAX_REPORTED)
                                         cdr_cmd_fail(CMD,
-                                                     "%s: skipped: a record "
-                                                     "longer than %u bytes",
-                                                     where, MAX_RECORD);
+                                                     "%s:%llu: skipped: a "
+                                                     "record longer than %u "
+                                                     "bytes",
+                                                     w.file,
+                                                     (unsigned long long)line,
+                                                     MAX_RECORD);
                                 continue;
                         }
                         if (got < 0)
                                 goto fail;
-                        if (offer(risk, rec.p, rec.n, where, &bad, errstr,
+                        if (offer(risk, rec.p, rec.n, &w, &bad, errstr,
                                   sizeof(errstr)) != CDR_OK)
                                 goto fail;
                 }

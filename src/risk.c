@@ -33,6 +33,10 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Hashes of the two values that are not bytes; even, like every hash of
  * a value without the pseudonym shape. */
 #define H_ABSENT 0x8f1bbcdcca62c1d6ull
@@ -230,6 +234,20 @@ static const uint8_t char_class[256] = {
 };
 /* clang-format on */
 
+#if defined(__SSE2__)
+/* 1 when the 16 bytes at p are all base32: [a-z] or [2-7]. */
+static inline int b32_16(const char *p)
+{
+        __m128i x = _mm_loadu_si128((const void *)p);
+        __m128i a = _mm_sub_epi8(x, _mm_set1_epi8('a'));
+        __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('2'));
+        __m128i in_a = _mm_cmpeq_epi8(_mm_min_epu8(a, _mm_set1_epi8(25)), a);
+        __m128i in_d = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(5)), d);
+
+        return _mm_movemask_epi8(_mm_or_si128(in_a, in_d)) == 0xffff;
+}
+#endif
+
 /* KEY_ID ":" 26 base32 characters, KEY_ID [A-Za-z0-9_-]{1,16}. */
 static inline int pseudonym_shape(const char *s, size_t n)
 {
@@ -242,9 +260,15 @@ static inline int pseudonym_shape(const char *s, size_t n)
         id = n - 27;
         for (i = 0; i < id; i++)
                 ok &= char_class[u[i]] | C_B32;
+#if defined(__SSE2__)
+        /* The 26 characters as two overlapping blocks of 16. */
+        return ok == (C_B32 | C_KEY) && b32_16(s + id + 1) &&
+               b32_16(s + n - 16);
+#else
         for (i = id + 1; i < n; i++)
                 ok &= char_class[u[i]] | C_KEY;
         return ok == (C_B32 | C_KEY);
+#endif
 }
 
 static inline uint64_t value_hash(const cdr_record_t *record, size_t slot)
@@ -581,6 +605,7 @@ static size_t estimate_distinct(const uint64_t *keys, size_t n, int mix,
 /* Work memory of one measurement, used again and again. */
 struct scratch {
         uint64_t *key;   /* one per record */
+        uint32_t *alive; /* one per record: records left to group */
         uint32_t *count; /* direct counts: DIRECT_MAX or one per record */
         size_t count_cap;
         uint64_t *bitmap; /* LC_BITS bits */
@@ -595,14 +620,17 @@ static int scratch_init(struct scratch *s, size_t n)
         memset(s, 0, sizeof(*s));
         s->count_cap = n > DIRECT_MAX ? n : DIRECT_MAX;
         s->key = malloc((n ? n : 1) * sizeof(*s->key));
+        s->alive = malloc((n ? n : 1) * sizeof(*s->alive));
         s->count = malloc(s->count_cap * sizeof(*s->count));
         s->bitmap = malloc(LC_BITS / 8);
-        return s->key && s->count && s->bitmap ? CDR_OK : CDR_ERR_NOMEM;
+        return s->key && s->alive && s->count && s->bitmap ? CDR_OK
+                                                           : CDR_ERR_NOMEM;
 }
 
 static void scratch_free(struct scratch *s)
 {
         free(s->key);
+        free(s->alive);
         free(s->count);
         free(s->bitmap);
         itab_free(&s->tab);
@@ -617,10 +645,14 @@ struct dcol {
         uint32_t card;   /* distinct values */
         uint32_t *count; /* records per value */
         uint8_t *kind;   /* KIND_* per value */
+        size_t singles;  /* values of one record */
+        uint64_t *lone;  /* bit i: record i's value is one of those (made
+                            when first needed) */
 };
 
 static void dcol_free(struct dcol *c)
 {
+        free(c->lone);
         free(c->id);
         free(c->count);
         free(c->kind);
@@ -658,12 +690,28 @@ static int dcol_make(uint64_t *hashes, size_t n, struct dcol *c,
                 if (e->count == 0)
                         continue;
                 c->count[e->id] = e->count;
+                c->singles += e->count == 1;
                 c->kind[e->id] =
                     (uint8_t)((e->key & H_PSEUDO ? KIND_PSEUDO : 0) |
                               (e->key == H_ABSENT || e->key == H_NULL
                                    ? KIND_NONE
                                    : 0));
         }
+        return CDR_OK;
+}
+
+static int dcol_lone(struct dcol *c, size_t n)
+{
+        size_t i;
+
+        if (c->lone != NULL)
+                return CDR_OK;
+        c->lone = calloc(n / 64 + 1, sizeof(*c->lone));
+        if (c->lone == NULL)
+                return CDR_ERR_NOMEM;
+        for (i = 0; i < n; i++)
+                if (c->count[c->id[i]] == 1)
+                        c->lone[i / 64] |= (uint64_t)1 << (i % 64);
         return CDR_OK;
 }
 
@@ -726,19 +774,67 @@ static int densify(struct scratch *s, size_t n, uint64_t *groups)
         return CDR_OK;
 }
 
+/* The mixed-radix index of record i's values of fields order[0..nset). */
+static inline uint64_t combined(const struct dcol *cols, const size_t *order,
+                                size_t nset, size_t i)
+{
+        uint64_t x = 0;
+        size_t j;
+
+        for (j = 0; j < nset; j++)
+                x = x * cols[order[j]].card + cols[order[j]].id[i];
+        return x;
+}
+
+/* group_by when every combination has its own counter: radix, the
+ * product of the cardinalities, is at most s->count_cap. */
+static int group_direct(const struct dcol *cols, const size_t *order,
+                        size_t nset, size_t n, uint64_t radix, uint64_t k,
+                        int want_ids, struct scratch *s, struct groups *g)
+{
+        uint32_t *count = s->count;
+        size_t i, j;
+
+        memset(count, 0, radix * sizeof(*count));
+        if (nset == 2) {
+                const uint32_t *a = cols[order[0]].id, *b = cols[order[1]].id;
+                uint64_t cb = cols[order[1]].card;
+
+                for (i = 0; i < n; i++)
+                        count[a[i] * cb + b[i]]++;
+        } else {
+                for (i = 0; i < n; i++)
+                        count[combined(cols, order, nset, i)]++;
+        }
+        for (i = 0; i < radix; i++)
+                if (count[i] != 0)
+                        groups_add(g, count[i], k);
+        if (!want_ids)
+                return CDR_OK;
+        /* count[] becomes the map from combination to group id. */
+        for (i = 0, j = 0; i < radix; i++)
+                count[i] = count[i] ? (uint32_t)j++ : NO_ID;
+        g->id = malloc((n ? n : 1) * sizeof(*g->id));
+        if (g->id == NULL)
+                return CDR_ERR_NOMEM;
+        for (i = 0; i < n; i++)
+                g->id[i] = count[combined(cols, order, nset, i)];
+        return CDR_OK;
+}
+
 /*
  * The groups of records sharing the values of fields set[0..nset) in
  * cols, over n records: their number and size statistics for threshold
  * k, and with want_ids each record's dense group id (g->id, the
  * caller's to free).
  */
-static int group_by(const struct dcol *cols, const size_t *set, size_t nset,
-                    size_t n, uint64_t k, int want_ids, struct scratch *s,
+static int group_by(struct dcol *cols, const size_t *set, size_t nset, size_t n,
+                    uint64_t k, int want_ids, struct scratch *s,
                     struct groups *g)
 {
-        size_t order[CDR_MAX_SLOTS], i, j;
+        size_t order[CDR_MAX_SLOTS], i, j, all = n, lone = 0;
         uint64_t *key = s->key, radix = 1;
-        uint32_t *count = s->count;
+        uint32_t *count = s->count, *alive = NULL;
 
         memset(g, 0, sizeof(*g));
         if (nset == 1 && !want_ids) {
@@ -753,6 +849,39 @@ static int group_by(const struct dcol *cols, const size_t *set, size_t nset,
                         return group_alone(n, k, want_ids, g);
         memcpy(order, set, nset * sizeof(*set));
         qsort_r(order, nset, sizeof(*order), cmp_card_desc, (void *)cols);
+        for (j = 0; j < nset && radix <= s->count_cap; j++)
+                radix *= cols[order[j]].card ? cols[order[j]].card : 1;
+        if (radix <= s->count_cap)
+                return group_direct(cols, order, nset, n, radix, k, want_ids, s,
+                                    g);
+        radix = 1;
+        /* Without ids to give, a record alone in one field is alone in
+         * the set: only the others are grouped (s->alive), the lone ones
+         * counted as groups of one. */
+        for (j = 0; j < nset && !want_ids; j++)
+                if (cols[order[j]].singles > 0) {
+                        if (dcol_lone(&cols[order[j]], n) != CDR_OK)
+                                return CDR_ERR_NOMEM;
+                        lone = 1;
+                }
+        if (lone) {
+                alive = s->alive;
+                for (i = 0, j = 0; i < n; i += 64) {
+                        uint64_t bits = 0, b;
+                        size_t f;
+
+                        for (f = 0; f < nset; f++)
+                                if (cols[order[f]].lone != NULL)
+                                        bits |= cols[order[f]].lone[i / 64];
+                        for (b = 0; b < 64 && i + b < n; b++)
+                                if (!(bits >> b & 1))
+                                        alive[j++] = (uint32_t)(i + b);
+                }
+                lone = n - j;
+                n = j;
+                for (i = 0; i < lone; i++)
+                        groups_add(g, 1, k);
+        }
         memset(key, 0, n * sizeof(*key));
         for (j = 0; j < nset; j++) {
                 const struct dcol *c = &cols[order[j]];
@@ -762,11 +891,17 @@ static int group_by(const struct dcol *cols, const size_t *set, size_t nset,
                 if (radix > UINT64_MAX / c->card) {
                         if (densify(s, n, &radix) != CDR_OK)
                                 return CDR_ERR_NOMEM;
-                        if (radix == n)
-                                return group_alone(n, k, want_ids, g);
+                        if (radix == n) {
+                                memset(g, 0, sizeof(*g));
+                                return group_alone(all, k, want_ids, g);
+                        }
                 }
-                for (i = 0; i < n; i++)
-                        key[i] = key[i] * c->card + c->id[i];
+                if (alive != NULL)
+                        for (i = 0; i < n; i++)
+                                key[i] = key[i] * c->card + c->id[alive[i]];
+                else
+                        for (i = 0; i < n; i++)
+                                key[i] = key[i] * c->card + c->id[i];
                 radix *= c->card;
         }
         if (radix <= s->count_cap) {

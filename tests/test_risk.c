@@ -225,6 +225,59 @@ Test(risk, what_is_a_trace_key_and_what_is_a_point)
         cdr_risk_destroy(risk);
 }
 
+/* 1 when a record holding `value` in field x makes x a trace field. */
+static int is_pseudonym(const char *value)
+{
+        cdr_risk_options_t o;
+        cdr_risk_t *risk;
+        cdr_risk_report_t *r;
+        char line[256];
+        int yes;
+
+        cdr_risk_options_init(&o);
+        risk = cdr_risk_new(&o, errstr, sizeof(errstr));
+        cr_assert_not_null(risk);
+        snprintf(line, sizeof(line), "{\"x\":\"%s\",\"c\":\"1\"}", value);
+        add(risk, line);
+        r = measure(risk);
+        yes = r->ntraces == 1;
+        cdr_risk_report_destroy(r);
+        cdr_risk_destroy(risk);
+        return yes;
+}
+
+Test(risk, the_pseudonym_shape)
+{
+        static const char bad_chars[] = "018AZ{`@/:\\\x7f";
+        char v[64];
+        size_t pos, b;
+
+        cr_assert(is_pseudonym("k:abcdefghijklmnopqrstuvwxyz"));
+        cr_assert(is_pseudonym("a-_Z9:234567abcdefghijklmnopqrst"));
+        cr_assert(!is_pseudonym("k:abcdefghijklmnopqrstuvwxy"), "25 after");
+        cr_assert(!is_pseudonym("k:abcdefghijklmnopqrstuvwxyza"), "27 after");
+        cr_assert(is_pseudonym("0123456789ABCDEF:"
+                               "abcdefghijklmnopqrstuvwxyz"),
+                  "16-byte key id");
+        cr_assert(!is_pseudonym("0123456789ABCDEFG:"
+                                "abcdefghijklmnopqrstuvwxyz"),
+                  "17 bytes");
+        cr_assert(!is_pseudonym(":abcdefghijklmnopqrstuvwxyz"), "no key id");
+        cr_assert(!is_pseudonym("k.1:abcdefghijklmnopqrstuvwxyz"));
+        cr_assert(!is_pseudonym("withheld"));
+        /* Every position of the 26, every kind of wrong byte. */
+        for (pos = 0; pos < 26; pos++)
+                for (b = 0; b < sizeof(bad_chars) - 1; b++) {
+                        snprintf(v, sizeof(v), "key:%s",
+                                 "abcdefghijklmnopqrstuvwxyz");
+                        v[4 + pos] = bad_chars[b];
+                        if (bad_chars[b] == '\\')
+                                continue; /* would need a JSON escape */
+                        cr_assert(!is_pseudonym(v), "byte %d at %zu",
+                                  bad_chars[b], pos);
+                }
+}
+
 Test(risk, named_fields)
 {
         cdr_risk_options_t o;

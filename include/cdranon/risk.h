@@ -24,7 +24,7 @@
 #define CDR_RISK_POINTS          5    /* unicity is measured at p = 1..5 */
 #define CDR_RISK_DEFAULT_SAMPLES 5000 /* target traces per trace field */
 #define CDR_RISK_DEFAULT_K       5
-#define CDR_RISK_DEFAULT_SUBSETS 2
+#define CDR_RISK_DEFAULT_SUBSETS 1
 #define CDR_RISK_MAX_SETS        4096 /* k-anonymity field sets */
 /* --exhaustive tests every p-subset of every trace; it refuses to start
  * when their number, summed over p and trace fields, exceeds this. */
