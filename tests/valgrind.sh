@@ -16,12 +16,13 @@ VALGRIND=(valgrind --tool=memcheck --leak-check=full
         --track-origins=yes --num-callers=30)
 
 # memcheck NAME DIR COMMAND...: runs the command in DIR under memcheck;
-# its log is DIR/NAME.memcheck, its stderr DIR/NAME.err.
+# its log is DIR/NAME.memcheck, its stdout DIR/NAME.out, its stderr
+# DIR/NAME.err.
 memcheck() {
         local name=$1 dir=$2 status
         shift 2
         (cd "$dir" && "${VALGRIND[@]}" --log-file="$name.memcheck" "$@" \
-                2>"$name.err") && status=0 || status=$?
+                >"$name.out" 2>"$name.err") && status=0 || status=$?
         check "$name: exit 0 under memcheck (status $status)" \
                 test "$status" -eq 0
         check "$name: no memcheck error, no definite or indirect leak" \
@@ -79,6 +80,16 @@ memcheck unseal-json "$json" "$BIN" unseal --key custodian.pem \
         --in sealed.b64 --out unsealed.jsonl --audit audit.log
 check "unseal-json: the records are the input, byte for byte" \
         cmp -s "$json/unsealed.jsonl" "$json/in.jsonl"
+
+echo "== risk over the anonymised CSV output"
+# Exhaustive unicity, every pair of fields and the plot, then the
+# sampled default, so that each path runs under memcheck (malformed
+# lines are tested under AddressSanitizer).
+memcheck risk "$csv" "$BIN" risk --in anon.jsonl --exhaustive \
+        --point-fields cell_id,start_hour --k-subsets 2 --plot risk.png --json
+check "risk: the plot and the report are written" \
+        test -s "$csv/risk.png" -a -s "$csv/risk.out"
+memcheck risk-sampled "$csv" "$BIN" risk --in anon.jsonl --samples 50 --json
 
 echo "== the control: memcheck sees a leak"
 # A run that must fail, so that a clean report above means something:
