@@ -959,39 +959,15 @@ static void traces_free(struct traces *tr)
         memset(tr, 0, sizeof(*tr));
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-        uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-        return (x > y) - (x < y);
-}
-
-static void sort_u32(uint32_t *v, size_t n)
-{
-        size_t i, j;
-        uint32_t x;
-
-        if (n > 24) {
-                qsort(v, n, sizeof(*v), cmp_u32);
-                return;
-        }
-        for (i = 1; i < n; i++) {
-                x = v[i];
-                for (j = i; j > 0 && v[j - 1] > x; j--)
-                        v[j] = v[j - 1];
-                v[j] = x;
-        }
-}
-
 /* Builds the traces of field `f` whose values of kind `want` (KIND_PSEUDO,
- * or 0: present and not null) are trace keys, over point ids: a counting
- * sort of the records by trace, then each trace's points sorted and made
+ * or 0: present and not null) are trace keys, over point ids: two
+ * counting sorts, by point then by trace, and each trace's points made
  * distinct. */
 static int traces_make(const struct dcol *f, int want, const uint32_t *point,
                        uint32_t npoints, size_t n, struct scratch *s,
                        struct traces *tr)
 {
-        uint32_t *trace_of = s->count, t, *p;
+        uint32_t *trace_of = s->count, *by_point = s->alive, t, *p;
         uint64_t *next = s->key, m = 0, w, start, end, i, x;
 
         memset(tr, 0, sizeof(*tr));
@@ -1019,21 +995,29 @@ static int traces_make(const struct dcol *f, int want, const uint32_t *point,
         tr->tpt = malloc((m ? m : 1) * sizeof(*tr->tpt));
         if (tr->tpt == NULL)
                 goto nomem;
+        /* The records in point order (a counting sort by point, poff as
+         * its cursors), then dealt to their traces: each trace's points
+         * come out sorted. */
+        for (i = 0; i < n; i++)
+                if (trace_of[f->id[i]] != NO_ID)
+                        tr->poff[point[i] + 1]++;
+        for (i = 0; i < npoints; i++)
+                tr->poff[i + 1] += tr->poff[i];
+        for (i = 0; i < n; i++)
+                if (trace_of[f->id[i]] != NO_ID)
+                        by_point[tr->poff[point[i]]++] = (uint32_t)i;
         memcpy(next, tr->toff, (size_t)tr->ntraces * sizeof(*next));
-        for (i = 0; i < n; i++) {
-                t = trace_of[f->id[i]];
-                if (t != NO_ID)
-                        tr->tpt[next[t]++] = point[i];
+        for (x = 0; x < m; x++) {
+                i = by_point[x];
+                tr->tpt[next[trace_of[f->id[i]]]++] = point[i];
         }
-        /* Sort and make distinct in place: trace t moves down to w. */
+        /* Distinct in place: trace t moves down to w. */
         for (t = 0, w = 0, start = 0; t < tr->ntraces; t++) {
                 end = tr->toff[t + 1];
-                p = tr->tpt + start;
-                sort_u32(p, (size_t)(end - start));
                 tr->toff[t] = w;
-                for (x = 0; x < end - start; x++)
-                        if (x == 0 || p[x] != p[x - 1])
-                                tr->tpt[w++] = p[x];
+                for (x = start; x < end; x++)
+                        if (x == start || tr->tpt[x] != tr->tpt[x - 1])
+                                tr->tpt[w++] = tr->tpt[x];
                 start = end;
         }
         tr->toff[tr->ntraces] = w;
@@ -1045,6 +1029,7 @@ static int traces_make(const struct dcol *f, int want, const uint32_t *point,
         tr->ptr = malloc((w ? w : 1) * sizeof(*tr->ptr));
         if (tr->ptr == NULL)
                 goto nomem;
+        memset(tr->poff, 0, ((size_t)npoints + 1) * sizeof(*tr->poff));
         for (i = 0; i < w; i++)
                 tr->poff[tr->tpt[i] + 1]++;
         for (i = 0; i < npoints; i++)
