@@ -67,6 +67,16 @@ machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo |
         end=$(date +%s.%N)
         echo "2000000 records in $(echo "$end - $start" | bc) s:" \
                 "$(echo "2000000 / ($end - $start)" | bc) records/s"
+        echo
+        echo "## Risk meter (bench_risk over that output, median of $RUNS)"
+        echo
+        (cd "$tmp" && "$OLDPWD/$BIN" anonymise -c config.yaml --in gen.csv \
+                --out anon.jsonl --dead-letter /dev/null 2>/dev/null)
+        echo '```'
+        build/bench/bench_risk "$tmp/anon.jsonl" "$RUNS"
+        build/bench/bench_risk "$tmp/anon.jsonl" "$RUNS" -- \
+                --point-fields cell_id,start_hour | tail -4
+        echo '```'
 } | tee "$out/file-mode.md"
 
 # Through the broker: passthrough, cdranon run and the peers, then the
