@@ -416,6 +416,10 @@ int cdr_risk_add(cdr_risk_t *risk, const char *rec, size_t len, char *errstr,
         size_t i;
         int err;
 
+        if (CDR_UNLIKELY(risk->spent)) {
+                cdr_errf(errstr, errstr_size, "the meter was used already");
+                return CDR_ERR_INVAL;
+        }
         risk->lines++;
         err =
             cdr_json_parse(risk->schema, rec, len, record, errstr, errstr_size);
@@ -786,6 +790,24 @@ static inline uint64_t combined(const struct dcol *cols, const size_t *order,
         return x;
 }
 
+/* The groups of counters count[0..radix): their statistics, and with
+ * want_ids count[] turned into the map from combination to group id.
+ * Returns want_ids. */
+static int direct_groups(uint32_t *count, uint64_t radix, uint64_t k,
+                         int want_ids, struct groups *g)
+{
+        uint64_t i;
+        uint32_t j = 0;
+
+        for (i = 0; i < radix; i++)
+                if (count[i] != 0)
+                        groups_add(g, count[i], k);
+        if (want_ids)
+                for (i = 0; i < radix; i++)
+                        count[i] = count[i] ? j++ : NO_ID;
+        return want_ids;
+}
+
 /* group_by when every combination has its own counter: radix, the
  * product of the cardinalities, is at most s->count_cap. */
 static int group_direct(const struct dcol *cols, const size_t *order,
@@ -793,7 +815,7 @@ static int group_direct(const struct dcol *cols, const size_t *order,
                         int want_ids, struct scratch *s, struct groups *g)
 {
         uint32_t *count = s->count;
-        size_t i, j;
+        size_t i;
 
         memset(count, 0, radix * sizeof(*count));
         if (nset == 2) {
@@ -806,14 +828,8 @@ static int group_direct(const struct dcol *cols, const size_t *order,
                 for (i = 0; i < n; i++)
                         count[combined(cols, order, nset, i)]++;
         }
-        for (i = 0; i < radix; i++)
-                if (count[i] != 0)
-                        groups_add(g, count[i], k);
-        if (!want_ids)
+        if (!direct_groups(count, radix, k, want_ids, g))
                 return CDR_OK;
-        /* count[] becomes the map from combination to group id. */
-        for (i = 0, j = 0; i < radix; i++)
-                count[i] = count[i] ? (uint32_t)j++ : NO_ID;
         g->id = malloc((n ? n : 1) * sizeof(*g->id));
         if (g->id == NULL)
                 return CDR_ERR_NOMEM;
@@ -908,14 +924,8 @@ static int group_by(struct dcol *cols, const size_t *set, size_t nset, size_t n,
                 memset(count, 0, radix * sizeof(*count));
                 for (i = 0; i < n; i++)
                         count[key[i]]++;
-                for (i = 0; i < radix; i++)
-                        if (count[i] != 0)
-                                groups_add(g, count[i], k);
-                if (!want_ids)
+                if (!direct_groups(count, radix, k, want_ids, g))
                         return CDR_OK;
-                /* count[] becomes the map from key to group id. */
-                for (i = 0, j = 0; i < radix; i++)
-                        count[i] = count[i] ? (uint32_t)j++ : NO_ID;
                 g->id = malloc((n ? n : 1) * sizeof(*g->id));
                 if (g->id == NULL)
                         return CDR_ERR_NOMEM;

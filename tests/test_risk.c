@@ -334,6 +334,8 @@ Test(risk, unknown_names_are_errors)
                      CDR_ERR_INVAL);
         cr_assert_null(r);
         cr_assert_str_eq(errstr, "point field 'nowhere' is not in the input");
+        cr_assert_eq(cdr_risk_add(risk, "{}", 2, errstr, sizeof(errstr)),
+                     CDR_ERR_INVAL, "a measured meter takes no more records");
         cdr_risk_destroy(risk);
 
         o.trace_fields = traces;
@@ -695,7 +697,7 @@ Test(risk, gate_reads_the_upper_end)
         r.traces = t;
         r.ntraces = 2;
         cr_assert_eq(cdr_risk_gate(&r, 4, 0.05), &t[0],
-                     "4% could be 6%: fails at 5%");
+                     "4%% could be 6%%: fails at 5%%");
         cr_assert_null(cdr_risk_gate(&r, 4, 0.06));
         cr_assert_null(cdr_risk_gate(&r, 3, 0.0), "nothing tested at 3");
         cr_assert_null(cdr_risk_gate(&r, 9, 0.0));

@@ -73,7 +73,7 @@ typedef struct {
         unsigned points;       /* p */
         uint64_t tested;       /* target traces with at least p points */
         uint64_t short_traces; /* targets with fewer: not tested at p */
-        uint64_t unique;       /* tested traces that p points singled out */
+        uint64_t unique;       /* sampled: tested traces singled out */
         double share;          /* unique / tested (0 when none tested) */
         double se;             /* its binomial standard error */
         double lo, hi;         /* 95% Wilson interval; = share if exact */
@@ -139,7 +139,8 @@ void cdr_risk_destroy(cdr_risk_t *risk);
  * record is skipped and counted as malformed; errstr names the field and
  * the rule, never a value), or a fatal CDR_ERR_TOOBIG (more than
  * CDR_MAX_SLOTS distinct field names, or one longer than
- * CDR_FIELD_NAME_MAX) or CDR_ERR_NOMEM.  `rec` is not kept. */
+ * CDR_FIELD_NAME_MAX), CDR_ERR_NOMEM, or CDR_ERR_INVAL after
+ * cdr_risk_compute.  `rec` is not kept. */
 int cdr_risk_add(cdr_risk_t *risk, const char *rec, size_t len, char *errstr,
                  size_t errstr_size) CDR_MUST_CHECK;
 
