@@ -243,59 +243,102 @@ static size_t csv_count_lf(const char *p, const char *end)
         return n;
 }
 
+/* Where the next byte of a record falls, for cdr_csv_scan.  Zero is the
+ * start of a record, which is the start of a field. */
+enum {
+        SCAN_FIELD = 0, /* first byte of a field: a quote opens it */
+        SCAN_PLAIN,     /* inside an unquoted field, or after a closing quote */
+        SCAN_QUOTED,    /* inside quotes */
+        SCAN_QUOTE      /* after a quote inside quotes: doubled, or closing */
+};
+
+size_t cdr_csv_scan(cdr_csv_scan_t *scan, char delimiter, const char *buf,
+                    size_t len)
+{
+        const char *end = buf + len, *p = buf, *nl = NULL, *lim, *q;
+        int state = scan->state, nl_known = 0;
+
+        if (scan->done)
+                return 0;
+        while (p < end) {
+                switch (state) {
+                case SCAN_QUOTE:
+                        if (*p == '"') {
+                                state = SCAN_QUOTED;
+                                p++;
+                                break;
+                        }
+                        state = SCAN_PLAIN; /* *p is read as plain text */
+                        break;
+                case SCAN_FIELD:
+                        if (*p == '"') {
+                                state = SCAN_QUOTED;
+                                p++;
+                                break;
+                        }
+                        state = SCAN_PLAIN;
+                        break;
+                case SCAN_PLAIN:
+                        /* The record ends at nl unless a quote at the
+                         * start of a field comes first.  *p itself is
+                         * never such a quote: it follows a byte that is
+                         * not the delimiter, or is not a quote. */
+                        if (!nl_known || (nl != NULL && nl < p)) {
+                                nl = memchr(p, '\n', (size_t)(end - p));
+                                nl_known = 1;
+                        }
+                        lim = nl != NULL ? nl : end;
+                        q = memchr(p, '"', (size_t)(lim - p));
+                        while (q != NULL && (q == p || q[-1] != delimiter))
+                                q = memchr(q + 1, '"', (size_t)(lim - q - 1));
+                        if (q != NULL) {
+                                state = SCAN_QUOTED;
+                                p = q + 1;
+                                break;
+                        }
+                        if (nl != NULL) {
+                                scan->lines++;
+                                scan->done = 1;
+                                scan->state = SCAN_FIELD;
+                                return (size_t)(nl - buf) + 1;
+                        }
+                        /* The piece ends inside this field, or just
+                         * after the delimiter that ends it. */
+                        state = end[-1] == delimiter ? SCAN_FIELD : SCAN_PLAIN;
+                        p = end;
+                        break;
+                default: /* SCAN_QUOTED */
+                        q = memchr(p, '"', (size_t)(end - p));
+                        scan->lines += csv_count_lf(p, q != NULL ? q : end);
+                        if (q == NULL) {
+                                p = end;
+                                break;
+                        }
+                        state = SCAN_QUOTE;
+                        p = q + 1;
+                        break;
+                }
+        }
+        scan->state = state;
+        return len;
+}
+
 size_t cdr_csv_frame(char delimiter, const char *buf, size_t len, int eof,
                      size_t *lines)
 {
-        const char *end = buf + len, *p = buf, *nl, *lim, *q;
-        size_t nlines = 0;
+        cdr_csv_scan_t scan = CDR_CSV_SCAN_INIT;
+        size_t n;
 
         if (lines != NULL)
                 *lines = 0;
         if (len == 0)
                 return 0;
-        nl = memchr(buf, '\n', len);
-        for (;;) {
-                /* Outside quotes: the record ends at nl unless a quote at
-                 * the start of a field comes first. */
-                lim = nl != NULL ? nl : end;
-                q = memchr(p, '"', (size_t)(lim - p));
-                while (q != NULL && q != buf && q[-1] != delimiter)
-                        q = memchr(q + 1, '"', (size_t)(lim - q - 1));
-                if (q == NULL) {
-                        if (nl != NULL) {
-                                nlines++;
-                                len = (size_t)(nl - buf) + 1;
-                        } else if (!eof) {
-                                return 0;
-                        }
-                        break;
-                }
-                /* Inside quotes until a quote not followed by another. */
-                p = q + 1;
-                for (;;) {
-                        q = memchr(p, '"', (size_t)(end - p));
-                        if (q == NULL || q + 1 == end) {
-                                /* Unterminated, or the last byte may be
-                                 * the first of a doubled quote. */
-                                if (!eof)
-                                        return 0;
-                                nlines += csv_count_lf(p, end);
-                                if (lines != NULL)
-                                        *lines = nlines;
-                                return len;
-                        }
-                        nlines += csv_count_lf(p, q);
-                        if (q[1] != '"')
-                                break;
-                        p = q + 2;
-                }
-                p = q + 1;
-                if (nl != NULL && nl < p)
-                        nl = memchr(p, '\n', (size_t)(end - p));
-        }
+        n = cdr_csv_scan(&scan, delimiter, buf, len);
+        if (!scan.done && !eof)
+                return 0;
         if (lines != NULL)
-                *lines = nlines;
-        return len;
+                *lines = (size_t)scan.lines;
+        return n;
 }
 
 /* Returns the index of the first byte from rec[i] that ends an unquoted

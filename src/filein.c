@@ -24,6 +24,15 @@ struct cdr_filein_s {
         int started;   /* BOM check done */
         uint64_t line; /* line number of buf[pos] */
         size_t max_record;
+        uint64_t scan_limit;
+        /* The record that starts at buf[pos] (or, while it is handed out
+         * in pieces, the rest of it). */
+        size_t scanned;      /* bytes from buf[pos] known to belong to it */
+        int ended;           /* its last byte is buf[pos + scanned - 1] */
+        cdr_csv_scan_t scan; /* CSV framing state; .lines for JSON too */
+        int pieces;          /* an over-long record is being handed out */
+        uint64_t handed;     /* bytes of it handed out so far */
+        int to_eof;          /* it had no end within scan_limit */
 };
 
 cdr_filein_t *cdr_filein_open(const char *path, cdr_format_t format,
@@ -40,6 +49,7 @@ cdr_filein_t *cdr_filein_open(const char *path, cdr_format_t format,
         in->max_record = max_record;
         in->cap = max_record + FILEIN_SLACK;
         in->line = 1;
+        in->scan_limit = CDR_FILEIN_SCAN_LIMIT;
         in->buf = malloc(in->cap);
         if (in->buf == NULL)
                 goto nomem;
@@ -114,51 +124,98 @@ static int filein_fill(cdr_filein_t *in, char *errstr, size_t errstr_size)
         return CDR_OK;
 }
 
-static size_t count_lf(const char *p, size_t n)
+void cdr_filein_set_scan_limit(cdr_filein_t *in, uint64_t limit)
 {
-        size_t lines = 0;
-        const char *end = p + n;
-
-        while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-                lines++;
-                p++;
-        }
-        return lines;
+        in->scan_limit = limit < (uint64_t)in->max_record + 2
+                             ? (uint64_t)in->max_record + 2
+                             : limit;
 }
 
-/* Length of the first record in the unread bytes, or 0 if incomplete. */
-static size_t filein_frame(cdr_filein_t *in, size_t *lines)
+int cdr_filein_to_eof(const cdr_filein_t *in)
 {
-        const char *p = in->buf + in->pos;
-        size_t avail = in->len - in->pos;
-        const char *nl;
-
-        if (in->format == CDR_FORMAT_CSV)
-                return cdr_csv_frame(in->delimiter, p, avail, in->eof, lines);
-        nl = memchr(p, '\n', avail);
-        if (nl != NULL) {
-                *lines = 1;
-                return (size_t)(nl - p) + 1;
-        }
-        *lines = 0;
-        return in->eof ? avail : 0;
+        return in->to_eof;
 }
 
-/* Skips to just past the next line end, reading as needed. */
-static int filein_skip_line(cdr_filein_t *in, char *errstr, size_t errstr_size)
+/* The length of rec without its line end: a final LF, then a CR. */
+static size_t strip_line_end(const char *rec, size_t len)
 {
-        for (;;) {
-                const char *p = in->buf + in->pos;
-                const char *nl = memchr(p, '\n', in->len - in->pos);
+        if (len > 0 && rec[len - 1] == '\n')
+                len--;
+        if (len > 0 && rec[len - 1] == '\r')
+                len--;
+        return len;
+}
 
-                if (nl != NULL) {
-                        in->pos += (size_t)(nl - p) + 1;
-                        in->line++;
-                        return CDR_OK;
+/* Forgets the record at buf[pos] once it has been consumed. */
+static void filein_record_done(cdr_filein_t *in)
+{
+        in->line += in->scan.lines;
+        in->scanned = 0;
+        in->ended = 0;
+        memset(&in->scan, 0, sizeof(in->scan));
+        in->pieces = 0;
+        in->handed = 0;
+}
+
+/* Scans the bytes read since the last call for the end of the record at
+ * buf[pos], never past its first scan_limit bytes: a record whose end is
+ * not within them runs to the end of the input (to_eof).  The end of the
+ * input ends a record too. */
+static void filein_scan(cdr_filein_t *in)
+{
+        const char *p = in->buf + in->pos + in->scanned;
+        size_t avail = in->len - in->pos - in->scanned, n;
+        uint64_t room = in->scan_limit - in->handed - in->scanned;
+
+        if (in->ended)
+                return;
+        if (in->to_eof) {
+                n = avail;
+        } else {
+                if (avail > room)
+                        avail = (size_t)room;
+                if (in->format == CDR_FORMAT_CSV) {
+                        n = cdr_csv_scan(&in->scan, in->delimiter, p, avail);
+                        in->ended = in->scan.done;
+                } else {
+                        const char *nl = memchr(p, '\n', avail);
+
+                        n = nl != NULL ? (size_t)(nl - p) + 1 : avail;
+                        if (nl != NULL) {
+                                in->scan.lines++;
+                                in->ended = 1;
+                        }
                 }
-                in->pos = in->len;
-                if (in->eof)
-                        return CDR_OK;
+                if (!in->ended &&
+                    in->handed + in->scanned + n >= in->scan_limit) {
+                        in->to_eof = 1;
+                        n = in->len - in->pos - in->scanned;
+                }
+        }
+        in->scanned += n;
+        if (!in->ended && in->eof && in->pos + in->scanned == in->len)
+                in->ended = 1;
+}
+
+int cdr_filein_next_piece(cdr_filein_t *in, cdr_view_t *piece, char *errstr,
+                          size_t errstr_size)
+{
+        if (!in->pieces)
+                return 0;
+        for (;;) {
+                filein_scan(in);
+                if (in->scanned > 0) {
+                        piece->p = in->buf + in->pos;
+                        piece->n = in->scanned;
+                        in->pos += in->scanned;
+                        in->handed += in->scanned;
+                        in->scanned = 0;
+                        return 1;
+                }
+                if (in->ended) {
+                        filein_record_done(in);
+                        return 0;
+                }
                 if (filein_fill(in, errstr, errstr_size) != CDR_OK)
                         return CDR_ERR_IO;
         }
@@ -167,51 +224,54 @@ static int filein_skip_line(cdr_filein_t *in, char *errstr, size_t errstr_size)
 int cdr_filein_next(cdr_filein_t *in, cdr_view_t *rec, uint64_t *line,
                     char *errstr, size_t errstr_size)
 {
-        size_t reclen, lines, body;
+        cdr_view_t rest;
+        int rc;
 
-        for (;;) {
-                if (!in->started) {
+        while (in->pieces) {
+                rc = cdr_filein_next_piece(in, &rest, errstr, errstr_size);
+                if (rc < 0)
+                        return rc;
+        }
+        if (!in->started) {
+                if (filein_fill(in, errstr, errstr_size) != CDR_OK)
+                        return CDR_ERR_IO;
+                while (in->len < 3 && !in->eof)
                         if (filein_fill(in, errstr, errstr_size) != CDR_OK)
                                 return CDR_ERR_IO;
-                        while (in->len < 3 && !in->eof)
-                                if (filein_fill(in, errstr, errstr_size) !=
-                                    CDR_OK)
-                                        return CDR_ERR_IO;
-                        in->pos += cdr_csv_skip_bom(in->buf, in->len);
-                        in->started = 1;
-                }
-                if (in->pos == in->len && in->eof)
-                        return 0;
-                lines = 0;
-                reclen = filein_frame(in, &lines);
-                if (reclen == 0) {
-                        if (in->len - in->pos > in->max_record) {
-                                *line = in->line;
-                                if (filein_skip_line(in, errstr, errstr_size) !=
-                                    CDR_OK)
-                                        return CDR_ERR_IO;
+                in->pos += cdr_csv_skip_bom(in->buf, in->len);
+                in->started = 1;
+        }
+        for (;;) {
+                filein_scan(in);
+                if (in->ended) {
+                        if (in->scanned == 0)
+                                return 0; /* end of input */
+                        rec->p = in->buf + in->pos;
+                        rec->n = in->scanned;
+                        *line = in->line;
+                        if (strip_line_end(rec->p, rec->n) == 0) {
+                                /* a blank line is not a record */
+                                in->pos += in->scanned;
+                                filein_record_done(in);
+                                continue;
+                        }
+                        if (strip_line_end(rec->p, rec->n) > in->max_record) {
+                                /* Whole in the buffer: one piece. */
+                                in->pieces = 1;
                                 return CDR_ERR_TOOBIG;
                         }
-                        if (in->eof)
-                                return 0;
-                        if (filein_fill(in, errstr, errstr_size) != CDR_OK)
-                                return CDR_ERR_IO;
-                        continue;
+                        in->pos += in->scanned;
+                        filein_record_done(in);
+                        return 1;
                 }
-                rec->p = in->buf + in->pos;
-                rec->n = reclen;
-                *line = in->line;
-                in->pos += reclen;
-                in->line += lines ? lines : count_lf(rec->p, reclen);
-                body = reclen;
-                while (body > 0 &&
-                       (rec->p[body - 1] == '\n' || rec->p[body - 1] == '\r'))
-                        body--;
-                if (body == 0)
-                        continue; /* a blank line is not a record */
-                if (body > in->max_record) {
+                /* Without its end, a record of max_record + 2 bytes is
+                 * longer than max_record whatever its line end. */
+                if (in->scanned >= in->max_record + 2 || in->to_eof) {
+                        *line = in->line;
+                        in->pieces = 1;
                         return CDR_ERR_TOOBIG;
                 }
-                return 1;
+                if (filein_fill(in, errstr, errstr_size) != CDR_OK)
+                        return CDR_ERR_IO;
         }
 }

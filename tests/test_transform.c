@@ -1,7 +1,8 @@
 /*
- * The transform (engine + per-thread transform), file-mode framing and
- * output buffers: verdicts, sealed copies that open to the record as
- * received, dead-letter shape, key reload, and framing edge cases.
+ * The transform (engine + per-thread transform) and output buffers:
+ * verdicts, sealed copies that open to the record as received,
+ * dead-letter shape and key reload.  File-mode framing is in
+ * test_filein.c.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -12,7 +13,6 @@
 #include <unistd.h>
 
 #include "cdranon/buf.h"
-#include "cdranon/filein.h"
 #include "cdranon/transform.h"
 #include "cdranon/unseal.h"
 
@@ -326,86 +326,6 @@ Test(transform, reload_seals_to_the_new_custodian_key)
         cr_assert(r.key.n > 3 && memcmp(r.key.p, "t1:", 3) == 0);
         cr_assert(opens_with(r, priv2), "still sealed to the second key");
         close_fixture(&f);
-}
-
-/* ---- file-mode framing ---- */
-
-static cdr_filein_t *open_text(const char *text, cdr_format_t format,
-                               size_t max)
-{
-        char path[128];
-
-        snprintf(path, sizeof(path), "%s/input", dir);
-        write_file(path, text, 0644);
-        {
-                cdr_filein_t *in = cdr_filein_open(path, format, ',', max,
-                                                   errstr, sizeof(errstr));
-                cr_assert_not_null(in, "%s", errstr);
-                return in;
-        }
-}
-
-Test(transform, filein_frames_csv_with_bom_crlf_quotes_and_blank_lines)
-{
-        cdr_filein_t *in = open_text("\xef\xbb\xbf"
-                                     "h1,h2\r\n"
-                                     "a,\"multi\r\nline\"\r\n"
-                                     "\r\n"
-                                     "b,c",
-                                     CDR_FORMAT_CSV, 1024);
-        cdr_view_t rec;
-        uint64_t line;
-
-        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
-                     1);
-        cr_assert(view_eq(rec, "h1,h2\r\n"));
-        cr_assert_eq(line, 1);
-        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
-                     1);
-        cr_assert(view_eq(rec, "a,\"multi\r\nline\"\r\n"));
-        cr_assert_eq(line, 2);
-        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
-                     1);
-        cr_assert(view_eq(rec, "b,c"), "the blank line is skipped");
-        cr_assert_eq(line, 5);
-        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
-                     0);
-        cdr_filein_close(in);
-}
-
-Test(transform, filein_skips_an_oversized_record_and_goes_on)
-{
-        char text[400000];
-        cdr_filein_t *in;
-        cdr_view_t rec;
-        uint64_t line;
-
-        memset(text, 'x', sizeof(text));
-        memcpy(text, "{\"a\":1}\n", 8);
-        text[sizeof(text) - 10] = '\n';
-        memcpy(text + sizeof(text) - 9, "{\"b\":2}\n", 9);
-        in = open_text(text, CDR_FORMAT_JSON, 1024);
-        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
-                     1);
-        cr_assert(view_eq(rec, "{\"a\":1}\n"));
-        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
-                     CDR_ERR_TOOBIG);
-        cr_assert_eq(line, 2);
-        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
-                     1);
-        cr_assert(view_eq(rec, "{\"b\":2}\n"));
-        cr_assert_eq(line, 3);
-        cr_assert_eq(cdr_filein_next(in, &rec, &line, errstr, sizeof(errstr)),
-                     0);
-        cdr_filein_close(in);
-}
-
-Test(transform, filein_names_a_missing_file)
-{
-        cr_assert_null(cdr_filein_open("/nonexistent/in.csv", CDR_FORMAT_CSV,
-                                       ',', 1024, errstr, sizeof(errstr)));
-        cr_assert_str_eq(errstr,
-                         "/nonexistent/in.csv: No such file or directory");
 }
 
 /* ---- buffers and error helpers ---- */

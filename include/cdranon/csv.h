@@ -49,9 +49,37 @@ size_t cdr_csv_skip_bom(const char *buf, size_t len);
  * complete record yet.  At end of input (eof != 0) the rest of the buffer
  * is one record even without a line end, and an unterminated quote ends
  * there.  *lines receives the number of line ends the record spans (so
- * the caller can keep line numbers). */
+ * the caller can keep line numbers).  The same as one cdr_csv_scan over
+ * the buffer. */
 size_t cdr_csv_frame(char delimiter, const char *buf, size_t len, int eof,
                      size_t *lines);
+
+/* Framing state of one record whose bytes arrive in pieces, for records
+ * too long to hold (file mode).  Zeroed (CDR_CSV_SCAN_INIT) at the start
+ * of each record. */
+typedef struct {
+        int state;      /* where the next byte falls (private) */
+        int done;       /* 1 once the record's line end has been scanned */
+        uint64_t lines; /* line feeds scanned so far, the line end's too */
+} cdr_csv_scan_t;
+
+#define CDR_CSV_SCAN_INIT                                                      \
+        {                                                                      \
+                0, 0, 0                                                        \
+        }
+
+/* Scans the next piece of a record, buf[0..len), by the rule of
+ * cdr_csv_frame: a quote opens a quoted field only as the first byte of a
+ * field, inside quotes a doubled quote is one quote and a line feed is
+ * data, and outside quotes the first line feed ends the record.  Returns
+ * the number of bytes of the piece that belong to the record: all of
+ * them while its end is still to come, or up to and including the line
+ * feed that ends it, and then sets scan->done.  Any split of a record
+ * into pieces gives the same answer as the whole record (a quote that is
+ * the last byte of a piece is resolved by the next one).  Once done it
+ * returns 0. */
+size_t cdr_csv_scan(cdr_csv_scan_t *scan, char delimiter, const char *buf,
+                    size_t len);
 
 /* Parses one record (line end optional) into `record`, which it resets
  * first (cdr_record_reset); its views point into `rec` or into
