@@ -75,6 +75,88 @@ static int write_line(FILE *f, const char *p, size_t n)
         return CDR_OK;
 }
 
+/* Writes the binary sealed bytes gathered in `bin` as base64, every whole
+ * group of three (all of them and the line end when `last`), and keeps
+ * the rest in `bin`: a sealed line written while it is being sealed. */
+static int write_base64_part(FILE *f, cdr_buf_t *bin, cdr_buf_t *b64, int last)
+{
+        size_t n = last ? bin->len : bin->len / 3 * 3;
+
+        cdr_buf_reset(b64);
+        if (cdr_base64_append(b64, (const unsigned char *)bin->data, n) !=
+            CDR_OK)
+                return CDR_ERR_NOMEM;
+        if (fwrite_unlocked(b64->data, 1, b64->len, f) != b64->len ||
+            (last && putc_unlocked('\n', f) == EOF))
+                return CDR_ERR_IO;
+        memmove(bin->data, bin->data + n, bin->len - n);
+        bin->len -= n;
+        return CDR_OK;
+}
+
+/* Plaintext bytes sealed per step of a record too long to hold: the
+ * buffers of a long record stay this small whatever its length. */
+#define LONG_STEP (192 * 1024)
+
+/* A record longer than input.max_record_bytes, announced by
+ * cdr_filein_next: never held whole, so not parsed, but sealed piece by
+ * piece (when `sealed` is given) into the same sealed line a whole record
+ * would have, and dead-lettered with one reason.  Its pieces come from
+ * the framing, which follows the record to its real end.  Returns 0,
+ * CDR_ERR_IO on a read error (errstr set), or another error with errstr
+ * set; a write error is CDR_ERR_IO with errno set and errstr empty. */
+static int anonymise_long(cdr_filein_t *in, cdr_sealer_t *sealer,
+                          const cdr_source_t *source, FILE *sealed, FILE *dl,
+                          cdr_buf_t *bin, cdr_buf_t *b64, cdr_buf_t *dead,
+                          char *errstr, size_t errstr_size)
+{
+        char reason[128];
+        cdr_view_t piece;
+        size_t off, n;
+        int err;
+
+        errstr[0] = '\0';
+        if (sealed != NULL &&
+            (err = cdr_sealer_begin(sealer, source, INT64_MIN, bin, errstr,
+                                    errstr_size)) != CDR_OK)
+                return err;
+        while ((err = cdr_filein_next_piece(in, &piece, errstr, errstr_size)) ==
+               1) {
+                for (off = 0; sealed != NULL && off < piece.n; off += n) {
+                        n = piece.n - off < LONG_STEP ? piece.n - off
+                                                      : LONG_STEP;
+                        err = cdr_sealer_update(sealer, piece.p + off, n, bin,
+                                                errstr, errstr_size);
+                        if (err != CDR_OK)
+                                return err;
+                        err = write_base64_part(sealed, bin, b64, 0);
+                        if (err != CDR_OK)
+                                return err;
+                }
+        }
+        if (err < 0)
+                return err;
+        if (sealed != NULL) {
+                err = cdr_sealer_finish(sealer, bin, errstr, errstr_size);
+                if (err == CDR_OK)
+                        err = write_base64_part(sealed, bin, b64, 1);
+                if (err != CDR_OK)
+                        return err;
+        }
+        if (cdr_filein_to_eof(in))
+                cdr_errf(reason, sizeof(reason),
+                         "record: no record end within %llu bytes; the rest "
+                         "of the input is this record",
+                         (unsigned long long)CDR_FILEIN_SCAN_LIMIT);
+        else
+                cdr_errf(reason, sizeof(reason),
+                         "record: longer than input.max_record_bytes");
+        cdr_buf_reset(dead);
+        if (cdr_deadletter_encode(dead, reason, source) != CDR_OK)
+                return CDR_ERR_NOMEM;
+        return write_line(dl, dead->data, dead->len);
+}
+
 int cdr_cmd_anonymise(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -94,9 +176,9 @@ int cdr_cmd_anonymise(int argc, char **argv)
         cdr_transform_t *transform = NULL;
         cdr_filein_t *in = NULL;
         FILE *out = stdout, *sealed = NULL, *dl = stderr;
-        cdr_buf_t b64 = CDR_BUF_INIT, toobig = CDR_BUF_INIT;
+        cdr_buf_t b64 = CDR_BUF_INIT, toobig = CDR_BUF_INIT, bin = CDR_BUF_INIT;
         cdr_transform_stats_t stats;
-        uint64_t oversized = 0;
+        uint64_t oversized = 0, oversized_sealed = 0;
         int opt, rc = CDR_EXIT_FAILURE, err;
 
         optind = 1;
@@ -184,16 +266,23 @@ int cdr_cmd_anonymise(int argc, char **argv)
                         goto fail;
                 }
                 if (err == CDR_ERR_TOOBIG) {
-                        /* Not held in memory, so it cannot be sealed:
-                         * counted and dead-lettered. */
-                        oversized++;
-                        cdr_buf_reset(&toobig);
-                        if (cdr_deadletter_encode(&toobig,
-                                                  "record: longer than "
-                                                  "input.max_record_bytes",
-                                                  &source) != CDR_OK ||
-                            write_line(dl, toobig.data, toobig.len) != CDR_OK)
+                        err =
+                            anonymise_long(in, cdr_transform_sealer(transform),
+                                           &source, sealed, dl, &bin, &b64,
+                                           &toobig, errstr, sizeof(errstr));
+                        if (err == CDR_ERR_IO && errstr[0] == '\0')
                                 goto write_fail;
+                        if (err != CDR_OK && errstr[0] == '\0')
+                                cdr_errf(errstr, sizeof(errstr), "%s",
+                                         cdr_strerror(err));
+                        if (err != CDR_OK) {
+                                cdr_err_prefix(errstr, sizeof(errstr),
+                                               "%s:%llu: ", source.file,
+                                               (unsigned long long)line);
+                                goto fail;
+                        }
+                        oversized++;
+                        oversized_sealed += sealed != NULL;
                         continue;
                 }
                 if (err < 0)
@@ -251,7 +340,7 @@ int cdr_cmd_anonymise(int argc, char **argv)
                 (unsigned long long)stats.published,
                 (unsigned long long)stats.suppressed,
                 (unsigned long long)(stats.dead + oversized),
-                (unsigned long long)stats.sealed);
+                (unsigned long long)(stats.sealed + oversized_sealed));
         rc = CDR_EXIT_OK;
         goto out;
 
@@ -270,6 +359,7 @@ out:
         }
         cdr_buf_free(&b64);
         cdr_buf_free(&toobig);
+        cdr_buf_free(&bin);
         cdr_filein_close(in);
         cdr_transform_destroy(transform);
         cdr_engine_destroy(engine);

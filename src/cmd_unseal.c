@@ -9,6 +9,7 @@
 #include "cdranon/config.h"
 #include "cdranon/csv.h"
 #include "cdranon/encode.h"
+#include "cdranon/filein.h"
 #include "cdranon/json.h"
 #include "cdranon/kafka_util.h"
 #include "cdranon/number.h"
@@ -31,6 +32,10 @@ static const char *const CMD = "unseal";
 #define MAX_KEYS         64
 #define MAX_PROPS        64
 #define TOPIC_TIMEOUT_MS 30000
+/* A sealed line up to this long is opened in memory; a longer one (a
+ * record sealed piece by piece) in two passes through a temporary file
+ * of its ciphertext, in $TMPDIR. */
+#define LINE_IN_MEMORY (4 << 20)
 
 static void usage(FILE *out)
 {
@@ -312,6 +317,17 @@ static int matcher_header_from(struct matcher *m, const char *path,
         return err;
 }
 
+/* A record from a file is written exactly as sealed: its own line end
+ * (which it carries, but for a last line without one) separates it from
+ * the next, so that a file's records come out byte for byte as they
+ * went in.  A Kafka message (or a record without source) has no line
+ * end: a line feed follows it when it does not end with one. */
+static int needs_separator(const cdr_sealed_meta_t *meta, const char *p,
+                           size_t n)
+{
+        return meta->source.file == NULL && (n == 0 || p[n - 1] != '\n');
+}
+
 /* Writes an opened record that matches the query: its source among
  * `srcs` (when given), its content as the matcher asks.  Returns 1 when
  * written, 0 when the query leaves it out, -1 on a write error. */
@@ -325,9 +341,107 @@ static int emit_record(struct matcher *m, cdr_sources_t *srcs,
             !matcher_match(m, plain->data, plain->len))
                 return 0;
         if (fwrite(plain->data, 1, plain->len, out) != plain->len ||
-            ((plain->len == 0 || plain->data[plain->len - 1] != '\n') &&
+            (needs_separator(meta, plain->data, plain->len) &&
              putc('\n', out) == EOF))
                 return -1;
+        return 1;
+}
+
+/* cdr_unsealer_long_write's sink: a stream, remembering the last byte. */
+struct long_sink {
+        FILE *out;
+        cdr_buf_t *buf; /* instead of out: the record in memory */
+        char last;
+        uint64_t n;
+};
+
+static int long_sink_write(void *opaque, const void *p, size_t n)
+{
+        struct long_sink *sink = opaque;
+
+        if (n == 0)
+                return CDR_OK;
+        if (sink->buf != NULL) {
+                if (cdr_buf_append(sink->buf, p, n) != CDR_OK)
+                        return CDR_ERR_NOMEM;
+        } else if (fwrite(p, 1, n, sink->out) != n) {
+                return CDR_ERR_IO;
+        }
+        sink->last = ((const char *)p)[n - 1];
+        sink->n += n;
+        return CDR_OK;
+}
+
+/* The sealed line at `line` of the input, too long to hold: announced
+ * by cdr_filein_next, its text comes in pieces.  Opened in two passes
+ * (unseal.h); written as emit_record would.  A query on the content
+ * (--subscriber, --from, --to) reads the record in memory when it is
+ * no longer than input.max_record_bytes, as the processor would have;
+ * a longer one the processor could not read either: it is left out and
+ * named on stderr (*unsearched counts it).  Returns 1 when written, 0
+ * when left out, CDR_ERR_AUTH / CDR_ERR_MALFORMED when it did not open
+ * (errstr says why), or another error that stops the run. */
+static int emit_long_record(cdr_unsealer_t *unsealer, cdr_filein_t *in,
+                            struct matcher *m, cdr_sources_t *srcs,
+                            cdr_buf_t *plain, FILE *out, uint64_t line,
+                            uint64_t *unsearched, char *errstr,
+                            size_t errstr_size)
+{
+        const char *tmpdir = getenv("TMPDIR");
+        struct long_sink sink = {out, NULL, '\0', 0};
+        cdr_sealed_meta_t meta;
+        cdr_view_t piece;
+        int rc, got, query = m->have_subscriber || m->have_from || m->have_to;
+
+        rc = cdr_unsealer_long_begin(
+            unsealer, tmpdir != NULL && *tmpdir ? tmpdir : "/tmp", errstr,
+            errstr_size);
+        if (rc != CDR_OK)
+                return rc;
+        while ((got = cdr_filein_next_piece(in, &piece, errstr, errstr_size)) ==
+               1) {
+                if (rc == CDR_OK)
+                        rc = cdr_unsealer_long_feed(unsealer, piece.p, piece.n,
+                                                    errstr, errstr_size);
+        }
+        if (got < 0)
+                return CDR_ERR_IO;
+        if (rc == CDR_OK)
+                rc =
+                    cdr_unsealer_long_end(unsealer, &meta, errstr, errstr_size);
+        if (rc != CDR_OK)
+                return rc == CDR_ERR_AUTH || rc == CDR_ERR_MALFORMED
+                           ? rc
+                           : CDR_ERR_IO;
+        if (srcs != NULL && !cdr_sources_match(srcs, &meta.source))
+                return 0;
+        if (query) {
+                if (meta.length > m->config->max_record_bytes + 2) {
+                        (*unsearched)++;
+                        cdr_cmd_fail(CMD,
+                                     "line %llu: a record of %llu bytes, "
+                                     "longer than input.max_record_bytes: "
+                                     "not searched (open it with --sources)",
+                                     (unsigned long long)line,
+                                     (unsigned long long)meta.length);
+                        return 0;
+                }
+                cdr_buf_reset(plain);
+                sink.buf = plain;
+                rc = cdr_unsealer_long_write(unsealer, long_sink_write, &sink,
+                                             errstr, errstr_size);
+                if (rc != CDR_OK)
+                        return rc == CDR_ERR_AUTH ? CDR_ERR_IO : rc;
+                got = emit_record(m, NULL, &meta, plain, out);
+                return got < 0 ? CDR_ERR_IO : got;
+        }
+        rc = cdr_unsealer_long_write(unsealer, long_sink_write, &sink, errstr,
+                                     errstr_size);
+        if (rc != CDR_OK)
+                return rc == CDR_ERR_AUTH ? CDR_ERR_IO : rc;
+        if (meta.source.file == NULL && (sink.n == 0 || sink.last != '\n') &&
+            putc('\n', out) == EOF)
+                return CDR_ERR_IO;
         return 1;
 }
 
@@ -406,11 +520,10 @@ int cdr_cmd_unseal(int argc, char **argv)
         cdr_config_t *config = NULL;
         cdr_unsealer_t *unsealer = NULL;
         cdr_buf_t plain = CDR_BUF_INIT;
-        FILE *in = stdin, *out = stdout;
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t n;
-        uint64_t lineno = 0, returned = 0, failed = 0;
+        FILE *out = stdout;
+        cdr_filein_t *in = NULL;
+        cdr_view_t line;
+        uint64_t lineno = 0, returned = 0, failed = 0, unsearched = 0;
         const char *topic = NULL, *brokers = NULL, *props[MAX_PROPS];
         size_t nprops = 0;
         char topic_desc[512];
@@ -612,11 +725,14 @@ int cdr_cmd_unseal(int argc, char **argv)
                                               sizeof(errstr)) != CDR_OK)
                         goto fail;
 
-        if (in_path != NULL && strcmp(in_path, "-") != 0 &&
-            (in = fopen(in_path, "r")) == NULL) {
-                cdr_errf(errstr, sizeof(errstr), "%s: %s", in_path,
-                         strerror(errno));
-                goto fail;
+        if (topic == NULL) {
+                /* Lines framed as JSON lines are: up to each line feed,
+                 * however far. */
+                in = cdr_filein_open(in_path, CDR_FORMAT_JSON, ',',
+                                     LINE_IN_MEMORY, errstr, sizeof(errstr));
+                if (in == NULL)
+                        goto fail;
+                cdr_filein_set_scan_limit(in, UINT64_MAX);
         }
         if (out_path != NULL && (out = fopen(out_path, "w")) == NULL) {
                 cdr_errf(errstr, sizeof(errstr), "%s: %s", out_path,
@@ -664,16 +780,41 @@ int cdr_cmd_unseal(int argc, char **argv)
                 returned += (uint64_t)got;
         }
 
-        while (reader == NULL && (n = getline(&line, &cap, in)) > 0) {
-                lineno++;
-                if (n == 1 && line[0] == '\n')
+        while (in != NULL && (got = cdr_filein_next(in, &line, &lineno, errstr,
+                                                    sizeof(errstr))) != 0) {
+                if (got == CDR_ERR_TOOBIG) {
+                        errstr[0] = '\0';
+                        got = emit_long_record(unsealer, in, &m, srcs, &plain,
+                                               out, lineno, &unsearched, errstr,
+                                               sizeof(errstr));
+                        if (got == CDR_ERR_AUTH || got == CDR_ERR_MALFORMED) {
+                                failed++;
+                                cdr_cmd_fail(CMD,
+                                             "%s:%llu: record did not open: "
+                                             "%s",
+                                             cdr_filein_name(in),
+                                             (unsigned long long)lineno,
+                                             errstr);
+                                continue;
+                        }
+                        if (got < 0) {
+                                if (errstr[0] == '\0')
+                                        cdr_errf(errstr, sizeof(errstr),
+                                                 "write failed: %s",
+                                                 strerror(errno));
+                                goto fail_audit;
+                        }
+                        returned += (uint64_t)got;
                         continue;
-                if (cdr_unsealer_open_base64(unsealer, line, (size_t)n, &plain,
+                }
+                if (got < 0)
+                        goto fail_audit;
+                if (cdr_unsealer_open_base64(unsealer, line.p, line.n, &plain,
                                              &meta, errstr,
                                              sizeof(errstr)) != CDR_OK) {
                         failed++;
                         cdr_cmd_fail(CMD, "%s:%llu: record did not open: %s",
-                                     in_path ? in_path : "-",
+                                     cdr_filein_name(in),
                                      (unsigned long long)lineno, errstr);
                         continue;
                 }
@@ -684,11 +825,6 @@ int cdr_cmd_unseal(int argc, char **argv)
                         goto fail_audit;
                 }
                 returned += (uint64_t)got;
-        }
-        if (reader == NULL && ferror(in)) {
-                cdr_errf(errstr, sizeof(errstr), "%s: read failed",
-                         in_path ? in_path : "-");
-                goto fail_audit;
         }
         if (fflush(out) != 0) {
                 cdr_errf(errstr, sizeof(errstr), "write failed: %s",
@@ -701,8 +837,12 @@ int cdr_cmd_unseal(int argc, char **argv)
                 goto fail;
         }
         fprintf(stderr,
-                "cdranon unseal: %llu records returned, %llu did not open\n",
+                "cdranon unseal: %llu records returned, %llu did not open",
                 (unsigned long long)returned, (unsigned long long)failed);
+        if (unsearched > 0)
+                fprintf(stderr, ", %llu too long to search",
+                        (unsigned long long)unsearched);
+        fputc('\n', stderr);
         rc = failed ? CDR_EXIT_FAILURE : CDR_EXIT_OK;
         if (srcs != NULL) {
                 size_t missing = 0;
@@ -730,12 +870,8 @@ fail_audit:
 fail:
         cdr_cmd_fail(CMD, "%s", errstr);
 out:
-        if (line != NULL)
-                explicit_bzero(line, cap);
-        free(line);
         cdr_buf_free(&plain);
-        if (in != NULL && in != stdin)
-                fclose(in);
+        cdr_filein_close(in);
         if (out != NULL && out != stdout)
                 fclose(out);
         if (audit_fd >= 0)

@@ -67,6 +67,10 @@ struct cdr_sealer_s {
         int wall_key;    /* key of the processing time, or CDR_ERR_NOTFOUND */
         uint8_t ikm[64]; /* test hook: next epoch's ikmE */
         size_t ikm_len;
+        /* The record being sealed piece by piece (cdr_sealer_begin). */
+        int streaming;
+        size_t stream_key;   /* its key's index, so its epoch's */
+        uint64_t stream_len; /* plaintext bytes so far */
 };
 
 static void key_id_hex(const uint8_t id[CDR_KEY_ID_LEN],
@@ -495,26 +499,36 @@ static int pick_key(const cdr_sealer_t *sealer, int64_t event_time)
         return k;
 }
 
-int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
-                    const cdr_source_t *source, int64_t event_time,
-                    cdr_buf_t *out, char *errstr, size_t errstr_size)
+/* A failure half-way through a record: the epoch is closed (its cipher
+ * context is in an unknown state) and `out` wiped. */
+static int seal_fail(cdr_sealer_t *sealer, cdr_buf_t *out, char *errstr,
+                     size_t errstr_size)
+{
+        ERR_clear_error();
+        sealer->epochs[sealer->stream_key].open = 0;
+        sealer->streaming = 0;
+        if (out->data != NULL)
+                OPENSSL_cleanse(out->data, out->cap);
+        cdr_buf_reset(out);
+        cdr_errf(errstr, errstr_size, "sealer: AES-256-GCM: %s",
+                 cdr_strerror(CDR_ERR_CRYPTO));
+        return CDR_ERR_CRYPTO;
+}
+
+int cdr_sealer_begin(cdr_sealer_t *sealer, const cdr_source_t *source,
+                     int64_t event_time, cdr_buf_t *out, char *errstr,
+                     size_t errstr_size)
 {
         const custodian_key_t *key;
         epoch_t *epoch;
         uint8_t nonce[CDR_HPKE_NN], used[CDR_HPKE_NN], *h, *p;
-        OSSL_PARAM gen[2], tag[2];
+        OSSL_PARAM gen[2];
         const char *name = NULL;
         size_t name_len = 0, hlen;
         int kind = SEALED_SOURCE_NONE, k, n, rc;
 
         cdr_buf_reset(out);
-        if (len > SEALED_RECORD_MAX) {
-                cdr_errf(errstr, errstr_size,
-                         "sealer: record of %zu bytes exceeds the format's "
-                         "limit",
-                         len);
-                return CDR_ERR_TOOBIG;
-        }
+        sealer->streaming = 0;
         hlen = SEALED_FIXED_LEN;
         if (source != NULL && (source->file != NULL || source->topic != NULL)) {
                 kind = source->file != NULL ? SEALED_SOURCE_FILE
@@ -547,7 +561,7 @@ int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
                         return rc;
         }
 
-        if (cdr_buf_reserve(out, hlen + len + SEALED_TAG_LEN) != CDR_OK) {
+        if (cdr_buf_reserve(out, hlen) != CDR_OK) {
                 cdr_errf(errstr, errstr_size, "sealer: %s",
                          cdr_strerror(CDR_ERR_NOMEM));
                 return CDR_ERR_NOMEM;
@@ -567,7 +581,7 @@ int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
                         p = put_be(p, source->line, 8);
                 } else {
                         p = put_be(p, (uint32_t)source->partition, 4);
-                        p = put_be(p, (uint64_t)source->offset, 8);
+                        put_be(p, (uint64_t)source->offset, 8);
                 }
         }
 
@@ -576,28 +590,129 @@ int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
         /* The counter is spent before encrypting: a nonce is never used
          * twice, even after a failure half-way. */
         epoch->counter++;
+        sealer->stream_key = (size_t)k;
         gen[0] = OSSL_PARAM_construct_octet_string(
             OSSL_CIPHER_PARAM_AEAD_TLS1_GET_IV_GEN, used, sizeof(used));
         gen[1] = OSSL_PARAM_construct_end();
-        tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
-                                                   p + len, SEALED_TAG_LEN);
-        tag[1] = OSSL_PARAM_construct_end();
         if (EVP_CIPHER_CTX_get_params(epoch->cctx, gen) != 1 ||
             memcmp(used, nonce, sizeof(nonce)) != 0 ||
-            EVP_EncryptUpdate(epoch->cctx, NULL, &n, h, (int)hlen) != 1 ||
-            (len > 0 &&
-             EVP_EncryptUpdate(epoch->cctx, p, &n, rec, (int)len) != 1) ||
-            EVP_EncryptFinal_ex(epoch->cctx, p + len, &n) != 1 ||
-            EVP_CIPHER_CTX_get_params(epoch->cctx, tag) != 1) {
-                ERR_clear_error();
-                epoch->open = 0;
-                OPENSSL_cleanse(out->data, out->cap);
-                cdr_buf_reset(out);
-                cdr_errf(errstr, errstr_size, "sealer: AES-256-GCM: %s",
-                         cdr_strerror(CDR_ERR_CRYPTO));
-                return CDR_ERR_CRYPTO;
+            EVP_EncryptUpdate(epoch->cctx, NULL, &n, h, (int)hlen) != 1)
+                return seal_fail(sealer, out, errstr, errstr_size);
+        out->len = hlen;
+        out->data[out->len] = '\0';
+        sealer->streaming = 1;
+        sealer->stream_len = 0;
+        return CDR_OK;
+}
+
+int cdr_sealer_update(cdr_sealer_t *sealer, const void *piece, size_t len,
+                      cdr_buf_t *out, char *errstr, size_t errstr_size)
+{
+        const uint8_t *in = piece;
+        EVP_CIPHER_CTX *cctx;
+        uint8_t *p;
+        int n;
+
+        if (!sealer->streaming) {
+                cdr_errf(errstr, errstr_size, "sealer: no record begun");
+                return CDR_ERR_INVAL;
         }
-        out->len = hlen + len + SEALED_TAG_LEN;
+        if (len > SEALED_RECORD_MAX - sealer->stream_len) {
+                sealer->epochs[sealer->stream_key].open = 0;
+                sealer->streaming = 0;
+                cdr_errf(errstr, errstr_size,
+                         "sealer: record longer than the format's limit of "
+                         "%llu bytes",
+                         (unsigned long long)SEALED_RECORD_MAX);
+                return CDR_ERR_TOOBIG;
+        }
+        if (cdr_buf_reserve(out, len) != CDR_OK) {
+                sealer->epochs[sealer->stream_key].open = 0;
+                sealer->streaming = 0;
+                cdr_errf(errstr, errstr_size, "sealer: %s",
+                         cdr_strerror(CDR_ERR_NOMEM));
+                return CDR_ERR_NOMEM;
+        }
+        cctx = sealer->epochs[sealer->stream_key].cctx;
+        p = (uint8_t *)out->data + out->len;
+        while (len > 0) {
+                size_t step = len < SEALED_UPDATE_MAX ? len : SEALED_UPDATE_MAX;
+
+                if (EVP_EncryptUpdate(cctx, p, &n, in, (int)step) != 1 ||
+                    (size_t)n != step)
+                        return seal_fail(sealer, out, errstr, errstr_size);
+                p += step;
+                in += step;
+                len -= step;
+                out->len += step;
+                sealer->stream_len += step;
+        }
         out->data[out->len] = '\0';
         return CDR_OK;
+}
+
+int cdr_sealer_finish(cdr_sealer_t *sealer, cdr_buf_t *out, char *errstr,
+                      size_t errstr_size)
+{
+        EVP_CIPHER_CTX *cctx;
+        OSSL_PARAM tag[2];
+        uint8_t *p;
+        int n;
+
+        if (!sealer->streaming) {
+                cdr_errf(errstr, errstr_size, "sealer: no record begun");
+                return CDR_ERR_INVAL;
+        }
+        if (cdr_buf_reserve(out, SEALED_TAG_LEN) != CDR_OK) {
+                sealer->epochs[sealer->stream_key].open = 0;
+                sealer->streaming = 0;
+                cdr_errf(errstr, errstr_size, "sealer: %s",
+                         cdr_strerror(CDR_ERR_NOMEM));
+                return CDR_ERR_NOMEM;
+        }
+        cctx = sealer->epochs[sealer->stream_key].cctx;
+        p = (uint8_t *)out->data + out->len;
+        tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+                                                   p, SEALED_TAG_LEN);
+        tag[1] = OSSL_PARAM_construct_end();
+        if (EVP_EncryptFinal_ex(cctx, p, &n) != 1 || n != 0 ||
+            EVP_CIPHER_CTX_get_params(cctx, tag) != 1)
+                return seal_fail(sealer, out, errstr, errstr_size);
+        out->len += SEALED_TAG_LEN;
+        out->data[out->len] = '\0';
+        sealer->streaming = 0;
+        return CDR_OK;
+}
+
+int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
+                    const cdr_source_t *source, int64_t event_time,
+                    cdr_buf_t *out, char *errstr, size_t errstr_size)
+{
+        int rc;
+
+        if (len > SEALED_RECORD_MAX) {
+                cdr_buf_reset(out);
+                cdr_errf(errstr, errstr_size,
+                         "sealer: record of %zu bytes exceeds the format's "
+                         "limit",
+                         len);
+                return CDR_ERR_TOOBIG;
+        }
+        rc = cdr_sealer_begin(sealer, source, event_time, out, errstr,
+                              errstr_size);
+        /* One allocation for the whole record, when the buffer grows. */
+        if (rc == CDR_OK &&
+            cdr_buf_reserve(out, len + SEALED_TAG_LEN) != CDR_OK) {
+                sealer->streaming = 0;
+                cdr_buf_reset(out);
+                cdr_errf(errstr, errstr_size, "sealer: %s",
+                         cdr_strerror(CDR_ERR_NOMEM));
+                rc = CDR_ERR_NOMEM;
+        }
+        if (rc == CDR_OK && len > 0)
+                rc = cdr_sealer_update(sealer, rec, len, out, errstr,
+                                       errstr_size);
+        if (rc == CDR_OK)
+                rc = cdr_sealer_finish(sealer, out, errstr, errstr_size);
+        return rc;
 }

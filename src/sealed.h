@@ -28,7 +28,8 @@
 #define SEALED_TAG_LEN     16
 #define SEALED_PREFIX_LEN  4
 #define SEALED_NAME_MAX    65535
-#define SEALED_RECORD_MAX  ((size_t)1 << 30)   /* EVP lengths are int */
+#define SEALED_RECORD_MAX  CDR_SEALED_RECORD_MAX
+#define SEALED_UPDATE_MAX  ((size_t)1 << 30)   /* EVP lengths are int */
 #define SEALED_COUNTER_END ((uint64_t)1 << 32) /* counters stay below */
 
 /* HPKE parameters: suite (X25519, HKDF-SHA256, Export-only), base mode. */

@@ -456,6 +456,11 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
         return CDR_OK;
 }
 
+cdr_sealer_t *cdr_transform_sealer(cdr_transform_t *t)
+{
+        return t->sealer;
+}
+
 void cdr_transform_stats(const cdr_transform_t *t, cdr_transform_stats_t *stats)
 {
         cdr_pseudonym_stats_t st;

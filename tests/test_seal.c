@@ -327,7 +327,8 @@ Test(seal, epoch_limits)
         cr_assert(memcmp(a.data + 54, b.data + 54, a.len - 54) != 0);
 
         /* Too big is refused before the record is read. */
-        cr_assert_eq(cdr_sealer_seal(sealer, "", ((size_t)1 << 30) + 1, NULL,
+        cr_assert_eq(cdr_sealer_seal(sealer, "",
+                                     (size_t)CDR_SEALED_RECORD_MAX + 1, NULL,
                                      INT64_MIN, &a, errstr, sizeof(errstr)),
                      CDR_ERR_TOOBIG);
         cdr_buf_free(&a);
@@ -989,4 +990,387 @@ Test(seal, documented_example)
         free(source);
         free(b64);
         free(key_id);
+}
+
+/* ---- records sealed in pieces, and opened in two passes ---- */
+
+static const uint8_t fixed_ikm[32] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+/* A record of n random bytes with line feeds and CRs among them. */
+static char *random_record(size_t n)
+{
+        char *rec = malloc(n + 1);
+        size_t i;
+
+        cr_assert_not_null(rec);
+        for (i = 0; i < n; i++) {
+                uint64_t r = rnd();
+
+                rec[i] = r % 53 == 0 ? '\n' : r % 59 == 0 ? '\r' : (char)r;
+        }
+        rec[n] = '\0';
+        return rec;
+}
+
+/* Seals rec in pieces of the sizes given (in turn), taking all but the
+ * last few bytes off the front of `out` after each, as a writer of a
+ * base64 line does; the sealed record is gathered in `all`. */
+static void seal_pieces(cdr_sealer_t *sealer, const char *rec, size_t n,
+                        const cdr_source_t *src, const size_t *sizes,
+                        size_t nsizes, cdr_buf_t *all)
+{
+        char errstr[256] = "";
+        cdr_buf_t out = CDR_BUF_INIT;
+        size_t off = 0, i = 0, keep;
+
+        cdr_buf_reset(all);
+        cr_assert_eq(cdr_sealer_begin(sealer, src, INT64_MIN, &out, errstr,
+                                      sizeof(errstr)),
+                     0, "%s", errstr);
+        while (off < n) {
+                size_t k = sizes[i++ % nsizes];
+
+                if (k > n - off)
+                        k = n - off;
+                cr_assert_eq(cdr_sealer_update(sealer, rec + off, k, &out,
+                                               errstr, sizeof(errstr)),
+                             0, "%s", errstr);
+                off += k;
+                keep = out.len % 3;
+                cr_assert_eq(cdr_buf_append(all, out.data, out.len - keep), 0);
+                memmove(out.data, out.data + out.len - keep, keep);
+                out.len = keep;
+        }
+        cr_assert_eq(cdr_sealer_finish(sealer, &out, errstr, sizeof(errstr)), 0,
+                     "%s", errstr);
+        cr_assert_eq(cdr_buf_append(all, out.data, out.len), 0);
+        cdr_buf_free(&out);
+}
+
+Test(seal, pieces_make_the_same_sealed_record)
+{
+        static const size_t sizes[][4] = {{1, 1, 1, 1},
+                                          {7, 1, 3, 5},
+                                          {4096, 4096, 4096, 4096},
+                                          {65537, 3, 1 << 20, 2}};
+        pair_t pair = make_pair("k", INT64_MIN, INT64_MAX);
+        cdr_custodian_set_t *set = load_set(&pair.spec, 1);
+        cdr_source_t src = {.file = "big.csv", .line = 12};
+        cdr_buf_t whole = CDR_BUF_INIT, pieced = CDR_BUF_INIT;
+        const size_t lens[] = {0, 1, 100, 3 << 20};
+        char errstr[256] = "";
+        size_t i, j;
+
+        for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+                char *rec = random_record(lens[i]);
+
+                for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
+                        cdr_sealer_t *a, *b;
+
+                        if (lens[i] > (1 << 16) && j == 0)
+                                continue; /* byte by byte: too slow */
+                        a = new_sealer(set, 1000);
+                        b = new_sealer(set, 1000);
+                        cr_assert_eq(cdr_sealer_set_ephemeral_ikm(
+                                         a, fixed_ikm, sizeof(fixed_ikm)),
+                                     0);
+                        cr_assert_eq(cdr_sealer_set_ephemeral_ikm(
+                                         b, fixed_ikm, sizeof(fixed_ikm)),
+                                     0);
+                        cr_assert_eq(cdr_sealer_seal(a, rec, lens[i], &src,
+                                                     INT64_MIN, &whole, errstr,
+                                                     sizeof(errstr)),
+                                     0, "%s", errstr);
+                        seal_pieces(b, rec, lens[i], &src, sizes[j], 4,
+                                    &pieced);
+                        cr_assert_eq(pieced.len, whole.len);
+                        cr_assert(memcmp(pieced.data, whole.data, whole.len) ==
+                                      0,
+                                  "record of %zu bytes, pieces %zu: other "
+                                  "bytes",
+                                  lens[i], j);
+                        /* The next record of the same epoch too. */
+                        seal_one(a, "next", &src, INT64_MIN, &whole);
+                        seal_one(b, "next", &src, INT64_MIN, &pieced);
+                        cr_assert(whole.len == pieced.len &&
+                                  memcmp(whole.data, pieced.data, whole.len) ==
+                                      0);
+                        cdr_sealer_destroy(a);
+                        cdr_sealer_destroy(b);
+                }
+                free(rec);
+        }
+        cdr_buf_free(&whole);
+        cdr_buf_free(&pieced);
+        cdr_custodian_set_destroy(set);
+}
+
+Test(seal, pieces_stop_at_the_format_limit)
+{
+        pair_t pair = make_pair("k", INT64_MIN, INT64_MAX);
+        cdr_custodian_set_t *set = load_set(&pair.spec, 1);
+        cdr_sealer_t *sealer = new_sealer(set, 1000);
+        cdr_buf_t out = CDR_BUF_INIT;
+        char errstr[256] = "";
+
+        cr_assert_eq(
+            cdr_sealer_update(sealer, "x", 1, &out, errstr, sizeof(errstr)),
+            CDR_ERR_INVAL, "no record begun");
+        cr_assert_eq(cdr_sealer_begin(sealer, NULL, INT64_MIN, &out, errstr,
+                                      sizeof(errstr)),
+                     0);
+        /* Refused before a byte is read. */
+        cr_assert_eq(cdr_sealer_update(sealer, "",
+                                       (size_t)CDR_SEALED_RECORD_MAX + 1, &out,
+                                       errstr, sizeof(errstr)),
+                     CDR_ERR_TOOBIG);
+        cr_assert_eq(cdr_sealer_finish(sealer, &out, errstr, sizeof(errstr)),
+                     CDR_ERR_INVAL, "the record is abandoned");
+        seal_one(sealer, "still seals", NULL, INT64_MIN, &out);
+        cdr_buf_free(&out);
+        cdr_sealer_destroy(sealer);
+        cdr_custodian_set_destroy(set);
+}
+
+/* Collects what cdr_unsealer_long_write releases. */
+static int collect(void *opaque, const void *p, size_t n)
+{
+        return cdr_buf_append(opaque, p, n);
+}
+
+/* Feeds a base64 line to the long opener in pieces of the sizes given;
+ * returns the first error of feed or end. */
+static int long_open(cdr_unsealer_t *unsealer, const char *line, size_t n,
+                     const size_t *sizes, size_t nsizes,
+                     cdr_sealed_meta_t *meta, char *errstr, size_t errstr_size)
+{
+        size_t off = 0, i = 0;
+        int rc;
+
+        cr_assert_eq(
+            cdr_unsealer_long_begin(unsealer, tmpdir, errstr, errstr_size), 0,
+            "%s", errstr);
+        while (off < n) {
+                size_t k = sizes[i++ % nsizes];
+
+                if (k > n - off)
+                        k = n - off;
+                rc = cdr_unsealer_long_feed(unsealer, line + off, k, errstr,
+                                            errstr_size);
+                if (rc != CDR_OK)
+                        return rc;
+                off += k;
+        }
+        return cdr_unsealer_long_end(unsealer, meta, errstr, errstr_size);
+}
+
+/* A sealed record of n random bytes as a base64 line with `eol`. */
+static void sealed_line(const cdr_custodian_set_t *set, size_t n,
+                        const char *eol, char **rec, cdr_buf_t *line)
+{
+        cdr_sealer_t *sealer = new_sealer(set, 1000);
+        cdr_source_t src = {.file = "in.csv", .line = 7};
+        cdr_buf_t bin = CDR_BUF_INIT;
+        char errstr[256] = "";
+
+        *rec = random_record(n);
+        cr_assert_eq(cdr_sealer_seal(sealer, *rec, n, &src, INT64_MIN, &bin,
+                                     errstr, sizeof(errstr)),
+                     0, "%s", errstr);
+        cdr_buf_reset(line);
+        cr_assert_eq(
+            cdr_base64_append(line, (const unsigned char *)bin.data, bin.len),
+            0);
+        cr_assert_eq(cdr_buf_puts(line, eol), 0);
+        cdr_buf_free(&bin);
+        cdr_sealer_destroy(sealer);
+}
+
+Test(seal, long_records_open_in_two_passes)
+{
+        static const size_t sizes[][3] = {
+            {1, 2, 3}, {4093, 1, 4099}, {65536, 65536, 65536}, {1 << 22, 1, 1}};
+        static const char *const eols[] = {"\n", "\r\n", ""};
+        pair_t pair = make_pair("k", INT64_MIN, INT64_MAX);
+        cdr_custodian_set_t *set = load_set(&pair.spec, 1);
+        cdr_unsealer_t *unsealer = unsealer_with(pair.priv);
+        const size_t lens[] = {0, 1, 2, 3, 15, 16, 17, 1000, (5 << 20) + 1};
+        cdr_buf_t line = CDR_BUF_INIT, got = CDR_BUF_INIT;
+        cdr_sealed_meta_t meta;
+        char errstr[256] = "", *rec;
+        size_t i, j, e;
+
+        for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+                for (e = 0; e < 3; e++) {
+                        sealed_line(set, lens[i], eols[e], &rec, &line);
+                        for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
+                                if (lens[i] > (1 << 16) && j == 0)
+                                        continue;
+                                cr_assert_eq(long_open(unsealer, line.data,
+                                                       line.len, sizes[j], 3,
+                                                       &meta, errstr,
+                                                       sizeof(errstr)),
+                                             0, "%zu bytes, pieces %zu: %s",
+                                             lens[i], j, errstr);
+                                cr_assert_eq(meta.length, lens[i]);
+                                cr_assert_str_eq(meta.source.file, "in.csv");
+                                cr_assert_eq(meta.source.line, 7);
+                                cdr_buf_reset(&got);
+                                cr_assert_eq(cdr_unsealer_long_write(
+                                                 unsealer, collect, &got,
+                                                 errstr, sizeof(errstr)),
+                                             0, "%s", errstr);
+                                cr_assert_eq(got.len, lens[i]);
+                                cr_assert(lens[i] == 0 ||
+                                          memcmp(got.data, rec, lens[i]) == 0);
+                        }
+                        free(rec);
+                }
+        }
+        cdr_buf_free(&line);
+        cdr_buf_free(&got);
+        cdr_unsealer_destroy(unsealer);
+        cdr_custodian_set_destroy(set);
+}
+
+/* Every way a long line can be wrong: refused in pass 1, and then there
+ * is nothing to write. */
+Test(seal, long_records_fail_closed)
+{
+        static const size_t sizes[] = {4093, 7, 65536};
+        pair_t pair = make_pair("k", INT64_MIN, INT64_MAX);
+        pair_t other = make_pair("o", INT64_MIN, INT64_MAX);
+        cdr_custodian_set_t *set = load_set(&pair.spec, 1);
+        cdr_unsealer_t *unsealer = unsealer_with(pair.priv);
+        cdr_unsealer_t *stranger = unsealer_with(other.priv);
+        cdr_buf_t line = CDR_BUF_INIT, bad = CDR_BUF_INIT, got = CDR_BUF_INIT;
+        char errstr[256] = "", *rec;
+        size_t n, at;
+
+        sealed_line(set, 300000, "\n", &rec, &line);
+        n = line.len;
+#define REFUSED(u_, text_, len_, want_)                                        \
+        do {                                                                   \
+                cr_assert_eq(long_open(u_, text_, len_, sizes, 3, NULL,        \
+                                       errstr, sizeof(errstr)),                \
+                             want_, "%s", errstr);                             \
+                cr_assert_eq(strncmp(errstr, "sealed record: ", 15), 0);       \
+                cdr_buf_reset(&got);                                           \
+                cr_assert_eq(cdr_unsealer_long_write(unsealer, collect, &got,  \
+                                                     errstr, sizeof(errstr)),  \
+                             CDR_ERR_INVAL);                                   \
+                cr_assert_eq(got.len, 0, "plaintext released");                \
+        } while (0)
+
+        /* One base64 character changed, at the start, the middle, the
+         * tag. */
+        for (at = 0; at < n - 1; at += (n - 1) / 7) {
+                cdr_buf_reset(&bad);
+                cr_assert_eq(cdr_buf_append(&bad, line.data, n), 0);
+                bad.data[at] = bad.data[at] == 'A' ? 'B' : 'A';
+                if (at < 8) /* the magic: malformed, not forged */
+                        REFUSED(unsealer, bad.data, n, CDR_ERR_MALFORMED);
+                else if (bad.data[at + 1] != '=' && at < n - 4)
+                        REFUSED(unsealer, bad.data, n, CDR_ERR_AUTH);
+        }
+        /* Truncated by a group; by one character. */
+        REFUSED(unsealer, line.data, n - 5, CDR_ERR_AUTH);
+        REFUSED(unsealer, line.data, n - 2, CDR_ERR_MALFORMED);
+        /* A header only. */
+        REFUSED(unsealer, line.data, 96, CDR_ERR_MALFORMED);
+        /* A character outside the alphabet; a CR inside the line. */
+        cdr_buf_reset(&bad);
+        cr_assert_eq(cdr_buf_append(&bad, line.data, n), 0);
+        bad.data[n / 2] = '*';
+        REFUSED(unsealer, bad.data, n, CDR_ERR_MALFORMED);
+        bad.data[n / 2] = '\r';
+        REFUSED(unsealer, bad.data, n, CDR_ERR_MALFORMED);
+        /* Data after the padding. */
+        cdr_buf_reset(&bad);
+        cr_assert_eq(cdr_buf_append(&bad, line.data, n - 1), 0);
+        cr_assert_eq(cdr_buf_puts(&bad, "AAAA\n"), 0);
+        if (line.data[n - 2] == '=')
+                REFUSED(unsealer, bad.data, bad.len, CDR_ERR_MALFORMED);
+        /* Another custodian's key. */
+        cr_assert_eq(long_open(stranger, line.data, n, sizes, 3, NULL, errstr,
+                               sizeof(errstr)),
+                     CDR_ERR_AUTH);
+        cr_assert(strstr(errstr, "not among the keys given") != NULL, "%s",
+                  errstr);
+        /* And the right line still opens. */
+        cr_assert_eq(long_open(unsealer, line.data, n, sizes, 3, NULL, errstr,
+                               sizeof(errstr)),
+                     0, "%s", errstr);
+        cdr_buf_reset(&got);
+        cr_assert_eq(cdr_unsealer_long_write(unsealer, collect, &got, errstr,
+                                             sizeof(errstr)),
+                     0);
+        cr_assert(got.len == 300000 && memcmp(got.data, rec, got.len) == 0);
+#undef REFUSED
+        free(rec);
+        cdr_buf_free(&line);
+        cdr_buf_free(&bad);
+        cdr_buf_free(&got);
+        cdr_unsealer_destroy(unsealer);
+        cdr_unsealer_destroy(stranger);
+        cdr_custodian_set_destroy(set);
+}
+
+/* The temporary file of pass 1 is open here and unlinked: found through
+ * /proc/self/fd by its folder. */
+static int find_temporary(void)
+{
+        char link[64], target[256];
+        int fd;
+
+        for (fd = 3; fd < 1024; fd++) {
+                ssize_t n;
+
+                snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+                n = readlink(link, target, sizeof(target) - 1);
+                if (n <= 0)
+                        continue;
+                target[n] = '\0';
+                if (strncmp(target, tmpdir, strlen(tmpdir)) == 0 &&
+                    strstr(target, "(deleted)") != NULL)
+                        return fd;
+        }
+        return -1;
+}
+
+/* Should the ciphertext change between the passes, pass 2 stops before
+ * the first changed MiB: what it wrote is authenticated, and no more. */
+Test(seal, long_records_second_pass_checks_each_mib)
+{
+        static const size_t sizes[] = {65536};
+        pair_t pair = make_pair("k", INT64_MIN, INT64_MAX);
+        cdr_custodian_set_t *set = load_set(&pair.spec, 1);
+        cdr_unsealer_t *unsealer = unsealer_with(pair.priv);
+        cdr_buf_t line = CDR_BUF_INIT, got = CDR_BUF_INIT;
+        char errstr[256] = "", *rec;
+        uint8_t byte;
+        int fd;
+
+        sealed_line(set, 3 << 20, "\n", &rec, &line);
+        cr_assert_eq(long_open(unsealer, line.data, line.len, sizes, 1, NULL,
+                               errstr, sizeof(errstr)),
+                     0, "%s", errstr);
+        fd = find_temporary();
+        cr_assert_geq(fd, 0, "no temporary file in %s", tmpdir);
+        /* A byte of the second MiB of ciphertext. */
+        cr_assert_eq(pread(fd, &byte, 1, (1 << 20) + 5), 1);
+        byte ^= 1;
+        cr_assert_eq(pwrite(fd, &byte, 1, (1 << 20) + 5), 1);
+        cr_assert_eq(cdr_unsealer_long_write(unsealer, collect, &got, errstr,
+                                             sizeof(errstr)),
+                     CDR_ERR_AUTH);
+        cr_assert(strstr(errstr, "changed") != NULL, "%s", errstr);
+        cr_assert_eq(got.len, 1 << 20, "only the first MiB, checked");
+        cr_assert(memcmp(got.data, rec, got.len) == 0);
+        cr_assert_lt(find_temporary(), 0, "the temporary file is closed");
+        free(rec);
+        cdr_buf_free(&line);
+        cdr_buf_free(&got);
+        cdr_unsealer_destroy(unsealer);
+        cdr_custodian_set_destroy(set);
 }

@@ -64,18 +64,43 @@ cdr_sealer_t *cdr_sealer_new(const cdr_custodian_set_t *keys,
                              char *errstr, size_t errstr_size);
 void cdr_sealer_destroy(cdr_sealer_t *sealer);
 
+/* The longest record the format holds: AES-GCM's limit for one message
+ * (NIST SP 800-38D), 2^36 - 32 bytes. */
+#define CDR_SEALED_RECORD_MAX (((uint64_t)1 << 36) - 32)
+
 /* Seals rec[0..len) into `out` (reset first: out holds exactly one sealed
  * record in binary).  `source` (may be NULL) goes into the authenticated
  * header; `event_time` (epoch seconds, INT64_MIN when unknown: the
  * processing time is used) picks the custodian key; an event time that no
  * period covers is sealed to the key of the processing time.  Returns 0,
  * CDR_ERR_NOTFOUND when no key covers the processing time either,
- * CDR_ERR_TOOBIG (record over 2^30 bytes, file or topic name over
- * 65535), or CDR_ERR_NOMEM / CDR_ERR_CRYPTO.  Allocates only to grow
- * `out` and when an epoch starts. */
+ * CDR_ERR_TOOBIG (record over CDR_SEALED_RECORD_MAX bytes, file or topic
+ * name over 65535), or CDR_ERR_NOMEM / CDR_ERR_CRYPTO.  Allocates only
+ * to grow `out` and when an epoch starts.  The same bytes as
+ * cdr_sealer_begin, one cdr_sealer_update and cdr_sealer_finish. */
 int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
                     const cdr_source_t *source, int64_t event_time,
                     cdr_buf_t *out, char *errstr, size_t errstr_size);
+
+/* Sealing a record whose bytes come in pieces (a file-mode record too
+ * long to hold), in memory bounded by the largest piece: begin resets
+ * `out` and writes the header there, each update appends the ciphertext
+ * of its piece, finish appends the tag.  The caller may take bytes off
+ * the front of `out` between calls (the ciphertext of a piece depends
+ * only on what came before).  The concatenation is the same sealed record
+ * cdr_sealer_seal makes of the whole record.  One record at a time per
+ * sealer: a begin abandons a record not finished (its counter stays
+ * spent).  Errors as cdr_sealer_seal's; update returns CDR_ERR_TOOBIG
+ * once the record would pass CDR_SEALED_RECORD_MAX, and after any error
+ * the record is abandoned. */
+int cdr_sealer_begin(cdr_sealer_t *sealer, const cdr_source_t *source,
+                     int64_t event_time, cdr_buf_t *out, char *errstr,
+                     size_t errstr_size) CDR_MUST_CHECK;
+int cdr_sealer_update(cdr_sealer_t *sealer, const void *piece, size_t len,
+                      cdr_buf_t *out, char *errstr,
+                      size_t errstr_size) CDR_MUST_CHECK;
+int cdr_sealer_finish(cdr_sealer_t *sealer, cdr_buf_t *out, char *errstr,
+                      size_t errstr_size) CDR_MUST_CHECK;
 
 /* Number of epochs started so far (for metrics). */
 uint64_t cdr_sealer_epochs(const cdr_sealer_t *sealer);

@@ -18,6 +18,7 @@
 #include "cdranon/config.h"
 #include "cdranon/metrics.h"
 #include "cdranon/record.h"
+#include "cdranon/seal.h"
 
 typedef struct cdr_engine_s cdr_engine_t;
 typedef struct cdr_transform_s cdr_transform_t;
@@ -74,6 +75,12 @@ int cdr_transform_record(cdr_transform_t *transform, const char *rec,
                          size_t len, const cdr_source_t *source,
                          cdr_result_t *result, char *errstr,
                          size_t errstr_size);
+
+/* The transform's sealer (NULL when its engine does not seal), for a
+ * record that file mode seals piece by piece (cdr_sealer_begin) because
+ * it is too long to hold.  Owned by the transform; valid until its next
+ * cdr_transform_record. */
+cdr_sealer_t *cdr_transform_sealer(cdr_transform_t *transform);
 
 /* Stages timed for the metrics: parse; policy (normalise, pseudonymise
  * and encode run interleaved field by field, so they are timed as one);
