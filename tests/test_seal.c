@@ -897,9 +897,9 @@ Test(seal, documented_example)
         cr_assert_eq(doc_hex(doc, "data-key", data_key_doc, 32), 32);
         cr_assert_eq(doc_hex(doc, "nonce-prefix", prefix_doc, 4), 4);
         cr_assert_eq(sscanf(source, "file %63s\nline %lu", file, &line), 2);
+        /* The record with its line end, as file mode seals it. */
         pt_len = strlen(plaintext);
         cr_assert(pt_len > 0 && plaintext[pt_len - 1] == '\n');
-        plaintext[--pt_len] = '\0';
 
         /* The sealed hex opens with the documented private key to the
          * documented record and source. */
