@@ -11,6 +11,19 @@
 # program.
 source "$(dirname "${BASH_SOURCE[0]}")/e2e/lib.sh"
 
+# memcheck reports some bits of a GCM tag as undefined, with their
+# origin "a stack allocation" in an assembly routine of libcrypto 3.0's
+# AVX code path (no symbol; it realigns its stack to 1024 bytes), and
+# only depending on what earlier calls happened to leave on the stack:
+# it appeared when the sealer's calls moved into three functions, with
+# the same calls in the same order.  The tags are right (unseal checks
+# them; test_seal.c regenerates the documented example byte for byte),
+# and masking AVX in OPENSSL_ia32cap (bit 60, CPUID.1:ECX.AVX) removes
+# the report where an environment variable of the same length does not.
+# So memcheck runs OpenSSL's AES-NI + PCLMULQDQ code without AVX;
+# cdranon's own code is checked all the same.
+export OPENSSL_ia32cap="~0x1000000000000000"
+
 VALGRIND=(valgrind --tool=memcheck --leak-check=full
         --errors-for-leak-kinds=definite,indirect --error-exitcode=1
         --track-origins=yes --num-callers=30)
@@ -90,6 +103,29 @@ memcheck risk "$csv" "$BIN" risk --in anon.jsonl --exhaustive \
 check "risk: the plot and the report are written" \
         test -s "$csv/risk.png" -a -s "$csv/risk.out"
 memcheck risk-sampled "$csv" "$BIN" risk --in anon.jsonl --samples 50 --json
+
+echo "== a record longer than the limit, sealed as it is read"
+# A quoted field of 5 MB with line feeds: the record is sealed piece by
+# piece, and its sealed line (over 4 MiB) opened in two passes.
+{
+        head -1 "$csv/in.csv"
+        sed -n 2p "$csv/in.csv"
+        printf '2,voice,2026-11-27T10:00:00Z,,60,07700900123,07700900456,,,,'
+        printf '0,0,16,Ann Example,"'
+        head -c 5000000 /dev/zero | tr '\0' 'a' | fold -w 999
+        printf '",card\r\n'
+        sed -n 3p "$csv/in.csv"
+} >"$csv/long.csv"
+memcheck anonymise-long "$csv" "$BIN" anonymise -c config.yaml \
+        --in long.csv --out anon-long.jsonl --dead-letter dead-long.jsonl \
+        --sealed sealed-long.b64
+check "anonymise-long: 3 records read, 3 sealed" \
+        grep -q "3 records read: .* 1 dead-lettered, 3 sealed" \
+        "$csv/anonymise-long.err"
+memcheck unseal-long "$csv" "$BIN" unseal --key custodian.pem \
+        --in sealed-long.b64 --out unsealed-long.csv --audit audit.log
+check "unseal-long: the records are the input, byte for byte" \
+        cmp -s "$csv/unsealed-long.csv" <(tail -n +2 "$csv/long.csv")
 
 echo "== the control: memcheck sees a leak"
 # A run that must fail, so that a clean report above means something:

@@ -9,6 +9,8 @@
  *   - framing: a record is at least one byte and at most what is left;
  *     with more input to come the answer is 0 or the same record; a
  *     prefix of a record is never a record; *lines counts its LF bytes;
+ *     cdr_csv_scan over the same bytes cut into pieces (of sizes drawn
+ *     from the input) finds the same end and lines, wherever the cuts;
  *   - parsing: a parsed record has exactly the reader's column count,
  *     every value is a view into the record or its scratch buffer, and
  *     the mapped values are the ones cdr_csv_split returns;
@@ -62,6 +64,37 @@ static size_t count_lf(const char *p, size_t n)
         return lines;
 }
 
+/* cdr_csv_scan over buf[0..len) in pieces of 1 to 16 bytes (or all the
+ * rest), the sizes taken from a generator seeded by the bytes: the same
+ * answer as cdr_csv_frame without end of input (n0, lines0). */
+static void scan_in_pieces(char delimiter, const char *buf, size_t len,
+                           size_t n0, size_t lines0)
+{
+        cdr_csv_scan_t scan = CDR_CSV_SCAN_INIT;
+        uint32_t seed = 2166136261u;
+        size_t off = 0, i, k, got;
+
+        for (i = 0; i < len && i < 64; i++)
+                seed = (seed ^ (uint8_t)buf[i]) * 16777619u;
+        while (off < len && !scan.done) {
+                seed = seed * 1103515245u + 12345u;
+                k = (seed >> 16) % 17 + 1;
+                if (k == 17 || k > len - off)
+                        k = len - off;
+                got = cdr_csv_scan(&scan, delimiter, buf + off, k);
+                FUZZ_ASSERT(got == k || (scan.done && got >= 1 && got <= k));
+                off += got;
+        }
+        if (scan.done) /* once done, nothing more belongs to it */
+                FUZZ_ASSERT(cdr_csv_scan(&scan, delimiter, buf, len) == 0);
+        if (n0 == 0) {
+                FUZZ_ASSERT(!scan.done);
+        } else {
+                FUZZ_ASSERT(scan.done && off == n0);
+                FUZZ_ASSERT(scan.lines == lines0);
+        }
+}
+
 /* Frames the record at the start of buf[0..len) and checks the framing
  * contract; returns its length. */
 static size_t frame_checked(char delimiter, const char *buf, size_t len)
@@ -73,6 +106,7 @@ static size_t frame_checked(char delimiter, const char *buf, size_t len)
         FUZZ_ASSERT(lines == count_lf(buf, n));
         n0 = cdr_csv_frame(delimiter, buf, len, 0, &lines0);
         FUZZ_ASSERT(n0 == 0 || n0 == n);
+        scan_in_pieces(delimiter, buf, len, n0, lines0);
         if (n0 == 0)
                 FUZZ_ASSERT(n == len);
         else
