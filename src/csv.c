@@ -223,15 +223,6 @@ size_t cdr_csv_skip_bom(const char *buf, size_t len)
         return 0;
 }
 
-static size_t csv_strip_line_end(const char *rec, size_t len)
-{
-        if (len > 0 && rec[len - 1] == '\n')
-                len--;
-        if (len > 0 && rec[len - 1] == '\r')
-                len--;
-        return len;
-}
-
 static size_t csv_count_lf(const char *p, const char *end)
 {
         size_t n = 0;
@@ -500,7 +491,7 @@ int cdr_csv_split(char delimiter, const char *rec, size_t len,
                 return CDR_ERR_NOMEM;
         }
         csv_stop_table(stop, delimiter);
-        len = csv_strip_line_end(rec, len);
+        len = cdr_record_body(rec, len);
         n = csv_scan(NULL, stop, delimiter, rec, len, NULL, 0, fields, max,
                      scratch, errstr, errstr_size);
         if (n > 0 && (size_t)n > max) {
@@ -589,7 +580,7 @@ int cdr_csv_parse(const cdr_csv_t *csv, const char *rec, size_t len,
         }
         record->raw.p = rec;
         record->raw.n = len;
-        body = csv_strip_line_end(rec, len);
+        body = cdr_record_body(rec, len);
         if (body == 0 && csv->ncolumns != 1) {
                 cdr_errf(errstr, errstr_size, "csv: empty record");
                 return CDR_ERR_MALFORMED;

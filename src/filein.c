@@ -136,16 +136,6 @@ int cdr_filein_to_eof(const cdr_filein_t *in)
         return in->to_eof;
 }
 
-/* The length of rec without its line end: a final LF, then a CR. */
-static size_t strip_line_end(const char *rec, size_t len)
-{
-        if (len > 0 && rec[len - 1] == '\n')
-                len--;
-        if (len > 0 && rec[len - 1] == '\r')
-                len--;
-        return len;
-}
-
 /* Forgets the record at buf[pos] once it has been consumed. */
 static void filein_record_done(cdr_filein_t *in)
 {
@@ -249,13 +239,13 @@ int cdr_filein_next(cdr_filein_t *in, cdr_view_t *rec, uint64_t *line,
                         rec->p = in->buf + in->pos;
                         rec->n = in->scanned;
                         *line = in->line;
-                        if (strip_line_end(rec->p, rec->n) == 0) {
+                        if (cdr_record_body(rec->p, rec->n) == 0) {
                                 /* a blank line is not a record */
                                 in->pos += in->scanned;
                                 filein_record_done(in);
                                 continue;
                         }
-                        if (strip_line_end(rec->p, rec->n) > in->max_record) {
+                        if (cdr_record_body(rec->p, rec->n) > in->max_record) {
                                 /* Whole in the buffer: one piece. */
                                 in->pieces = 1;
                                 return CDR_ERR_TOOBIG;

@@ -133,6 +133,15 @@ int cdr_record_reset(cdr_record_t *record, size_t nslots, size_t len)
         return cdr_buf_reserve(&record->scratch, len);
 }
 
+size_t cdr_record_body(const char *rec, size_t len)
+{
+        if (len > 0 && rec[len - 1] == '\n')
+                len--;
+        if (len > 0 && rec[len - 1] == '\r')
+                len--;
+        return len;
+}
+
 void cdr_record_free(cdr_record_t *record)
 {
         if (record == NULL)

@@ -515,6 +515,24 @@ static int seal_fail(cdr_sealer_t *sealer, cdr_buf_t *out, char *errstr,
         return CDR_ERR_CRYPTO;
 }
 
+/* Abandons the record being sealed piece by piece, for `rc` (TOOBIG or
+ * NOMEM): its epoch is closed, as its cipher context is half-way through
+ * a message. */
+static int stream_abandon(cdr_sealer_t *sealer, int rc, char *errstr,
+                          size_t errstr_size)
+{
+        sealer->epochs[sealer->stream_key].open = 0;
+        sealer->streaming = 0;
+        if (rc == CDR_ERR_TOOBIG)
+                cdr_errf(errstr, errstr_size,
+                         "sealer: record longer than the format's limit of "
+                         "%llu bytes",
+                         (unsigned long long)SEALED_RECORD_MAX);
+        else
+                cdr_errf(errstr, errstr_size, "sealer: %s", cdr_strerror(rc));
+        return rc;
+}
+
 int cdr_sealer_begin(cdr_sealer_t *sealer, const cdr_source_t *source,
                      int64_t event_time, cdr_buf_t *out, char *errstr,
                      size_t errstr_size)
@@ -617,22 +635,12 @@ int cdr_sealer_update(cdr_sealer_t *sealer, const void *piece, size_t len,
                 cdr_errf(errstr, errstr_size, "sealer: no record begun");
                 return CDR_ERR_INVAL;
         }
-        if (len > SEALED_RECORD_MAX - sealer->stream_len) {
-                sealer->epochs[sealer->stream_key].open = 0;
-                sealer->streaming = 0;
-                cdr_errf(errstr, errstr_size,
-                         "sealer: record longer than the format's limit of "
-                         "%llu bytes",
-                         (unsigned long long)SEALED_RECORD_MAX);
-                return CDR_ERR_TOOBIG;
-        }
-        if (cdr_buf_reserve(out, len) != CDR_OK) {
-                sealer->epochs[sealer->stream_key].open = 0;
-                sealer->streaming = 0;
-                cdr_errf(errstr, errstr_size, "sealer: %s",
-                         cdr_strerror(CDR_ERR_NOMEM));
-                return CDR_ERR_NOMEM;
-        }
+        if (len > SEALED_RECORD_MAX - sealer->stream_len)
+                return stream_abandon(sealer, CDR_ERR_TOOBIG, errstr,
+                                      errstr_size);
+        if (cdr_buf_reserve(out, len) != CDR_OK)
+                return stream_abandon(sealer, CDR_ERR_NOMEM, errstr,
+                                      errstr_size);
         cctx = sealer->epochs[sealer->stream_key].cctx;
         p = (uint8_t *)out->data + out->len;
         while (len > 0) {
@@ -663,13 +671,9 @@ int cdr_sealer_finish(cdr_sealer_t *sealer, cdr_buf_t *out, char *errstr,
                 cdr_errf(errstr, errstr_size, "sealer: no record begun");
                 return CDR_ERR_INVAL;
         }
-        if (cdr_buf_reserve(out, SEALED_TAG_LEN) != CDR_OK) {
-                sealer->epochs[sealer->stream_key].open = 0;
-                sealer->streaming = 0;
-                cdr_errf(errstr, errstr_size, "sealer: %s",
-                         cdr_strerror(CDR_ERR_NOMEM));
-                return CDR_ERR_NOMEM;
-        }
+        if (cdr_buf_reserve(out, SEALED_TAG_LEN) != CDR_OK)
+                return stream_abandon(sealer, CDR_ERR_NOMEM, errstr,
+                                      errstr_size);
         cctx = sealer->epochs[sealer->stream_key].cctx;
         p = (uint8_t *)out->data + out->len;
         tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,

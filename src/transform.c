@@ -319,16 +319,6 @@ static void stage_observe(cdr_transform_t *t, int stage, int64_t from,
                          CDR_STAGE_NBOUNDS, (double)(to - from) * 1e-9);
 }
 
-/* The length of rec without its line end (LF or CRLF). */
-static size_t strip_line_end(const char *rec, size_t len)
-{
-        if (len > 0 && rec[len - 1] == '\n')
-                len--;
-        if (len > 0 && rec[len - 1] == '\r')
-                len--;
-        return len;
-}
-
 static int transform_dead(cdr_transform_t *t, const cdr_source_t *source,
                           cdr_result_t *result)
 {
@@ -349,7 +339,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
 {
         const cdr_engine_t *engine = t->engine;
         const cdr_config_t *config = engine->config;
-        size_t body = strip_line_end(rec, len);
+        size_t body = cdr_record_body(rec, len);
         int64_t event_time = INT64_MIN;
         int parsed = 0, err, verdict;
         size_t keylen = 0;

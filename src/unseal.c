@@ -734,6 +734,22 @@ int cdr_unsealer_open(cdr_unsealer_t *unsealer, const void *sealed, size_t len,
         return rc;
 }
 
+/* Decodes base64 text into unsealer->decoded (reset first). */
+static int decode_base64(cdr_unsealer_t *unsealer, const char *text, size_t len,
+                         char *errstr, size_t errstr_size)
+{
+        int rc;
+
+        cdr_buf_reset(&unsealer->decoded);
+        rc = cdr_base64_decode(&unsealer->decoded, text, len);
+        if (rc == CDR_ERR_MALFORMED)
+                return malformed(errstr, errstr_size, "not valid base64");
+        if (rc != CDR_OK)
+                cdr_errf(errstr, errstr_size, "sealed record: %s",
+                         cdr_strerror(rc));
+        return rc;
+}
+
 int cdr_unsealer_open_base64(cdr_unsealer_t *unsealer, const char *line,
                              size_t len, cdr_buf_t *out,
                              cdr_sealed_meta_t *meta, char *errstr,
@@ -742,19 +758,10 @@ int cdr_unsealer_open_base64(cdr_unsealer_t *unsealer, const char *line,
         int rc;
 
         cdr_buf_reset(out);
-        if (len > 0 && line[len - 1] == '\n')
-                len--;
-        if (len > 0 && line[len - 1] == '\r')
-                len--;
-        cdr_buf_reset(&unsealer->decoded);
-        rc = cdr_base64_decode(&unsealer->decoded, line, len);
-        if (rc == CDR_ERR_MALFORMED)
-                return malformed(errstr, errstr_size, "not valid base64");
-        if (rc != CDR_OK) {
-                cdr_errf(errstr, errstr_size, "sealed record: %s",
-                         cdr_strerror(rc));
+        rc = decode_base64(unsealer, line, cdr_record_body(line, len), errstr,
+                           errstr_size);
+        if (rc != CDR_OK)
                 return rc;
-        }
         return cdr_unsealer_open(unsealer, unsealer->decoded.data,
                                  unsealer->decoded.len, out, meta, errstr,
                                  errstr_size);
@@ -1007,15 +1014,9 @@ static int long_decode(cdr_unsealer_t *unsealer, const char *text, size_t len,
                 return CDR_OK;
         if (lr->padded)
                 return malformed(errstr, errstr_size, "not valid base64");
-        cdr_buf_reset(&unsealer->decoded);
-        rc = cdr_base64_decode(&unsealer->decoded, text, len);
-        if (rc == CDR_ERR_MALFORMED)
-                return malformed(errstr, errstr_size, "not valid base64");
-        if (rc != CDR_OK) {
-                cdr_errf(errstr, errstr_size, "sealed record: %s",
-                         cdr_strerror(rc));
+        rc = decode_base64(unsealer, text, len, errstr, errstr_size);
+        if (rc != CDR_OK)
                 return rc;
-        }
         lr->padded = text[len - 1] == '=';
         return long_bytes(unsealer, (const uint8_t *)unsealer->decoded.data,
                           unsealer->decoded.len, errstr, errstr_size);

@@ -57,6 +57,10 @@ int cdr_record_reset(cdr_record_t *record, size_t nslots,
 /* Frees the record's scratch memory (not the record itself). */
 void cdr_record_free(cdr_record_t *record);
 
+/* The length of a raw record without its line end: a final LF, then a CR
+ * before it (or a final CR alone, at the end of a file's input). */
+size_t cdr_record_body(const char *rec, size_t len);
+
 /* Where a record came from: a file and line (file mode, file != NULL) or
  * a topic, partition and offset (stream mode, topic != NULL). */
 typedef struct {
