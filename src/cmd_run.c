@@ -19,6 +19,8 @@
 #include "cdranon/kafka_util.h"
 #include "cdranon/log.h"
 #include "cdranon/metrics.h"
+#include "cdranon/metrics_daemon.h"
+#include "cdranon/metrics_http.h"
 #include "cdranon/pipeline.h"
 #include "cdranon/transform.h"
 
@@ -237,6 +239,7 @@ static void install_signals(void)
 
 struct metrics_feed {
         cdr_metrics_t *metrics;
+        cdr_daemon_metrics_t *daemon;
         cdr_metrics_server_t *server;
         const char *topic;
         int64_t next_ms;
@@ -250,8 +253,9 @@ static int metrics_start(struct metrics_feed *feed, const char *listen,
                 cdr_errf(errstr, errstr_size, "out of memory");
                 return CDR_ERR_NOMEM;
         }
-        if (cdr_metrics_add_daemon(feed->metrics, errstr, errstr_size) !=
-            CDR_OK)
+        feed->daemon =
+            cdr_daemon_metrics_new(feed->metrics, errstr, errstr_size);
+        if (feed->daemon == NULL)
                 return CDR_ERR_NOMEM;
         feed->server = cdr_metrics_server_start(feed->metrics, listen, errstr,
                                                 errstr_size);
@@ -263,7 +267,7 @@ static void metrics_kafka_stats(void *opaque, const char *json, size_t len)
 {
         struct metrics_feed *feed = opaque;
 
-        cdr_metrics_kafka_stats(feed->metrics, json, len, feed->topic, 1);
+        cdr_daemon_metrics_kafka_stats(feed->daemon, json, len, feed->topic, 1);
 }
 
 static void metrics_feed(struct metrics_feed *feed,
@@ -278,7 +282,7 @@ static void metrics_feed(struct metrics_feed *feed,
         cdr_metrics_heartbeat(feed->metrics, st.partitions);
         if (now_ms() < feed->next_ms)
                 return;
-        cdr_metrics_publish(feed->metrics, pipeline, engine);
+        cdr_daemon_metrics_publish(feed->daemon, pipeline, engine);
         feed->next_ms = now_ms() + METRICS_EVERY_MS;
 }
 
@@ -298,7 +302,7 @@ int cdr_cmd_run(int argc, char **argv)
         cdr_engine_t *engine = NULL;
         cdr_pipeline_t *pipeline = NULL;
         cdr_pipeline_opts_t popts;
-        struct metrics_feed feed = {NULL, NULL, NULL, 0};
+        struct metrics_feed feed = {NULL, NULL, NULL, NULL, 0};
         int64_t next_stats, stats_every_ms;
         int opt, err, eos = 1, rc = CDR_EXIT_FAILURE;
 
@@ -433,6 +437,7 @@ fail:
                 cdr_cmd_fail(CMD, "%s", errstr);
 out:
         cdr_metrics_server_stop(feed.server);
+        cdr_daemon_metrics_destroy(feed.daemon);
         cdr_metrics_destroy(feed.metrics);
         cdr_pipeline_destroy(pipeline);
         cdr_log_destroy(run_log);

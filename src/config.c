@@ -17,7 +17,7 @@
  * text, such as a password.
  */
 #include "cdranon/config.h"
-#include "cdranon/metrics.h"
+#include "cdranon/listen.h"
 #include "cdranon/pseudonym.h"
 
 #include <errno.h>
@@ -756,7 +756,7 @@ static int store_scalar(struct loader *ld, const cfg_entry_t *e, const char *s,
                 *(char **)field = NULL;
                 if (len == 0)
                         return CDR_OK;
-                if (cdr_metrics_check_listen(s, msg, msg_size) != CDR_OK)
+                if (cdr_listen_check(s, msg, msg_size) != CDR_OK)
                         return CDR_ERR_INVAL;
                 dup = strdup(s);
                 if (dup == NULL)

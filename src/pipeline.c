@@ -47,7 +47,7 @@ struct slot {
         cdr_buf_t value;  /* anonymised JSON (PUBLISH), dead letter (DEAD) */
         cdr_buf_t key;    /* PUBLISH: the pseudonym key */
         cdr_buf_t sealed; /* binary sealed record */
-        unsigned reason;  /* DEAD: cdr_metrics_reason_class */
+        unsigned reason;  /* DEAD: cdr_reason_class */
 };
 
 struct worker {
@@ -662,7 +662,7 @@ static void worker_run(struct worker *w)
                 }
                 s->verdict = result.verdict;
                 s->reason = result.verdict == CDR_VERDICT_DEAD
-                                ? cdr_metrics_reason_class(result.reason)
+                                ? cdr_reason_class(result.reason)
                                 : 0;
                 cdr_buf_reset(&s->key);
                 if (result.verdict == CDR_VERDICT_PUBLISH) {

@@ -4,7 +4,11 @@
  * lag out of librdkafka statistics, listen addresses, and the HTTP
  * server over a real socket.
  */
+#include "cdranon/listen.h"
 #include "cdranon/metrics.h"
+#include "cdranon/metrics_daemon.h"
+#include "cdranon/metrics_http.h"
+#include "cdranon/reason.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -267,16 +271,15 @@ Test(metrics, reason_classes)
         unsigned c;
 
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                c = cdr_metrics_reason_class(cases[i].reason);
+                c = cdr_reason_class(cases[i].reason);
                 cr_assert_lt(c, CDR_REASON_COUNT);
-                cr_assert_str_eq(cdr_metrics_reason_name(c), cases[i].name,
+                cr_assert_str_eq(cdr_reason_name(c), cases[i].name,
                                  "reason '%s'", cases[i].reason);
         }
-        cr_assert_str_eq(
-            cdr_metrics_reason_name(cdr_metrics_reason_class(NULL)), "other");
+        cr_assert_str_eq(cdr_reason_name(cdr_reason_class(NULL)), "other");
         /* The names: a fixed set of snake_case words. */
-        for (c = 0; cdr_metrics_reason_name(c) != NULL; c++) {
-                const char *n = cdr_metrics_reason_name(c);
+        for (c = 0; cdr_reason_name(c) != NULL; c++) {
+                const char *n = cdr_reason_name(c);
 
                 cr_assert_lt(c, CDR_REASON_COUNT);
                 cr_assert_eq(strspn(n, "abcdefghijklmnopqrstuvwxyz_8"),
@@ -358,12 +361,14 @@ Test(metrics, kafka_stats_lag)
 Test(metrics, daemon_lag_gauges)
 {
         cdr_metrics_t *m = cdr_metrics_new();
+        cdr_daemon_metrics_t *d;
         char err[256], *text;
 
-        cr_assert_eq(cdr_metrics_add_daemon(m, err, sizeof(err)), CDR_OK);
-        cr_assert_eq(
-            cdr_metrics_kafka_stats(m, STATS, strlen(STATS), "cdr.raw", 1),
-            CDR_OK);
+        d = cdr_daemon_metrics_new(m, err, sizeof(err));
+        cr_assert_not_null(d, "%s", err);
+        cr_assert_eq(cdr_daemon_metrics_kafka_stats(d, STATS, strlen(STATS),
+                                                    "cdr.raw", 1),
+                     CDR_OK);
         text = render(m);
         cr_assert_not_null(strstr(
             text,
@@ -375,11 +380,12 @@ Test(metrics, daemon_lag_gauges)
         cr_assert_null(strstr(text, "topic=\"other\""));
         free(text);
         /* A broken document leaves the gauges as they were. */
-        cr_assert_eq(cdr_metrics_kafka_stats(m, "{", 1, "cdr.raw", 1),
+        cr_assert_eq(cdr_daemon_metrics_kafka_stats(d, "{", 1, "cdr.raw", 1),
                      CDR_ERR_MALFORMED);
         text = render(m);
         cr_assert_not_null(strstr(text, "partition=\"0\"} 20\n"));
         free(text);
+        cdr_daemon_metrics_destroy(d);
         cdr_metrics_destroy(m);
 }
 
@@ -403,16 +409,19 @@ Test(metrics, daemon_names)
             "cdranon_sealer_epochs_total",
         };
         cdr_metrics_t *m = cdr_metrics_new();
+        cdr_daemon_metrics_t *d;
         char err[256], type[128], *text;
         size_t i;
 
-        cr_assert_eq(cdr_metrics_add_daemon(m, err, sizeof(err)), CDR_OK);
+        d = cdr_daemon_metrics_new(m, err, sizeof(err));
+        cr_assert_not_null(d, "%s", err);
         text = render(m);
         for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
                 snprintf(type, sizeof(type), "# TYPE %s ", names[i]);
                 cr_assert_not_null(strstr(text, type), "%s", names[i]);
         }
         free(text);
+        cdr_daemon_metrics_destroy(d);
         cdr_metrics_destroy(m);
 }
 
@@ -434,9 +443,9 @@ Test(metrics, listen_addresses)
 
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 err[0] = '\0';
-                cr_assert_eq(cdr_metrics_check_listen(cases[i].addr, err,
-                                                      sizeof(err)) == CDR_OK,
-                             cases[i].ok, "'%s': %s", cases[i].addr, err);
+                cr_assert_eq(
+                    cdr_listen_check(cases[i].addr, err, sizeof(err)) == CDR_OK,
+                    cases[i].ok, "'%s': %s", cases[i].addr, err);
                 if (!cases[i].ok)
                         cr_assert_neq(err[0], '\0');
         }

@@ -32,6 +32,7 @@
 #ifndef CDRANON_PIPELINE_H
 #define CDRANON_PIPELINE_H
 
+#include "cdranon/reason.h"
 #include "cdranon/transform.h"
 
 #include <librdkafka/rdkafka.h>
@@ -53,7 +54,7 @@ typedef struct {
         uint64_t consumer_errors;
         uint64_t delivery_errors; /* output messages that failed */
         int partitions;           /* input partitions assigned now */
-        /* dead, by cdr_metrics_reason_class of the reason */
+        /* dead, by cdr_reason_class of the reason */
         uint64_t dead_by_reason[CDR_REASON_COUNT];
         /* seconds from each committed input message's timestamp to its
          * commit, buckets cdr_e2e_bounds */

@@ -16,7 +16,7 @@
 #define CDRANON_TRANSFORM_H
 
 #include "cdranon/config.h"
-#include "cdranon/metrics.h"
+#include "cdranon/hist.h"
 #include "cdranon/record.h"
 
 typedef struct cdr_engine_s cdr_engine_t;
