@@ -9,6 +9,7 @@
  * a snapshot whole.
  */
 #include "cdranon/metrics.h"
+#include "cdranon/util.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ------------------------------------------------------------------ */
 /* The registry                                                        */
@@ -51,14 +51,6 @@ struct cdr_metrics_s {
         atomic_int partitions;
         atomic_llong beat_ms;
 };
-
-static int64_t mono_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 cdr_metrics_t *cdr_metrics_new(void)
 {
@@ -492,19 +484,19 @@ int cdr_metrics_render(cdr_metrics_t *m, cdr_buf_t *out)
 void cdr_metrics_set_running(cdr_metrics_t *m, int running)
 {
         if (running)
-                atomic_store(&m->beat_ms, mono_ms());
+                atomic_store(&m->beat_ms, cdr_now_ms());
         atomic_store(&m->running, running ? 1 : 0);
 }
 
 void cdr_metrics_heartbeat(cdr_metrics_t *m, int partitions)
 {
         atomic_store(&m->partitions, partitions);
-        atomic_store(&m->beat_ms, mono_ms());
+        atomic_store(&m->beat_ms, cdr_now_ms());
 }
 
 static int64_t beat_age_ms(const cdr_metrics_t *m)
 {
-        return mono_ms() - atomic_load(&((cdr_metrics_t *)m)->beat_ms);
+        return cdr_now_ms() - atomic_load(&((cdr_metrics_t *)m)->beat_ms);
 }
 
 int cdr_metrics_live(const cdr_metrics_t *m)

@@ -156,10 +156,10 @@ void cdr_daemon_metrics_publish(cdr_daemon_metrics_t *d,
         for (r = 0; (name = cdr_reason_name(r)) != NULL; r++)
                 cdr_metric_set(d->dead, &name, (double)ps.dead_by_reason[r]);
         cdr_metric_set(d->sealed, NULL, (double)ps.sealed);
-        cdr_metric_set(d->committed, NULL, (double)ps.txn_committed);
-        cdr_metric_set(d->aborted, NULL, (double)ps.txn_aborted);
+        cdr_metric_set(d->committed, NULL, (double)ps.txn.committed);
+        cdr_metric_set(d->aborted, NULL, (double)ps.txn.aborted);
         cdr_metric_set(d->rebalances, NULL, (double)ps.rebalances);
-        cdr_metric_set(d->retries, NULL, (double)ps.retries);
+        cdr_metric_set(d->retries, NULL, (double)ps.txn.retries);
         cdr_metric_set(d->rewinds, NULL, (double)ps.rewinds);
         cdr_metric_set(d->consumer_errors, NULL, (double)ps.consumer_errors);
         cdr_metric_set(d->delivery_errors, NULL, (double)ps.delivery_errors);
