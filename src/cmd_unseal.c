@@ -14,6 +14,7 @@
 #include "cdranon/number.h"
 #include "cdranon/pseudonym.h"
 #include "cdranon/sources.h"
+#include "cdranon/topic_reader.h"
 #include "cdranon/unseal.h"
 
 #include <errno.h>
