@@ -6,6 +6,7 @@
  * keys, how many records -- never the records themselves.
  */
 #include "cmd.h"
+#include "cdranon/civil.h"
 #include "cdranon/config.h"
 #include "cdranon/csv.h"
 #include "cdranon/encode.h"
@@ -92,21 +93,14 @@ static void usage(FILE *out)
             "bad command line.\n");
 }
 
+/* --from and --to: a time of the one grammar (civil.h). */
 static int parse_time(const char *s, int64_t *out)
 {
-        struct tm tm;
-        const char *end;
+        const char *rule;
 
-        memset(&tm, 0, sizeof(tm));
-        end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        if (end == NULL || *end != '\0') {
-                memset(&tm, 0, sizeof(tm));
-                end = strptime(s, "%Y-%m-%d", &tm);
-                if (end == NULL || *end != '\0')
-                        return CDR_ERR_INVAL;
-        }
-        *out = (int64_t)timegm(&tm);
-        return CDR_OK;
+        return cdr_civil_parse_iso(s, strlen(s), out, &rule) == CDR_OK
+                   ? CDR_OK
+                   : CDR_ERR_INVAL;
 }
 
 /* Appends `s` as a JSON string, replacing invalid UTF-8 with '?'. */

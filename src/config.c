@@ -17,6 +17,7 @@
  * text, such as a password.
  */
 #include "cdranon/config.h"
+#include "cdranon/civil.h"
 #include "cdranon/listen.h"
 #include "cdranon/pseudonym.h"
 
@@ -1021,87 +1022,24 @@ static int store_kafka(struct loader *ld, const ynode_t *val, const char *path)
         return CDR_OK;
 }
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+/* A period bound of keys.custodian_public: a time of the one grammar
+ * (civil.h), NUL-free. */
+static int parse_time(const char *s, size_t len, int64_t *out)
 {
-        int64_t era, yoe, doy, doe;
+        const char *rule;
 
-        y -= m <= 2;
-        era = (y >= 0 ? y : y - 399) / 400;
-        yoe = y - era * 400;
-        doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return era * 146097 + doe - 719468;
+        if (strlen(s) != len)
+                return -1;
+        return cdr_civil_parse_iso(s, len, out, &rule) == CDR_OK ? 0 : -1;
 }
 
-static int digits_at(const char *s, size_t n, int *out)
-{
-        size_t i;
-
-        *out = 0;
-        for (i = 0; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -1;
-                *out = *out * 10 + (s[i] - '0');
-        }
-        return 0;
-}
-
-/* YYYY-MM-DD (midnight UTC) or YYYY-MM-DDTHH:MM[:SS] followed by Z or a
- * +HH:MM / -HH:MM offset, to epoch seconds.  0 or -1. */
-static int parse_time(const char *s, int64_t *out)
-{
-        static const int mdays[] = {31, 29, 31, 30, 31, 30,
-                                    31, 31, 30, 31, 30, 31};
-        int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 1;
-        const char *p;
-
-        if (strlen(s) < 10 || digits_at(s, 4, &y) || s[4] != '-' ||
-            digits_at(s + 5, 2, &mo) || s[7] != '-' || digits_at(s + 8, 2, &d))
-                return -1;
-        if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-            (mo == 2 && d == 29 &&
-             !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
-                return -1;
-        p = s + 10;
-        if (*p == 'T' || *p == 't') {
-                if (digits_at(p + 1, 2, &h) || p[3] != ':' ||
-                    digits_at(p + 4, 2, &mi))
-                        return -1;
-                p += 6;
-                if (*p == ':') {
-                        if (digits_at(p + 1, 2, &sec))
-                                return -1;
-                        p += 3;
-                }
-                if (h > 23 || mi > 59 || sec > 59)
-                        return -1;
-                if (*p == 'Z' || *p == 'z') {
-                        p++;
-                } else if (*p == '+' || *p == '-') {
-                        sign = *p == '-' ? -1 : 1;
-                        if (digits_at(p + 1, 2, &oh) || p[3] != ':' ||
-                            digits_at(p + 4, 2, &om) || oh > 23 || om > 59)
-                                return -1;
-                        p += 6;
-                } else {
-                        return -1;
-                }
-        }
-        if (*p != '\0')
-                return -1;
-        *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-               h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
-        return 0;
-}
-
+/* "YYYY-MM-DDThh:mm:ssZ" of a period bound. */
 static void format_time(int64_t t, char *buf, size_t size)
 {
-        time_t tt = (time_t)t;
-        struct tm tm;
+        char iso[CDR_CIVIL_ISO_LEN];
 
-        if (gmtime_r(&tt, &tm) == NULL ||
-            strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                snprintf(buf, size, "%" PRId64, t);
+        cdr_civil_format_iso(t, iso);
+        snprintf(buf, size, "%.*s", (int)sizeof(iso), iso);
 }
 
 /* One custodian entry: a file name, or {file, from, until}. */
@@ -1144,7 +1082,7 @@ static int store_custodian_item(struct loader *ld, const ynode_t *item,
                                             "from, until)");
                         }
                         if (v->type != YN_SCALAR || v->null ||
-                            parse_time(v->str, bound) != 0)
+                            parse_time(v->str, v->len, bound) != 0)
                                 return fail(ld, v->line, kpath,
                                             "expected a date YYYY-MM-DD or "
                                             "an ISO 8601 time "
@@ -1839,8 +1777,12 @@ static int describe_entry(const cdr_config_t *config, const cfg_entry_t *e,
                         const cdr_custodian_spec_t *spec =
                             &config->custodian[i];
 
-                        format_time(spec->not_before, from, sizeof(from));
-                        format_time(spec->not_after, until, sizeof(until));
+                        if (spec->not_before != INT64_MIN)
+                                format_time(spec->not_before, from,
+                                            sizeof(from));
+                        if (spec->not_after != INT64_MAX)
+                                format_time(spec->not_after, until,
+                                            sizeof(until));
                         PUT("%s[%zu]: %s (from %s until %s)\n", e->name, i,
                             spec->file,
                             spec->not_before == INT64_MIN ? "any time" : from,

@@ -521,6 +521,10 @@ static const struct good_case good_cases[] = {
      "keys.custodian_public[0]: %T/custodian.pem (from "
      "2026-11-01T00:30:00Z until any time)"},
     {"keys: {hmac: hmac.key, custodian_public: [{file: custodian.pem, "
+     "from: '2026-11-01 01:30', until: 2026-12-01T00:00:00.5+0100}]}",
+     "keys.custodian_public[0]: %T/custodian.pem (from "
+     "2026-11-01T01:30:00Z until 2026-11-30T23:00:00Z)"},
+    {"keys: {hmac: hmac.key, custodian_public: [{file: custodian.pem, "
      "until: 2028-02-29T23:59:59Z}]}",
      "keys.custodian_public[0]: %T/custodian.pem (from any time until "
      "2028-02-29T23:59:59Z)"},
