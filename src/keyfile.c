@@ -1,12 +1,21 @@
-/* Key files: who may read them (keyfile.h). */
+/* Key files: who may read them, and making new ones (keyfile.h). */
 #include "cdranon/keyfile.h"
+#include "cdranon/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #define ACL_XATTR   "system.posix_acl_access"
 #define ACL_MAX     4096 /* bytes: 511 entries, far beyond any real ACL */
@@ -124,4 +133,85 @@ int cdr_keyfile_check(int fd, const char *path, const struct stat *st,
         if (st->st_mode & S_IRWXG)
                 return check_acl(fd, path, st, what, errstr, errstr_size);
         return CDR_OK;
+}
+
+void cdr_keyfile_sync_dir(const char *path)
+{
+        char *copy = strdup(path);
+        int dfd;
+
+        if (copy == NULL)
+                return;
+        dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+                (void)fsync(dfd);
+                close(dfd);
+        }
+        free(copy);
+}
+
+/* Creates `path` (which must not exist) with `mode` whatever the umask,
+ * writes bio's contents and syncs.  On failure the file is removed. */
+static int write_new_file(const char *path, mode_t mode, BIO *bio, char *errstr,
+                          size_t errstr_size)
+{
+        char *data;
+        long n = BIO_get_mem_data(bio, &data);
+        int fd;
+
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        if (fd < 0) {
+                cdr_errf(errstr, errstr_size, "%s: %s", path,
+                         errno == EEXIST ? "already exists; not overwriting "
+                                           "a key file"
+                                         : strerror(errno));
+                return CDR_ERR_IO;
+        }
+        if (fchmod(fd, mode) != 0 || n <= 0 ||
+            cdr_write_all(fd, data, (size_t)n) != 0 || fsync(fd) != 0) {
+                cdr_errf(errstr, errstr_size, "%s: cannot write: %s", path,
+                         strerror(errno));
+                close(fd);
+                unlink(path);
+                return CDR_ERR_IO;
+        }
+        if (close(fd) != 0) {
+                cdr_errf(errstr, errstr_size, "%s: cannot write: %s", path,
+                         strerror(errno));
+                unlink(path);
+                return CDR_ERR_IO;
+        }
+        return CDR_OK;
+}
+
+int cdr_custodian_keygen(const char *private_path, const char *public_path,
+                         char *errstr, size_t errstr_size)
+{
+        EVP_PKEY *pkey = NULL;
+        BIO *priv = NULL, *pub = NULL;
+        int rc = CDR_ERR_CRYPTO;
+
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+        priv = BIO_new(BIO_s_secmem()); /* wiped when freed */
+        pub = BIO_new(BIO_s_mem());
+        if (pkey == NULL || priv == NULL || pub == NULL ||
+            PEM_write_bio_PrivateKey(priv, pkey, NULL, NULL, 0, NULL, NULL) !=
+                1 ||
+            PEM_write_bio_PUBKEY(pub, pkey) != 1) {
+                cdr_errf(errstr, errstr_size, "custodian key generation: %s",
+                         cdr_strerror(CDR_ERR_CRYPTO));
+                goto out;
+        }
+        rc = write_new_file(private_path, 0600, priv, errstr, errstr_size);
+        if (rc != CDR_OK)
+                goto out;
+        rc = write_new_file(public_path, 0644, pub, errstr, errstr_size);
+        if (rc != CDR_OK)
+                unlink(private_path);
+out:
+        BIO_free(pub);
+        BIO_free(priv);
+        EVP_PKEY_free(pkey);
+        ERR_clear_error();
+        return rc;
 }

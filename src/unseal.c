@@ -11,13 +11,13 @@
 #include "cdranon/encode.h"
 #include "cdranon/hpke.h"
 #include "sealed.h"
+#include "secmem.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,95 +67,10 @@ static void hex_id(const uint8_t id[CDR_KEY_ID_LEN],
         hex[2 * CDR_KEY_ID_LEN] = '\0';
 }
 
-/* ---- key generation ---- */
-
-static int write_all(int fd, const char *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t w = write(fd, p, n);
-
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w <= 0)
-                        return -1;
-                p += w;
-                n -= (size_t)w;
-        }
-        return 0;
-}
-
-/* Creates `path` (which must not exist) with `mode` whatever the umask,
- * writes bio's contents and syncs.  On failure the file is removed. */
-static int write_new_file(const char *path, mode_t mode, BIO *bio, char *errstr,
-                          size_t errstr_size)
-{
-        char *data;
-        long n = BIO_get_mem_data(bio, &data);
-        int fd;
-
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-        if (fd < 0) {
-                cdr_errf(errstr, errstr_size, "%s: %s", path,
-                         errno == EEXIST ? "already exists; not overwriting "
-                                           "a key file"
-                                         : strerror(errno));
-                return CDR_ERR_IO;
-        }
-        if (fchmod(fd, mode) != 0 || n <= 0 ||
-            write_all(fd, data, (size_t)n) != 0 || fsync(fd) != 0) {
-                cdr_errf(errstr, errstr_size, "%s: cannot write: %s", path,
-                         strerror(errno));
-                close(fd);
-                unlink(path);
-                return CDR_ERR_IO;
-        }
-        if (close(fd) != 0) {
-                cdr_errf(errstr, errstr_size, "%s: cannot write: %s", path,
-                         strerror(errno));
-                unlink(path);
-                return CDR_ERR_IO;
-        }
-        return CDR_OK;
-}
-
-int cdr_custodian_keygen(const char *private_path, const char *public_path,
-                         char *errstr, size_t errstr_size)
-{
-        EVP_PKEY *pkey = NULL;
-        BIO *priv = NULL, *pub = NULL;
-        int rc = CDR_ERR_CRYPTO;
-
-        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
-        priv = BIO_new(BIO_s_secmem()); /* wiped when freed */
-        pub = BIO_new(BIO_s_mem());
-        if (pkey == NULL || priv == NULL || pub == NULL ||
-            PEM_write_bio_PrivateKey(priv, pkey, NULL, NULL, 0, NULL, NULL) !=
-                1 ||
-            PEM_write_bio_PUBKEY(pub, pkey) != 1) {
-                cdr_errf(errstr, errstr_size, "custodian key generation: %s",
-                         cdr_strerror(CDR_ERR_CRYPTO));
-                goto out;
-        }
-        rc = write_new_file(private_path, 0600, priv, errstr, errstr_size);
-        if (rc != CDR_OK)
-                goto out;
-        rc = write_new_file(public_path, 0644, pub, errstr, errstr_size);
-        if (rc != CDR_OK)
-                unlink(private_path);
-out:
-        BIO_free(pub);
-        BIO_free(priv);
-        EVP_PKEY_free(pkey);
-        ERR_clear_error();
-        return rc;
-}
-
 /* ---- keys ---- */
 
-/* The private keys live in an anonymous mapping kept out of core dumps
- * and locked in memory where the system allows (a failed mlock is not an
- * error: RLIMIT_MEMLOCK is often small), as the pseudonymisation keys do
- * (pseudonym.c).  keys_free wipes before unmapping. */
+/* The private keys live in memory kept out of core dumps and locked
+ * where the system allows (secmem.h), as the pseudonymisation keys do. */
 static size_t keys_size(size_t n)
 {
         return n * sizeof(private_key_t);
@@ -163,25 +78,12 @@ static size_t keys_size(size_t n)
 
 static private_key_t *keys_alloc(size_t n)
 {
-        void *p = mmap(NULL, keys_size(n), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-        if (p == MAP_FAILED)
-                return NULL;
-#ifdef MADV_DONTDUMP
-        (void)madvise(p, keys_size(n), MADV_DONTDUMP);
-#endif
-        (void)mlock(p, keys_size(n));
-        return p;
+        return cdr_secmem_alloc(keys_size(n), 1);
 }
 
 static void keys_free(private_key_t *keys, size_t n)
 {
-        if (keys == NULL)
-                return;
-        OPENSSL_cleanse(keys, keys_size(n));
-        (void)munlock(keys, keys_size(n));
-        munmap(keys, keys_size(n));
+        cdr_secmem_free(keys, keys_size(n), 1);
 }
 
 cdr_unsealer_t *cdr_unsealer_new(void)

@@ -22,6 +22,7 @@
 #include "cdranon/gen.h"
 #include "cdranon/pipeline.h"
 #include "cdranon/transform.h"
+#include "cdranon/keyfile.h"
 #include "cdranon/unseal.h"
 #include "mock_cluster.h"
 

@@ -14,6 +14,7 @@
 #include "cdranon/buf.h"
 #include "cdranon/filein.h"
 #include "cdranon/transform.h"
+#include "cdranon/keyfile.h"
 #include "cdranon/unseal.h"
 
 static char dir[64];

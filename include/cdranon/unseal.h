@@ -2,9 +2,8 @@
  * Opening sealed records: the custodian's side (docs/sealed-format.md,
  * docs/custodian.md).  Nothing here is linked into the sealing path: the
  * processor holds public keys only, and an unsealer holds private keys.
- *
- * Also the custodian's key pair generation, since the private key never
- * exists anywhere but with the custodian.
+ * The custodian's key pairs are made by cdr_custodian_keygen
+ * (keyfile.h).
  */
 #ifndef CDRANON_UNSEAL_H
 #define CDRANON_UNSEAL_H
@@ -12,15 +11,6 @@
 #include "cdranon/buf.h"
 #include "cdranon/record.h"
 #include "cdranon/seal.h"
-
-/* Creates an X25519 key pair: the private key as PEM PKCS#8 ("BEGIN
- * PRIVATE KEY", the shape `openssl genpkey -algorithm X25519` writes),
- * mode 0600, and the public key as PEM SubjectPublicKeyInfo ("BEGIN
- * PUBLIC KEY", as `openssl pkey -pubout` writes).  Neither file may exist
- * already; on failure neither is left behind.  Returns 0, CDR_ERR_IO (a
- * file exists or cannot be written) or CDR_ERR_CRYPTO. */
-int cdr_custodian_keygen(const char *private_path, const char *public_path,
-                         char *errstr, size_t errstr_size);
 
 /* Private keys and the per-epoch contexts derived from them. */
 typedef struct cdr_unsealer_s cdr_unsealer_t;
