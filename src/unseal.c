@@ -29,6 +29,10 @@
 #define EPOCH_CACHE  8
 #define KEY_FILE_MAX 16384 /* a PEM X25519 key is about 120 bytes */
 
+_Static_assert(SEALED_KEY_ID_LEN == CDR_KEY_ID_LEN &&
+                   SEALED_KEY_ID_HEX_SIZE == CDR_KEY_ID_HEX_SIZE,
+               "sealed.h and seal.h agree on the key id");
+
 typedef struct {
         uint8_t sk[CDR_HPKE_NSK];
         uint8_t key_id[CDR_KEY_ID_LEN];
@@ -53,19 +57,6 @@ struct cdr_unsealer_s {
         size_t name_cap;
         cdr_buf_t decoded; /* base64 lines, decoded */
 };
-
-static void hex_id(const uint8_t id[CDR_KEY_ID_LEN],
-                   char hex[CDR_KEY_ID_HEX_SIZE])
-{
-        static const char digits[] = "0123456789abcdef";
-        size_t i;
-
-        for (i = 0; i < CDR_KEY_ID_LEN; i++) {
-                hex[2 * i] = digits[id[i] >> 4];
-                hex[2 * i + 1] = digits[id[i] & 15];
-        }
-        hex[2 * CDR_KEY_ID_LEN] = '\0';
-}
 
 /* ---- keys ---- */
 
@@ -120,19 +111,14 @@ void cdr_unsealer_destroy(cdr_unsealer_t *unsealer)
 int cdr_unsealer_add_key(cdr_unsealer_t *unsealer, const uint8_t sk[32])
 {
         private_key_t key, *keys;
-        uint8_t pk[CDR_HPKE_NPK], md[32];
-        unsigned int md_len = 0;
+        uint8_t pk[CDR_HPKE_NPK];
         size_t i;
 
-        if (cdr_hpke_public_key(sk, pk) != CDR_OK)
-                return CDR_ERR_CRYPTO;
-        if (EVP_Digest(pk, sizeof(pk), md, &md_len, EVP_sha256(), NULL) != 1) {
-                ERR_clear_error();
-                return CDR_ERR_CRYPTO;
-        }
         memset(&key, 0, sizeof(key));
+        if (cdr_hpke_public_key(sk, pk) != CDR_OK ||
+            cdr_sealed_key_id(pk, key.key_id) != CDR_OK)
+                return CDR_ERR_CRYPTO;
         memcpy(key.sk, sk, CDR_HPKE_NSK);
-        memcpy(key.key_id, md, CDR_KEY_ID_LEN);
         for (i = 0; i < unsealer->n; i++) {
                 if (CRYPTO_memcmp(unsealer->keys[i].sk, sk, CDR_HPKE_NSK) ==
                     0) {
@@ -256,7 +242,7 @@ size_t cdr_unsealer_key_count(const cdr_unsealer_t *unsealer)
 void cdr_unsealer_key_id(const cdr_unsealer_t *unsealer, size_t i,
                          char hex[CDR_KEY_ID_HEX_SIZE])
 {
-        hex_id(unsealer->keys[i].key_id, hex);
+        cdr_sealed_key_id_hex(unsealer->keys[i].key_id, hex);
 }
 
 uint64_t cdr_unsealer_key_opened(const cdr_unsealer_t *unsealer, size_t i)
@@ -277,15 +263,14 @@ static uint64_t get_be(const uint8_t *p, int bytes)
 }
 
 /* The keyed GCM context of (key, enc): from the cache, or set up by
- * SetupBaseR and the two exports into the least recently filled slot.
- * Returns NULL with *rc set when enc is not a usable point (CDR_ERR_AUTH)
- * or a primitive failed. */
+ * Decap and the epoch's key schedule (sealed.h) into the least recently
+ * filled slot.  Returns NULL with *rc set when enc is not a usable point
+ * (CDR_ERR_AUTH) or a primitive failed. */
 static epoch_ctx_t *epoch_ctx(cdr_unsealer_t *unsealer, size_t k,
                               const uint8_t enc[CDR_HPKE_NENC], int *rc)
 {
+        uint8_t shared_secret[CDR_HPKE_NSECRET];
         epoch_ctx_t *slot;
-        cdr_hpke_ctx_t hpke;
-        uint8_t data_key[32];
         size_t i;
         int err;
 
@@ -298,29 +283,16 @@ static epoch_ctx_t *epoch_ctx(cdr_unsealer_t *unsealer, size_t k,
         slot = &unsealer->cache[unsealer->victim];
         unsealer->victim = (unsealer->victim + 1) % EPOCH_CACHE;
         slot->valid = 0;
-        err = cdr_hpke_setup_base_r(&hpke, SEALED_HPKE_AEAD, enc,
-                                    unsealer->keys[k].sk, SEALED_INFO,
-                                    sizeof(SEALED_INFO) - 1);
+        err = cdr_hpke_decap(enc, unsealer->keys[k].sk, shared_secret);
         if (err == CDR_ERR_INVAL)
                 err = CDR_ERR_AUTH;
-        if (err == CDR_OK)
-                err = cdr_hpke_export(&hpke, SEALED_LABEL_KEY,
-                                      sizeof(SEALED_LABEL_KEY) - 1, data_key,
-                                      sizeof(data_key));
-        if (err == CDR_OK)
-                err = cdr_hpke_export(&hpke, SEALED_LABEL_PREFIX,
-                                      sizeof(SEALED_LABEL_PREFIX) - 1,
-                                      slot->prefix, sizeof(slot->prefix));
-        cdr_hpke_ctx_wipe(&hpke);
         if (err == CDR_OK && slot->cctx == NULL &&
             (slot->cctx = EVP_CIPHER_CTX_new()) == NULL)
                 err = CDR_ERR_NOMEM;
-        if (err == CDR_OK && EVP_DecryptInit_ex(slot->cctx, unsealer->cipher,
-                                                NULL, data_key, NULL) != 1) {
-                ERR_clear_error();
-                err = CDR_ERR_CRYPTO;
-        }
-        OPENSSL_cleanse(data_key, sizeof(data_key));
+        if (err == CDR_OK)
+                err = cdr_sealed_epoch_keys(shared_secret, unsealer->cipher,
+                                            slot->cctx, 0, slot->prefix);
+        OPENSSL_cleanse(shared_secret, sizeof(shared_secret));
         if (err != CDR_OK) {
                 *rc = err;
                 return NULL;
@@ -406,7 +378,7 @@ int cdr_unsealer_open(cdr_unsealer_t *unsealer, const void *sealed, size_t len,
                            CDR_KEY_ID_LEN) == 0)
                         break;
         if (k == unsealer->n) {
-                hex_id(h + SEALED_OFF_KEY_ID, hex);
+                cdr_sealed_key_id_hex(h + SEALED_OFF_KEY_ID, hex);
                 cdr_errf(errstr, errstr_size,
                          "sealed record: sealed to custodian key %s, which "
                          "is not among the keys given",
@@ -451,7 +423,7 @@ int cdr_unsealer_open(cdr_unsealer_t *unsealer, const void *sealed, size_t len,
         if (meta == NULL)
                 return CDR_OK;
         memset(meta, 0, sizeof(*meta));
-        hex_id(h + SEALED_OFF_KEY_ID, meta->key_id);
+        cdr_sealed_key_id_hex(h + SEALED_OFF_KEY_ID, meta->key_id);
         meta->counter = counter;
         if (kind == SEALED_SOURCE_NONE)
                 return CDR_OK;

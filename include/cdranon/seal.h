@@ -12,6 +12,7 @@
 #define CDRANON_SEAL_H
 
 #include "cdranon/buf.h"
+#include "cdranon/hpke.h"
 #include "cdranon/record.h"
 
 /* One custodian public key and the event-time period it seals:
@@ -79,5 +80,20 @@ int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
 
 /* Number of epochs started so far (for metrics). */
 uint64_t cdr_sealer_epochs(const cdr_sealer_t *sealer);
+
+/* The encapsulation of a sealer's epochs: Encap(pkR) writing the KEM
+ * shared secret and enc, as cdr_hpke_encap does (the default).  Only
+ * the known-answer tests set another, which fixes the ephemeral key
+ * (tests/seal_kat.c): nothing in the library or the binary calls
+ * cdr_sealer_set_encap. */
+typedef int cdr_sealer_encap_fn(void *opaque, const uint8_t pkR[CDR_HPKE_NPK],
+                                uint8_t shared_secret[CDR_HPKE_NSECRET],
+                                uint8_t enc[CDR_HPKE_NENC]);
+
+/* Makes the sealer's epochs encapsulate with `encap` (NULL: the
+ * default), and closes every open epoch so that the next record starts
+ * one with it.  `opaque` is passed to it and must outlive the sealer. */
+void cdr_sealer_set_encap(cdr_sealer_t *sealer, cdr_sealer_encap_fn *encap,
+                          void *opaque);
 
 #endif
