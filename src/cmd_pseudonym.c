@@ -7,6 +7,7 @@
 #include "cdranon/config.h"
 #include "cdranon/number.h"
 #include "cdranon/pseudonym.h"
+#include "cdranon/transform.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -77,7 +78,8 @@ int cdr_cmd_pseudonym(int argc, char **argv)
         const char *path = NULL, *kind_name = "msisdn";
         char errstr[1024];
         cdr_config_t *config = NULL;
-        cdr_keyring_t *ring = NULL;
+        cdr_engine_t *engine = NULL;
+        const cdr_keyring_t *ring = NULL;
         cdr_pseudonymiser_t **ps = NULL;
         size_t nps = 0, i, first, index = 0;
         cdr_kind_t kind;
@@ -117,9 +119,10 @@ int cdr_cmd_pseudonym(int argc, char **argv)
         config = cdr_config_load(path, errstr, sizeof(errstr));
         if (config == NULL)
                 goto fail;
-        ring = cdr_keyring_load(config->hmac_key_file, errstr, sizeof(errstr));
-        if (ring == NULL)
+        engine = cdr_engine_new(config, 0, errstr, sizeof(errstr));
+        if (engine == NULL)
                 goto fail;
+        ring = cdr_engine_keyring(engine);
         first = all ? 0 : cdr_keyring_count(ring) - 1;
         ps = calloc(cdr_keyring_count(ring), sizeof(*ps));
         if (ps == NULL) {
@@ -165,7 +168,7 @@ out:
         for (i = 0; i < nps; i++)
                 cdr_pseudonymiser_destroy(ps[i]);
         free(ps);
-        cdr_keyring_destroy(ring);
+        cdr_engine_destroy(engine);
         cdr_config_destroy(config);
         return rc;
 }

@@ -16,6 +16,7 @@
 #include "cdranon/pseudonym.h"
 #include "cdranon/sources.h"
 #include "cdranon/topic_reader.h"
+#include "cdranon/transform.h"
 #include "cdranon/unseal.h"
 
 #include <errno.h>
@@ -228,7 +229,7 @@ static int sources_load(cdr_sources_t *set, const char *path, char *errstr,
 
 /* Record parsing for --subscriber / --from / --to. */
 struct matcher {
-        const cdr_config_t *config;
+        const cdr_policy_t *policy;
         cdr_csv_t *csv;
         cdr_record_t record;
         char canon[CDR_CANON_MAX];
@@ -241,7 +242,7 @@ struct matcher {
 /* 1 when the record matches the query, 0 when not. */
 static int matcher_match(struct matcher *m, const char *rec, size_t len)
 {
-        const cdr_policy_t *policy = m->config->policy;
+        const cdr_policy_t *policy = m->policy;
         const cdr_schema_t *schema = cdr_policy_schema(policy);
         char reason[256];
         int64_t t;
@@ -399,6 +400,7 @@ int cdr_cmd_unseal(int argc, char **argv)
         cdr_sealed_meta_t meta;
         char errstr[1024], pseudonym[CDR_PSEUDONYM_MAX + 1];
         cdr_config_t *config = NULL;
+        cdr_engine_t *engine = NULL;
         cdr_unsealer_t *unsealer = NULL;
         cdr_buf_t plain = CDR_BUF_INIT;
         FILE *in = stdin, *out = stdout;
@@ -513,14 +515,17 @@ int cdr_cmd_unseal(int argc, char **argv)
                 config = cdr_config_load(config_path, errstr, sizeof(errstr));
                 if (config == NULL)
                         goto fail;
-                m.config = config;
+                engine = cdr_engine_new(config, 0, errstr, sizeof(errstr));
+                if (engine == NULL)
+                        goto fail;
+                m.policy = cdr_engine_policy(engine);
                 if (audit_path == NULL)
                         audit_path = config->audit_log;
         }
         if (subscriber != NULL) {
                 const char *reason = NULL;
                 cdr_numclass_t cls;
-                cdr_keyring_t *ring;
+                const cdr_keyring_t *ring = cdr_engine_keyring(engine);
                 cdr_pseudonymiser_t *ps;
 
                 if (cdr_number_canonical(&config->numbers, CDR_KIND_MSISDN,
@@ -535,13 +540,8 @@ int cdr_cmd_unseal(int argc, char **argv)
                 }
                 m.have_subscriber = 1;
                 /* The audit log names the subscriber by pseudonym only. */
-                ring = cdr_keyring_load(config->hmac_key_file, errstr,
-                                        sizeof(errstr));
-                if (ring == NULL)
-                        goto fail;
                 ps = cdr_pseudonymiser_new(ring, cdr_keyring_count(ring) - 1, 0,
                                            errstr, sizeof(errstr));
-                cdr_keyring_destroy(ring);
                 if (ps == NULL)
                         goto fail;
                 cdr_pseudonymise(ps, CDR_KIND_MSISDN, m.canon, m.canon_len,
@@ -551,7 +551,7 @@ int cdr_cmd_unseal(int argc, char **argv)
         }
         if (config != NULL && config->format == CDR_FORMAT_CSV) {
                 m.csv = cdr_csv_new(config->csv_delimiter,
-                                    cdr_policy_schema(config->policy), errstr,
+                                    cdr_policy_schema(m.policy), errstr,
                                     sizeof(errstr));
                 if (m.csv == NULL)
                         goto fail;
@@ -740,6 +740,7 @@ out:
         cdr_csv_destroy(m.csv);
         cdr_topic_reader_destroy(reader);
         cdr_unsealer_destroy(unsealer);
+        cdr_engine_destroy(engine);
         cdr_config_destroy(config);
         explicit_bzero(m.canon, sizeof(m.canon));
         return rc;

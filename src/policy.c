@@ -98,7 +98,6 @@ struct cdr_policy_s {
         int key_field;     /* index into fields, or -1 */
         int event_slot;    /* set explicitly, or -1 */
         int truncate_slot; /* input of the first truncate field, or -1 */
-        cdr_suppress_t *suppress;
         int supp_slots[CDR_MAX_SLOTS];
         int supp_pairs[CDR_MAX_SLOTS]; /* pair of each supp_slots[i] */
         size_t nsupp;
@@ -368,7 +367,6 @@ void cdr_policy_destroy(cdr_policy_t *policy)
                 field_free(&policy->fields[i]);
         free(policy->fields);
         cdr_schema_destroy(policy->schema);
-        cdr_suppress_destroy(policy->suppress);
         free(policy);
 }
 
@@ -763,16 +761,16 @@ int cdr_policy_set_key_field(cdr_policy_t *policy, const char *name,
         return CDR_ERR_INVAL;
 }
 
-int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
-                               const char *const *fields, size_t nfields,
-                               char *errstr, size_t errstr_size)
+int cdr_policy_set_suppression_fields(cdr_policy_t *policy,
+                                      const char *const *fields, size_t nfields,
+                                      char *errstr, size_t errstr_size)
 {
         int slots[CDR_MAX_SLOTS];
         size_t i, n = 0, j;
 
         if (nfields == 0) {
                 cdr_errf(errstr, errstr_size, "suppression: no fields named");
-                goto err;
+                return CDR_ERR_INVAL;
         }
         for (i = 0; i < nfields; i++) {
                 int slot;
@@ -780,7 +778,7 @@ int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
                 if (fields[i] == NULL || fields[i][0] == '\0') {
                         cdr_errf(errstr, errstr_size,
                                  "suppression: empty field name");
-                        goto err;
+                        return CDR_ERR_INVAL;
                 }
                 slot = cdr_schema_add(policy->schema, fields[i],
                                       strlen(fields[i]));
@@ -788,7 +786,7 @@ int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
                         cdr_errf(errstr, errstr_size,
                                  "suppression: more than %d input fields",
                                  CDR_MAX_SLOTS);
-                        goto err;
+                        return CDR_ERR_INVAL;
                 }
                 for (j = 0; j < n && slots[j] != slot; j++)
                         ;
@@ -802,18 +800,7 @@ int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
                 policy->supp_pairs[i] =
                     add_pair(policy, slots[i], CDR_KIND_MSISDN);
         }
-        cdr_suppress_destroy(policy->suppress);
-        policy->suppress = set;
         return CDR_OK;
-err:
-        cdr_suppress_destroy(set);
-        return CDR_ERR_INVAL;
-}
-
-void cdr_policy_replace_suppression(cdr_policy_t *policy, cdr_suppress_t *set)
-{
-        cdr_suppress_destroy(policy->suppress);
-        policy->suppress = set;
 }
 
 int cdr_policy_set_event_time_field(cdr_policy_t *policy, const char *from,
@@ -849,7 +836,8 @@ size_t cdr_policy_field_count(const cdr_policy_t *policy)
         return n;
 }
 
-int cdr_policy_describe(const cdr_policy_t *policy, cdr_buf_t *out)
+int cdr_policy_describe(const cdr_policy_t *policy,
+                        const cdr_suppress_t *suppress, cdr_buf_t *out)
 {
         int wname = 0, wfrom = 0, rc = CDR_OK;
         int event_slot;
@@ -876,8 +864,9 @@ int cdr_policy_describe(const cdr_policy_t *policy, cdr_buf_t *out)
         if (rc == CDR_OK && policy->nsupp == 0)
                 rc = cdr_buf_puts(out, "suppression: none\n");
         if (rc == CDR_OK && policy->nsupp > 0) {
-                rc = cdr_buf_printf(out, "suppression: %zu numbers; fields",
-                                    cdr_suppress_count(policy->suppress));
+                rc = cdr_buf_printf(
+                    out, "suppression: %zu numbers; fields",
+                    suppress != NULL ? cdr_suppress_count(suppress) : 0);
                 for (i = 0; i < policy->nsupp && rc == CDR_OK; i++)
                         rc = cdr_buf_printf(
                             out, "%s %s", i ? "," : "",
@@ -1134,14 +1123,15 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
 /* 1 when the record's value in any suppression field is a listed
  * subscriber.  A value that is not a valid number is not suppressed
  * here: normal processing decides what becomes of it. */
-static int is_suppressed(const cdr_policy_t *policy, const cdr_record_t *record,
-                         canon_memo_t *memo)
+static int is_suppressed(const cdr_policy_t *policy,
+                         const cdr_suppress_t *suppress,
+                         const cdr_record_t *record, canon_memo_t *memo)
 {
         const canon_t *c;
         canon_t own;
         size_t i;
 
-        if (policy->suppress == NULL || policy->nsupp == 0)
+        if (suppress == NULL || policy->nsupp == 0)
                 return 0;
         for (i = 0; i < policy->nsupp; i++) {
                 int slot = policy->supp_slots[i];
@@ -1158,7 +1148,7 @@ static int is_suppressed(const cdr_policy_t *policy, const cdr_record_t *record,
                 }
                 if (c->rc != CDR_OK || c->cls != CDR_NUM_PERSONAL)
                         continue;
-                if (cdr_suppress_contains(policy->suppress, c->text, c->len))
+                if (cdr_suppress_contains(suppress, c->text, c->len))
                         return 1;
         }
         return 0;
@@ -1223,9 +1213,10 @@ static int apply_nomem(cdr_buf_t *json)
         return CDR_ERR_NOMEM;
 }
 
-int cdr_policy_apply(const cdr_policy_t *policy, cdr_pseudonymiser_t *ps,
-                     const cdr_record_t *record, cdr_buf_t *json, char *key,
-                     size_t *keylen, char *reason, size_t reason_size)
+int cdr_policy_apply(const cdr_policy_t *policy, const cdr_suppress_t *suppress,
+                     cdr_pseudonymiser_t *ps, const cdr_record_t *record,
+                     cdr_buf_t *json, char *key, size_t *keylen, char *reason,
+                     size_t reason_size)
 {
         canon_memo_t memo;
         size_t i;
@@ -1242,7 +1233,7 @@ int cdr_policy_apply(const cdr_policy_t *policy, cdr_pseudonymiser_t *ps,
         /* First, so that the suppression check overlaps the loads. */
         if (ps != NULL)
                 prefetch_pseudonyms(policy, ps, record, &memo);
-        if (is_suppressed(policy, record, &memo))
+        if (is_suppressed(policy, suppress, record, &memo))
                 return CDR_VERDICT_SUPPRESS;
         if (cdr_buf_reserve(json, 1) != CDR_OK)
                 return CDR_ERR_NOMEM;

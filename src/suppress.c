@@ -1,6 +1,6 @@
 /*
  * The suppression list (opt-outs): a set of canonical msisdns loaded from
- * a file, see policy.h.
+ * a file, see suppress.h.
  *
  * The set is an open-addressing hash table with linear probing, keyed by
  * XXH3 of the canonical string; entries keep the full string, so a hash
@@ -9,7 +9,7 @@
  * including the old blocks when they grow, and so are the read buffers
  * used at load.
  */
-#include "cdranon/policy.h"
+#include "cdranon/suppress.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
