@@ -3,7 +3,8 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS    := rdkafka libssl libcrypto libxxhash yaml-0.1 libmicrohttpd jansson gdlib
+PKGS    := rdkafka libssl libcrypto libxxhash yaml-0.1 libmicrohttpd jansson gdlib \
+           libacl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -5,7 +5,7 @@
 #include "cdranon/metrics_daemon.h"
 #include "cdranon/reason.h"
 
-#include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,234 +184,108 @@ void cdr_daemon_metrics_publish(cdr_daemon_metrics_t *d,
 }
 
 /* ------------------------------------------------------------------ */
-/* librdkafka statistics: a scanner for the parts read                 */
+/* librdkafka statistics                                               */
 /* ------------------------------------------------------------------ */
 
-/* Zero-copy over the document; strings are compared raw (the names
- * looked for have no escapes). */
-struct js {
-        const char *p;
-        const char *end;
-};
-
-#define JS_DEPTH_MAX 64
-
-static void js_ws(struct js *j)
+/* Member `name` of a partition object into *v when it is there: 0, or -1
+ * when it is not an integer. */
+static int member_int(const json_t *part, const char *name, int64_t *v)
 {
-        while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
-                                 *j->p == '\n' || *j->p == '\r'))
-                j->p++;
-}
+        const json_t *m = json_object_get(part, name);
 
-static int js_lit(struct js *j, char c)
-{
-        js_ws(j);
-        if (j->p < j->end && *j->p == c) {
-                j->p++;
-                return 1;
-        }
+        if (m == NULL)
+                return 0;
+        if (!json_is_integer(m))
+                return -1;
+        *v = (int64_t)json_integer_value(m);
         return 0;
 }
 
-/* A string's raw bytes between its quotes. */
-static int js_string(struct js *j, const char **s, size_t *n)
+/* One partition object: 0 with *use set when it is being fetched and its
+ * lag is known, or -1 when it is malformed. */
+static int read_partition(const json_t *part, int read_committed,
+                          cdr_partition_lag_t *out, int *use)
 {
-        const char *start;
-
-        if (!js_lit(j, '"'))
-                return -1;
-        start = j->p;
-        while (j->p < j->end && *j->p != '"') {
-                if (*j->p == '\\')
-                        j->p++;
-                j->p++;
-        }
-        if (j->p >= j->end)
-                return -1;
-        *s = start;
-        *n = (size_t)(j->p - start);
-        j->p++;
-        return 0;
-}
-
-static int js_skip(struct js *j, int depth)
-{
-        const char *s;
-        size_t n;
-
-        if (depth > JS_DEPTH_MAX)
-                return -1;
-        js_ws(j);
-        if (j->p >= j->end)
-                return -1;
-        if (*j->p == '"')
-                return js_string(j, &s, &n);
-        if (*j->p == '{' || *j->p == '[') {
-                char close = *j->p == '{' ? '}' : ']';
-                int obj = *j->p == '{';
-
-                j->p++;
-                if (js_lit(j, close))
-                        return 0;
-                do {
-                        if (obj &&
-                            (js_string(j, &s, &n) != 0 || !js_lit(j, ':')))
-                                return -1;
-                        if (js_skip(j, depth + 1) != 0)
-                                return -1;
-                } while (js_lit(j, ','));
-                return js_lit(j, close) ? 0 : -1;
-        }
-        /* number, true, false, null */
-        s = j->p;
-        while (j->p < j->end &&
-               ((*j->p >= '0' && *j->p <= '9') || *j->p == '-' ||
-                *j->p == '+' || *j->p == '.' || *j->p == 'e' || *j->p == 'E' ||
-                (*j->p >= 'a' && *j->p <= 'z')))
-                j->p++;
-        return j->p > s ? 0 : -1;
-}
-
-static int js_int(struct js *j, int64_t *v)
-{
-        char buf[32];
-        const char *s;
-        size_t n;
-        char *endp;
-
-        js_ws(j);
-        s = j->p;
-        if (js_skip(j, 0) != 0)
-                return -1;
-        n = (size_t)(j->p - s);
-        if (n == 0 || n >= sizeof(buf))
-                return -1;
-        memcpy(buf, s, n);
-        buf[n] = '\0';
-        errno = 0;
-        *v = strtoll(buf, &endp, 10);
-        return errno == 0 && *endp == '\0' ? 0 : -1;
-}
-
-static int view_is(const char *s, size_t n, const char *lit)
-{
-        return strlen(lit) == n && memcmp(s, lit, n) == 0;
-}
-
-/* One partition object: its fields of interest. */
-static int js_partition(struct js *j, int read_committed,
-                        cdr_partition_lag_t *out, int *use)
-{
-        int64_t part = -1, app = -1, committed = -1, lo = -1, hi = -1, ls = -1,
+        int64_t id = -1, app = -1, committed = -1, lo = -1, hi = -1, ls = -1,
                 end, pos;
+        const json_t *state;
+        const char *s;
         int fetching = 0;
-        const char *s, *v;
-        size_t n, vn;
 
-        if (!js_lit(j, '{'))
+        *use = 0;
+        if (!json_is_object(part))
                 return -1;
-        if (!js_lit(j, '}')) {
-                do {
-                        int64_t *dst = NULL;
-
-                        if (js_string(j, &s, &n) != 0 || !js_lit(j, ':'))
-                                return -1;
-                        if (view_is(s, n, "fetch_state")) {
-                                if (js_string(j, &v, &vn) != 0)
-                                        return -1;
-                                fetching = !view_is(v, vn, "none") &&
-                                           !view_is(v, vn, "stopping") &&
-                                           !view_is(v, vn, "stopped");
-                                continue;
-                        }
-                        if (view_is(s, n, "partition"))
-                                dst = &part;
-                        else if (view_is(s, n, "app_offset"))
-                                dst = &app;
-                        else if (view_is(s, n, "committed_offset"))
-                                dst = &committed;
-                        else if (view_is(s, n, "lo_offset"))
-                                dst = &lo;
-                        else if (view_is(s, n, "hi_offset"))
-                                dst = &hi;
-                        else if (view_is(s, n, "ls_offset"))
-                                dst = &ls;
-                        if (dst != NULL ? js_int(j, dst) != 0
-                                        : js_skip(j, 1) != 0)
-                                return -1;
-                } while (js_lit(j, ','));
-                if (!js_lit(j, '}'))
+        state = json_object_get(part, "fetch_state");
+        if (state != NULL) {
+                if (!json_is_string(state))
                         return -1;
+                s = json_string_value(state);
+                fetching = strcmp(s, "none") != 0 &&
+                           strcmp(s, "stopping") != 0 &&
+                           strcmp(s, "stopped") != 0;
         }
+        if (member_int(part, "partition", &id) != 0 ||
+            member_int(part, "app_offset", &app) != 0 ||
+            member_int(part, "committed_offset", &committed) != 0 ||
+            member_int(part, "lo_offset", &lo) != 0 ||
+            member_int(part, "hi_offset", &hi) != 0 ||
+            member_int(part, "ls_offset", &ls) != 0)
+                return -1;
         end = read_committed ? ls : hi;
         pos = app > committed ? app : committed;
         if (pos < 0)
                 pos = lo;
-        *use =
-            part >= 0 && part <= INT32_MAX && fetching && end >= 0 && pos >= 0;
+        *use = id >= 0 && id <= INT32_MAX && fetching && end >= 0 && pos >= 0;
         if (*use) {
-                out->partition = (int32_t)part;
+                out->partition = (int32_t)id;
                 out->lag = end > pos ? end - pos : 0;
         }
         return 0;
-}
-
-/* Where the partitions found go. */
-struct lag_sink {
-        int read_committed;
-        cdr_partition_lag_t *out;
-        size_t max;
-        size_t *count;
-};
-
-/* The object at j: each member named path[0] is walked into with the
- * rest of the path; at the end of the path every member is a partition
- * object.  Every other member is skipped, and checked as it is. */
-static int js_walk(struct js *j, const char *const *path, int depth,
-                   struct lag_sink *sink)
-{
-        const char *s;
-        size_t n;
-
-        if (!js_lit(j, '{'))
-                return -1;
-        if (js_lit(j, '}'))
-                return 0;
-        do {
-                if (js_string(j, &s, &n) != 0 || !js_lit(j, ':'))
-                        return -1;
-                if (path[0] == NULL) {
-                        cdr_partition_lag_t pl;
-                        int use = 0;
-
-                        if (js_partition(j, sink->read_committed, &pl, &use) !=
-                            0)
-                                return -1;
-                        if (use && *sink->count < sink->max)
-                                sink->out[(*sink->count)++] = pl;
-                } else if (view_is(s, n, path[0])) {
-                        if (js_walk(j, path + 1, depth + 1, sink) != 0)
-                                return -1;
-                } else if (js_skip(j, depth + 1) != 0) {
-                        return -1;
-                }
-        } while (js_lit(j, ','));
-        return js_lit(j, '}') ? 0 : -1;
 }
 
 int cdr_kafka_stats_lag(const char *json, size_t len, const char *topic,
                         int read_committed, cdr_partition_lag_t *out,
                         size_t max, size_t *count)
 {
-        const char *const path[] = {"topics", topic, "partitions", NULL};
-        struct lag_sink sink = {read_committed, out, max, count};
-        struct js j = {json, json + len};
+        const json_t *node, *part;
+        json_error_t error;
+        const char *name;
+        json_t *root;
+        int rc = CDR_ERR_MALFORMED;
 
         *count = 0;
-        if (js_walk(&j, path, 0, &sink) != 0)
-                return CDR_ERR_MALFORMED;
-        js_ws(&j);
-        return j.p == j.end ? CDR_OK : CDR_ERR_MALFORMED;
+        root = json_loadb(json, len, 0, &error);
+        if (root == NULL || !json_is_object(root))
+                goto out;
+        /* topics.TOPIC.partitions: objects when present; each member of
+         * partitions a partition object, in the document's order. */
+        node = json_object_get(root, "topics");
+        if (node != NULL && json_is_object(node))
+                node = json_object_get(node, topic);
+        else if (node != NULL)
+                goto out;
+        if (node != NULL && json_is_object(node))
+                node = json_object_get(node, "partitions");
+        else if (node != NULL)
+                goto out;
+        if (node != NULL && !json_is_object(node))
+                goto out;
+        json_object_foreach((json_t *)node, name, part)
+        {
+                cdr_partition_lag_t pl;
+                int use;
+
+                if (read_partition(part, read_committed, &pl, &use) != 0) {
+                        *count = 0;
+                        goto out;
+                }
+                if (use && *count < max)
+                        out[(*count)++] = pl;
+        }
+        rc = CDR_OK;
+out:
+        json_decref(root);
+        return rc;
 }
 
 #define LAG_PARTITIONS_MAX 1024

@@ -356,6 +356,21 @@ Test(metrics, kafka_stats_lag)
         cr_assert_eq(
             cdr_kafka_stats_lag("{\"topics\":{\"t\":", 15, "t", 1, lag, 8, &n),
             CDR_ERR_MALFORMED);
+        /* Fields of the wrong type. */
+        static const char *const wrong[] = {
+            "{\"topics\":[]}",
+            "{\"topics\":{\"t\":{\"partitions\":{\"0\":1}}}}",
+            "{\"topics\":{\"t\":{\"partitions\":{\"0\":{\"hi_offset\":"
+            "1.5}}}}}",
+            "{\"topics\":{\"t\":{\"partitions\":{\"0\":{\"fetch_state\":"
+            "1}}}}}",
+        };
+        size_t i;
+
+        for (i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++)
+                cr_assert_eq(cdr_kafka_stats_lag(wrong[i], strlen(wrong[i]),
+                                                 "t", 1, lag, 8, &n),
+                             CDR_ERR_MALFORMED, "%s", wrong[i]);
 }
 
 Test(metrics, daemon_lag_gauges)

@@ -9,7 +9,7 @@
  * the effective user must grant nothing once the ACL mask is applied.
  * That is how systemd on kernels 6.3 and later hands credentials to a
  * service user (owner root, mode 0400, a `user:SERVICE:r` entry and a
- * mask of r, which `ls` shows as 0440).
+ * mask of r, which `ls` shows as 0440).  The ACL is read with libacl.
  */
 #ifndef CDRANON_KEYFILE_H
 #define CDRANON_KEYFILE_H

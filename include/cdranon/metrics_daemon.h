@@ -2,7 +2,7 @@
  * The daemon's metrics (docs/operations.md, "Reading the metrics"): its
  * metric families in a registry (metrics.h), fed from the pipeline's and
  * the transforms' counters, and the consumer lag read from librdkafka's
- * statistics.
+ * statistics (a JSON document every few seconds, read with jansson).
  *
  * Threads: the pipeline's driving thread publishes a snapshot between
  * polls (its workers are idle then) inside one cdr_metrics_lock/unlock
