@@ -113,7 +113,7 @@ typedef struct cdr_config_s {
  * are readable; reading what is in them is the engine's (transform.h).
  * Returns NULL with errstr set on failure; the caller owns the result. */
 cdr_config_t *cdr_config_load(const char *path, char *errstr,
-                              size_t errstr_size);
+                              size_t errstr_size) CDR_MUST_CHECK;
 void cdr_config_destroy(cdr_config_t *config);
 
 /* Applies a `-X name=value` override: a librdkafka property, added to
@@ -121,7 +121,7 @@ void cdr_config_destroy(cdr_config_t *config);
  * The name and value are checked with librdkafka first; on error returns
  * CDR_ERR_INVAL with "-X name: why" in errstr and changes nothing. */
 int cdr_config_set(cdr_config_t *config, const char *name, const char *value,
-                   char *errstr, size_t errstr_size);
+                   char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 /* Appends the effective configuration for check-config: a "# effective
  * configuration of PATH" line, then one "key: value" line per known key
@@ -129,7 +129,8 @@ int cdr_config_set(cdr_config_t *config, const char *name, const char *value,
  * "secret" or "key" as "(hidden)").  The policy the engine compiled
  * follows in check-config's output (cdr_engine_describe).  Returns 0 or
  * CDR_ERR_NOMEM. */
-int cdr_config_describe(const cdr_config_t *config, cdr_buf_t *out);
+int cdr_config_describe(const cdr_config_t *config,
+                        cdr_buf_t *out) CDR_MUST_CHECK;
 
 /* The line of the value of known key `key` ("keys.hmac") in the file,
  * or 1 when the file does not set it. */

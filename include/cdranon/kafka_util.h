@@ -39,12 +39,14 @@ const char *cdr_kafka_config_get(const cdr_config_t *config, const char *name);
  * CDR_ERR_INVAL (no '=', empty name, or name longer than name_size - 1)
  * with errstr set. */
 int cdr_kafka_split_prop(const char *arg, char *name, size_t name_size,
-                         const char **value, char *errstr, size_t errstr_size);
+                         const char **value, char *errstr,
+                         size_t errstr_size) CDR_MUST_CHECK;
 
 /* Sets one property.  On failure errstr is "-X NAME: librdkafka's
  * message" and CDR_ERR_INVAL is returned. */
 int cdr_kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
-                       const char *value, char *errstr, size_t errstr_size);
+                       const char *value, char *errstr,
+                       size_t errstr_size) CDR_MUST_CHECK;
 
 /* A new librdkafka configuration holding the `kafka:` section of
  * `config` for `role` (foreign properties left out).  Errors are fatal
@@ -53,7 +55,7 @@ int cdr_kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
  * (rd_kafka_conf_destroy, or hand it to rd_kafka_new).  NULL on error. */
 rd_kafka_conf_t *cdr_kafka_conf_from_config(const cdr_config_t *config,
                                             cdr_kafka_role_t role, char *errstr,
-                                            size_t errstr_size);
+                                            size_t errstr_size) CDR_MUST_CHECK;
 
 /* Asks the cluster for its metadata, waiting at most timeout_ms, and
  * checks that each of the n topics exists.  what[i] names the setting a
@@ -66,6 +68,6 @@ rd_kafka_conf_t *cdr_kafka_conf_from_config(const cdr_config_t *config,
 int cdr_kafka_check_topics(rd_kafka_t *rk, const char *bootstrap,
                            const char *const *topics, const char *const *what,
                            size_t n, int *partitions, int timeout_ms,
-                           char *errstr, size_t errstr_size);
+                           char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 #endif

@@ -24,7 +24,8 @@
  * CDR_ERR_PERM (wrong owner, or someone else has access), with a
  * message naming the path and the cause, never the contents. */
 int cdr_keyfile_check(int fd, const char *path, const struct stat *st,
-                      const char *what, char *errstr, size_t errstr_size);
+                      const char *what, char *errstr,
+                      size_t errstr_size) CDR_MUST_CHECK;
 
 /* Makes a new directory entry (a key file just created and synced)
  * durable by syncing its folder.  Failure is not reported: the key
@@ -38,6 +39,6 @@ void cdr_keyfile_sync_dir(const char *path);
  * already; on failure neither is left behind.  Returns 0, CDR_ERR_IO (a
  * file exists or cannot be written) or CDR_ERR_CRYPTO. */
 int cdr_custodian_keygen(const char *private_path, const char *public_path,
-                         char *errstr, size_t errstr_size);
+                         char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 #endif

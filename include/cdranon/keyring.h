@@ -21,7 +21,7 @@ typedef struct cdr_keyring_s cdr_keyring_t;
  * Errors name the file and line: "keys/hmac.key:3: bad key id".
  * Returns NULL on failure with errstr set.  The caller owns the ring. */
 cdr_keyring_t *cdr_keyring_load(const char *path, char *errstr,
-                                size_t errstr_size);
+                                size_t errstr_size) CDR_MUST_CHECK;
 void cdr_keyring_destroy(cdr_keyring_t *ring);
 size_t cdr_keyring_count(const cdr_keyring_t *ring);
 /* Key id of key i (0 = first in the file); the active key is the last. */
@@ -38,6 +38,6 @@ const unsigned char *cdr_keyring_key(const cdr_keyring_t *ring, size_t i);
  * existing file readable by group or others, and an id already in the
  * file.  *new_id receives the id used (cap CDR_KEY_ID_MAX + 1). */
 int cdr_keyring_append_new(const char *path, const char *id, char *new_id,
-                           char *errstr, size_t errstr_size);
+                           char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 #endif

@@ -81,7 +81,7 @@ void cdr_metrics_unlock(cdr_metrics_t *metrics);
  * "# TYPE", then one line per series (histograms: cumulative _bucket
  * lines with le, then _sum and _count), in the order added.  Label
  * values are escaped (\\, \", \n).  Returns 0 or CDR_ERR_NOMEM. */
-int cdr_metrics_render(cdr_metrics_t *metrics, cdr_buf_t *out);
+int cdr_metrics_render(cdr_metrics_t *metrics, cdr_buf_t *out) CDR_MUST_CHECK;
 
 /*
  * Health, as the driving thread reports it (atomics: any thread).

@@ -60,6 +60,6 @@ typedef struct {
  * lo_offset), at least 0.  Returns 0 or CDR_ERR_MALFORMED. */
 int cdr_kafka_stats_lag(const char *json, size_t len, const char *topic,
                         int read_committed, cdr_partition_lag_t *out,
-                        size_t max, size_t *n);
+                        size_t max, size_t *n) CDR_MUST_CHECK;
 
 #endif

@@ -108,7 +108,7 @@ typedef struct cdr_pipeline_s cdr_pipeline_t;
  * Returns NULL with a one-line errstr. */
 cdr_pipeline_t *cdr_pipeline_new(cdr_engine_t *engine,
                                  const cdr_pipeline_opts_t *opts, char *errstr,
-                                 size_t errstr_size);
+                                 size_t errstr_size) CDR_MUST_CHECK;
 
 /* Finishes the open transaction if it can (else aborts it, and the next
  * owner of the partitions reprocesses its records), leaves the group,
@@ -122,12 +122,12 @@ void cdr_pipeline_destroy(cdr_pipeline_t *pipeline);
  * another negative code) on a fatal error, with errstr set; after a
  * fatal error the pipeline can only be destroyed. */
 int cdr_pipeline_poll(cdr_pipeline_t *pipeline, int timeout_ms, char *errstr,
-                      size_t errstr_size);
+                      size_t errstr_size) CDR_MUST_CHECK;
 
 /* Commits the open transaction (or, at least once, the delivered
  * offsets) now.  Returns 0, or a fatal error as cdr_pipeline_poll. */
 int cdr_pipeline_commit(cdr_pipeline_t *pipeline, char *errstr,
-                        size_t errstr_size);
+                        size_t errstr_size) CDR_MUST_CHECK;
 
 /* At a transaction boundary (the open transaction is committed first),
  * reloads the key ring, the suppression list and the custodian public
@@ -136,14 +136,14 @@ int cdr_pipeline_commit(cdr_pipeline_t *pipeline, char *errstr,
  * list stay in force (errstr says why; the pipeline goes on); or a fatal
  * error as cdr_pipeline_poll. */
 int cdr_pipeline_reload(cdr_pipeline_t *pipeline, char *errstr,
-                        size_t errstr_size);
+                        size_t errstr_size) CDR_MUST_CHECK;
 
 /* The clean end: commits the open transaction (aborts it if the commit
  * fails), closes the consumer (leaving the group) and flushes the
  * producer.  Returns 0 or a fatal error.  Call cdr_pipeline_destroy
  * afterwards in any case. */
 int cdr_pipeline_close(cdr_pipeline_t *pipeline, char *errstr,
-                       size_t errstr_size);
+                       size_t errstr_size) CDR_MUST_CHECK;
 
 void cdr_pipeline_stats(const cdr_pipeline_t *pipeline,
                         cdr_pipeline_stats_t *stats);

@@ -41,26 +41,28 @@ void cdr_policy_destroy(cdr_policy_t *policy);
  * N must be 1-15"): the caller prefixes file, line and field. */
 int cdr_policy_add_field(cdr_policy_t *policy, const char *name,
                          const char *action, const char *from, char *errstr,
-                         size_t errstr_size);
+                         size_t errstr_size) CDR_MUST_CHECK;
 
 /* Makes the Kafka key of each anonymised record the value of output field
  * `name`, which must be a `pseudonymise` field.  Without it the key is
  * empty. */
 int cdr_policy_set_key_field(cdr_policy_t *policy, const char *name,
-                             char *errstr, size_t errstr_size);
+                             char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 /* Records whose input fields `fields` hold a canonical msisdn of the
  * suppression list given to cdr_policy_apply are suppressed.  Returns 0,
  * or CDR_ERR_INVAL with errstr naming the problem. */
 int cdr_policy_set_suppression_fields(cdr_policy_t *policy,
                                       const char *const *fields, size_t nfields,
-                                      char *errstr, size_t errstr_size);
+                                      char *errstr,
+                                      size_t errstr_size) CDR_MUST_CHECK;
 
 /* The input field that carries the event time (ISO 8601 or epoch
  * seconds), used to choose the custodian key's period.  Default: the
  * input of the first `truncate` field. */
 int cdr_policy_set_event_time_field(cdr_policy_t *policy, const char *from,
-                                    char *errstr, size_t errstr_size);
+                                    char *errstr,
+                                    size_t errstr_size) CDR_MUST_CHECK;
 
 /* The schema of input fields the policy reads; owned by the policy. */
 const cdr_schema_t *cdr_policy_schema(const cdr_policy_t *policy);
@@ -71,7 +73,8 @@ size_t cdr_policy_field_count(const cdr_policy_t *policy);
  * per output field, then key field, suppression with the size of
  * `suppress` (may be NULL), and event time). */
 int cdr_policy_describe(const cdr_policy_t *policy,
-                        const cdr_suppress_t *suppress, cdr_buf_t *out);
+                        const cdr_suppress_t *suppress,
+                        cdr_buf_t *out) CDR_MUST_CHECK;
 
 typedef enum {
         CDR_VERDICT_PUBLISH = 0,
@@ -90,12 +93,13 @@ typedef enum {
 int cdr_policy_apply(const cdr_policy_t *policy, const cdr_suppress_t *suppress,
                      cdr_pseudonymiser_t *ps, const cdr_record_t *record,
                      cdr_buf_t *json, char *key, size_t *keylen, char *reason,
-                     size_t reason_size);
+                     size_t reason_size) CDR_MUST_CHECK;
 
 /* Event time of a record in epoch seconds, or CDR_ERR_NOTFOUND /
  * CDR_ERR_MALFORMED when it cannot be read. */
 int cdr_policy_event_time(const cdr_policy_t *policy,
-                          const cdr_record_t *record, int64_t *epoch);
+                          const cdr_record_t *record,
+                          int64_t *epoch) CDR_MUST_CHECK;
 
 /* 1 when canonical msisdn `canon` appears in any input field the policy
  * reads as an msisdn (`pseudonymise msisdn`, `prefix`, `country` and the

@@ -28,7 +28,8 @@ typedef struct cdr_hmac_s cdr_hmac_t;
 
 /* Precomputes states for a key of any length (keys longer than 64 bytes
  * are hashed first, as RFC 2104 says).  Returns NULL on failure. */
-cdr_hmac_t *cdr_hmac_new(const unsigned char *key, size_t keylen);
+cdr_hmac_t *cdr_hmac_new(const unsigned char *key,
+                         size_t keylen) CDR_MUST_CHECK;
 /* Wipes and frees. */
 void cdr_hmac_destroy(cdr_hmac_t *hmac);
 /* mac = HMAC-SHA256(key, msg); thread-safe (the states are read only). */
@@ -52,7 +53,7 @@ typedef struct cdr_pseudonymiser_s cdr_pseudonymiser_t;
 cdr_pseudonymiser_t *cdr_pseudonymiser_new(const cdr_keyring_t *ring,
                                            size_t key_index,
                                            size_t cache_entries, char *errstr,
-                                           size_t errstr_size);
+                                           size_t errstr_size) CDR_MUST_CHECK;
 void cdr_pseudonymiser_destroy(cdr_pseudonymiser_t *ps);
 
 /* Writes the pseudonym of a canonical value into out (cap

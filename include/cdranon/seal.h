@@ -39,7 +39,7 @@ typedef struct cdr_custodian_set_s cdr_custodian_set_t;
  * on failure; the caller owns the set. */
 cdr_custodian_set_t *cdr_custodian_set_load(const cdr_custodian_spec_t *specs,
                                             size_t n, char *errstr,
-                                            size_t errstr_size);
+                                            size_t errstr_size) CDR_MUST_CHECK;
 void cdr_custodian_set_destroy(cdr_custodian_set_t *set);
 
 /* Number of keys in the set. */
@@ -62,7 +62,7 @@ typedef struct cdr_sealer_s cdr_sealer_t;
  * thread-safe: one per thread.  Returns NULL on failure. */
 cdr_sealer_t *cdr_sealer_new(const cdr_custodian_set_t *keys,
                              uint64_t epoch_records, int epoch_seconds,
-                             char *errstr, size_t errstr_size);
+                             char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 void cdr_sealer_destroy(cdr_sealer_t *sealer);
 
 /* Seals rec[0..len) into `out` (reset first: out holds exactly one sealed
@@ -76,7 +76,8 @@ void cdr_sealer_destroy(cdr_sealer_t *sealer);
  * `out` and when an epoch starts. */
 int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
                     const cdr_source_t *source, int64_t event_time,
-                    cdr_buf_t *out, char *errstr, size_t errstr_size);
+                    cdr_buf_t *out, char *errstr,
+                    size_t errstr_size) CDR_MUST_CHECK;
 
 /* Number of epochs started so far (for metrics). */
 uint64_t cdr_sealer_epochs(const cdr_sealer_t *sealer);

@@ -12,7 +12,8 @@
 
 typedef struct cdr_suppress_s cdr_suppress_t;
 cdr_suppress_t *cdr_suppress_load(const char *path, const cdr_numbering_t *plan,
-                                  char *errstr, size_t errstr_size);
+                                  char *errstr,
+                                  size_t errstr_size) CDR_MUST_CHECK;
 void cdr_suppress_destroy(cdr_suppress_t *set);
 size_t cdr_suppress_count(const cdr_suppress_t *set);
 /* 1 when the canonical msisdn is in the set.  Thread-safe. */

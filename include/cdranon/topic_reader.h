@@ -20,7 +20,8 @@ typedef struct cdr_topic_reader_s cdr_topic_reader_t;
  * an error.  Returns NULL with errstr set. */
 cdr_topic_reader_t *cdr_topic_reader_new(rd_kafka_conf_t *conf,
                                          const char *topic, int timeout_ms,
-                                         char *errstr, size_t errstr_size);
+                                         char *errstr,
+                                         size_t errstr_size) CDR_MUST_CHECK;
 
 /* The next message: returns 1 with its value, partition and offset (the
  * value stays valid until the next call), 0 when every partition has
@@ -29,7 +30,7 @@ cdr_topic_reader_t *cdr_topic_reader_new(rd_kafka_conf_t *conf,
  * offset order within a partition. */
 int cdr_topic_reader_next(cdr_topic_reader_t *reader, const void **value,
                           size_t *len, int32_t *partition, int64_t *offset,
-                          char *errstr, size_t errstr_size);
+                          char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 void cdr_topic_reader_destroy(cdr_topic_reader_t *reader);
 

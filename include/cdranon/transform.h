@@ -35,13 +35,13 @@ typedef struct cdr_transform_s cdr_transform_t;
  * reports its own errors, "config.yaml:12: fields.x: unknown action
  * 'scramble'".  Returns NULL with errstr set. */
 cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
-                             size_t errstr_size);
+                             size_t errstr_size) CDR_MUST_CHECK;
 void cdr_engine_destroy(cdr_engine_t *engine);
 
 /* CSV with a header line: sets the columns from the header record.  A
  * no-op for JSON or configured columns. */
 int cdr_engine_set_header(cdr_engine_t *engine, const char *rec, size_t len,
-                          char *errstr, size_t errstr_size);
+                          char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 /* 1 when the input has a header line that the caller must feed to
  * cdr_engine_set_header before any record. */
@@ -59,7 +59,8 @@ const cdr_suppress_t *cdr_engine_suppression(const cdr_engine_t *engine);
 /* Appends "# policy" and the effective policy (cdr_policy_describe,
  * with the suppression list's size), for check-config.  Returns 0 or
  * CDR_ERR_NOMEM. */
-int cdr_engine_describe(const cdr_engine_t *engine, cdr_buf_t *out);
+int cdr_engine_describe(const cdr_engine_t *engine,
+                        cdr_buf_t *out) CDR_MUST_CHECK;
 
 /* Re-reads the key ring, the suppression list and, when sealing, the
  * custodian public keys (SIGHUP), from the configuration's paths, and
@@ -68,11 +69,12 @@ int cdr_engine_describe(const cdr_engine_t *engine, cdr_buf_t *out);
  * policy, stays as it was.  Call only when no transform is running a
  * record; transforms pick the new key and start a new sealing epoch
  * under the new custodian keys at their next cdr_transform_record. */
-int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size);
+int cdr_engine_reload(cdr_engine_t *engine, char *errstr,
+                      size_t errstr_size) CDR_MUST_CHECK;
 
 /* One thread's transform over `engine` (which must outlive it). */
 cdr_transform_t *cdr_transform_new(cdr_engine_t *engine, char *errstr,
-                                   size_t errstr_size);
+                                   size_t errstr_size) CDR_MUST_CHECK;
 void cdr_transform_destroy(cdr_transform_t *transform);
 
 typedef struct {
@@ -92,7 +94,7 @@ typedef struct {
 int cdr_transform_record(cdr_transform_t *transform, const char *rec,
                          size_t len, const cdr_source_t *source,
                          cdr_result_t *result, char *errstr,
-                         size_t errstr_size);
+                         size_t errstr_size) CDR_MUST_CHECK;
 
 /* Stages timed for the metrics: parse; policy (normalise, pseudonymise
  * and encode run interleaved field by field, so they are timed as one);

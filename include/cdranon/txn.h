@@ -30,10 +30,12 @@ typedef struct {
 
 /* rd_kafka_init_transactions. */
 int cdr_txn_init(rd_kafka_t *producer, int timeout_ms, int retry_ms,
-                 cdr_txn_stats_t *stats, char *errstr, size_t errstr_size);
+                 cdr_txn_stats_t *stats, char *errstr,
+                 size_t errstr_size) CDR_MUST_CHECK;
 
 /* rd_kafka_begin_transaction.  Returns CDR_OK or CDR_ERR_KAFKA. */
-int cdr_txn_begin(rd_kafka_t *producer, char *errstr, size_t errstr_size);
+int cdr_txn_begin(rd_kafka_t *producer, char *errstr,
+                  size_t errstr_size) CDR_MUST_CHECK;
 
 /* rd_kafka_send_offsets_to_transaction (skipped when `offsets` is NULL
  * or empty), then rd_kafka_commit_transaction; on an abortable error,
@@ -42,12 +44,13 @@ int cdr_txn_commit(rd_kafka_t *producer,
                    const rd_kafka_topic_partition_list_t *offsets,
                    const rd_kafka_consumer_group_metadata_t *cgmd,
                    int timeout_ms, int retry_ms, cdr_txn_stats_t *stats,
-                   char *errstr, size_t errstr_size);
+                   char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 /* rd_kafka_abort_transaction.  Returns CDR_TXN_ABORTED or CDR_ERR_KAFKA;
  * stats->aborted counts aborts.  errstr is left as it was on
  * success, so that it still says why the transaction was aborted. */
 int cdr_txn_abort(rd_kafka_t *producer, int timeout_ms, int retry_ms,
-                  cdr_txn_stats_t *stats, char *errstr, size_t errstr_size);
+                  cdr_txn_stats_t *stats, char *errstr,
+                  size_t errstr_size) CDR_MUST_CHECK;
 
 #endif

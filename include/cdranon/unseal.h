@@ -27,11 +27,12 @@ void cdr_unsealer_destroy(cdr_unsealer_t *unsealer);
  * Errors name the file.  Returns 0 or the error.  Keys are held in
  * memory locked where the system allows and wiped when released. */
 int cdr_unsealer_add_key_file(cdr_unsealer_t *unsealer, const char *path,
-                              char *errstr, size_t errstr_size);
+                              char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 /* Adds a raw 32-byte X25519 private key (copied).  Returns 0,
  * CDR_ERR_NOMEM or CDR_ERR_CRYPTO. */
-int cdr_unsealer_add_key(cdr_unsealer_t *unsealer, const uint8_t sk[32]);
+int cdr_unsealer_add_key(cdr_unsealer_t *unsealer,
+                         const uint8_t sk[32]) CDR_MUST_CHECK;
 
 /* Number of keys held, and key i's id (docs/sealed-format.md) and the
  * number of records it has opened so far (for the audit line). */
@@ -59,7 +60,7 @@ typedef struct {
  * content.  CDR_ERR_NOMEM is possible.  Not thread-safe. */
 int cdr_unsealer_open(cdr_unsealer_t *unsealer, const void *sealed, size_t len,
                       cdr_buf_t *out, cdr_sealed_meta_t *meta, char *errstr,
-                      size_t errstr_size);
+                      size_t errstr_size) CDR_MUST_CHECK;
 
 /* The same for one line of a sealed file (file mode): standard base64
  * with padding; a trailing "\n" or "\r\n" is allowed.  Bad base64 is
@@ -67,6 +68,6 @@ int cdr_unsealer_open(cdr_unsealer_t *unsealer, const void *sealed, size_t len,
 int cdr_unsealer_open_base64(cdr_unsealer_t *unsealer, const char *line,
                              size_t len, cdr_buf_t *out,
                              cdr_sealed_meta_t *meta, char *errstr,
-                             size_t errstr_size);
+                             size_t errstr_size) CDR_MUST_CHECK;
 
 #endif
