@@ -30,7 +30,7 @@ BENCHBIN := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 BENCHTOOLS := $(BUILD)/bench/passthrough $(BUILD)/bench/kbench
 
 .PHONY: all test check e2e integration bench bench-peers-check format format-check clean \
-        install clang-build \
+        install clang-build layering \
         fuzz fuzz-check fuzz-build sanitize valgrind
 all: $(BIN)
 
@@ -91,6 +91,11 @@ clang-build:
 		build/clang/tests/integration/eos_check \
 		$(BENCHSRC:bench/%.c=build/clang/bench/%) \
 		build/clang/bench/passthrough build/clang/bench/kbench
+
+# No include or call circle among the modules of src/ (scripts/layering.py
+# reads the #include lines and, with nm, the objects' symbols).
+layering: $(LIBOBJ) $(BUILD)/obj/main.o
+	@python3 scripts/layering.py $(BUILD)/obj
 
 # Every test the project has, with one closing line of totals.
 check: $(BIN)
