@@ -47,6 +47,22 @@ unsigned cdr_civil_month_days(int64_t y, unsigned m)
         return m == 2 && leap ? 29 : dim[m - 1];
 }
 
+/* Sets *rule and returns CDR_ERR_MALFORMED. */
+static int broken(const char **rule, const char *what)
+{
+        *rule = what;
+        return CDR_ERR_MALFORMED;
+}
+
+/* t, when it lies in the four-digit years, as *epoch. */
+static int in_range(int64_t t, int64_t *epoch, const char **rule)
+{
+        if (t < CDR_EPOCH_MIN || t > CDR_EPOCH_MAX)
+                return broken(rule, "timestamp out of range");
+        *epoch = t;
+        return CDR_OK;
+}
+
 /* Reads exactly `width` digits at s[*i]. */
 static int read_digits(const char *s, size_t n, size_t *i, int width,
                        unsigned *out)
@@ -91,15 +107,9 @@ static int parse_epoch(const char *s, size_t n, int64_t *epoch,
                 goto bad;
         if (neg)
                 v = -v - frac;
-        if (v < CDR_EPOCH_MIN || v > CDR_EPOCH_MAX) {
-                *rule = "timestamp out of range";
-                return CDR_ERR_MALFORMED;
-        }
-        *epoch = v;
-        return CDR_OK;
+        return in_range(v, epoch, rule);
 bad:
-        *rule = "not a timestamp";
-        return CDR_ERR_MALFORMED;
+        return broken(rule, "not a timestamp");
 }
 
 int cdr_civil_parse_iso(const char *s, size_t n, int64_t *epoch,
@@ -145,36 +155,22 @@ int cdr_civil_parse_iso(const char *s, size_t n, int64_t *epoch,
         }
         if (i != n)
                 goto bad;
-        if (mon < 1 || mon > 12) {
-                *rule = "month out of range";
-                return CDR_ERR_MALFORMED;
-        }
-        if (day < 1 || day > cdr_civil_month_days(year, mon)) {
-                *rule = "day out of range";
-                return CDR_ERR_MALFORMED;
-        }
-        if (hh > 23 || mm > 59 || ss > 60) {
-                *rule = "time out of range";
-                return CDR_ERR_MALFORMED;
-        }
-        if (oh > 23 || om > 59) {
-                *rule = "zone offset out of range";
-                return CDR_ERR_MALFORMED;
-        }
+        if (mon < 1 || mon > 12)
+                return broken(rule, "month out of range");
+        if (day < 1 || day > cdr_civil_month_days(year, mon))
+                return broken(rule, "day out of range");
+        if (hh > 23 || mm > 59 || ss > 60)
+                return broken(rule, "time out of range");
+        if (oh > 23 || om > 59)
+                return broken(rule, "zone offset out of range");
         if (ss == 60)
                 ss = 59;
         t = cdr_civil_days(year, mon, day) * 86400 +
             (int64_t)(hh * 3600 + mm * 60 + ss) -
             sign * (int64_t)(oh * 3600 + om * 60);
-        if (t < CDR_EPOCH_MIN || t > CDR_EPOCH_MAX) {
-                *rule = "timestamp out of range";
-                return CDR_ERR_MALFORMED;
-        }
-        *epoch = t;
-        return CDR_OK;
+        return in_range(t, epoch, rule);
 bad:
-        *rule = "not a timestamp";
-        return CDR_ERR_MALFORMED;
+        return broken(rule, "not a timestamp");
 }
 
 int cdr_civil_parse_time(const char *s, size_t n, int64_t *epoch,

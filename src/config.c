@@ -218,39 +218,13 @@ static const void *cfield_at(const cdr_config_t *config, size_t offset)
 /* ------------------------------------------------------------------ */
 
 struct loader {
-        const char *file; /* as the caller gave it, for messages */
+        cdr_yaml_err_t err; /* the file, as the caller gave it; errstr */
         cdr_config_t *config;
-        char *errstr;
-        size_t errstr_size;
         cdr_ynode_t *root;
         const cdr_ynode_t *value[NENTRIES]; /* the value node of each key set */
         int keyline[NENTRIES];              /* 0: not in the file */
         rd_kafka_conf_t *rkconf;            /* validates kafka: properties */
 };
-
-/* Formats "FILE:LINE: PATH: message" (without PATH when empty) and
- * returns CDR_ERR_INVAL. */
-static int fail(struct loader *ld, int line, const char *path, const char *fmt,
-                ...) CDR_PRINTF(4, 5);
-
-static int fail(struct loader *ld, int line, const char *path, const char *fmt,
-                ...)
-{
-        char msg[768];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        return cdr_yaml_errf(ld->errstr, ld->errstr_size, ld->file, line, path,
-                             "%s", msg);
-}
-
-static int fail_nomem(struct loader *ld)
-{
-        cdr_errf(ld->errstr, ld->errstr_size, "%s: out of memory", ld->file);
-        return CDR_ERR_NOMEM;
-}
 
 /* ------------------------------------------------------------------ */
 /* Scalar values                                                       */
@@ -421,8 +395,8 @@ static void choices_text(const char *const *choices, char *buf, size_t size)
  * A scalar type reads s[0..len) (from the file or a table default, no
  * NUL inside) into `field`; on a bad value it writes the reason to msg
  * and returns CDR_ERR_INVAL.  A compound type reads its YAML node and
- * reports through fail().  Each type describes its value as check-config
- * prints it and releases what it allocated.
+ * reports through cdr_yaml_fail().  Each type describes its value as
+ * check-config prints it and releases what it allocated.
  */
 
 #define PUT(...)                                                               \
@@ -476,7 +450,7 @@ static int parse_path(struct loader *ld, const cfg_entry_t *e, void *field,
                 cdr_errf(msg, msg_size, "must not be empty");
                 return CDR_ERR_INVAL;
         }
-        dup = resolve_path(ld->file, s);
+        dup = resolve_path(ld->err.file, s);
         if (dup == NULL)
                 return CDR_ERR_NOMEM;
         free(*(char **)field);
@@ -533,48 +507,21 @@ static int read_integer(const cfg_entry_t *e, const char *s, long long *v,
         return CDR_OK;
 }
 
-static int parse_int(struct loader *ld, const cfg_entry_t *e, void *field,
-                     const char *s, size_t len, char *msg, size_t msg_size)
+static int parse_integer(struct loader *ld, const cfg_entry_t *e, void *field,
+                         const char *s, size_t len, char *msg, size_t msg_size)
 {
         long long v;
 
         if (read_integer(e, s, &v, msg, msg_size) != CDR_OK)
                 return CDR_ERR_INVAL;
-        *(int *)field = (int)v;
-        return CDR_OK;
-}
-
-static int parse_uint(struct loader *ld, const cfg_entry_t *e, void *field,
-                      const char *s, size_t len, char *msg, size_t msg_size)
-{
-        long long v;
-
-        if (read_integer(e, s, &v, msg, msg_size) != CDR_OK)
-                return CDR_ERR_INVAL;
-        *(unsigned *)field = (unsigned)v;
-        return CDR_OK;
-}
-
-static int parse_u64(struct loader *ld, const cfg_entry_t *e, void *field,
-                     const char *s, size_t len, char *msg, size_t msg_size)
-{
-        long long v;
-
-        if (read_integer(e, s, &v, msg, msg_size) != CDR_OK)
-                return CDR_ERR_INVAL;
-        *(uint64_t *)field = (uint64_t)v;
-        return CDR_OK;
-}
-
-static int parse_size_entry(struct loader *ld, const cfg_entry_t *e,
-                            void *field, const char *s, size_t len, char *msg,
-                            size_t msg_size)
-{
-        long long v;
-
-        if (read_integer(e, s, &v, msg, msg_size) != CDR_OK)
-                return CDR_ERR_INVAL;
-        *(size_t *)field = (size_t)v;
+        if (e->type == CT_INT)
+                *(int *)field = (int)v;
+        else if (e->type == CT_UINT)
+                *(unsigned *)field = (unsigned)v;
+        else if (e->type == CT_U64)
+                *(uint64_t *)field = (uint64_t)v;
+        else
+                *(size_t *)field = (size_t)v;
         return CDR_OK;
 }
 
@@ -739,17 +686,19 @@ static int node_list(struct loader *ld, const cfg_entry_t *e,
         size_t i, j;
 
         if (val->type == CDR_YN_SCALAR && val->null)
-                return fail(ld, val->line, path, "missing value");
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "missing value");
         if (val->type != CDR_YN_SEQ)
-                return fail(ld, val->line, path,
-                            "expected a list of names, not %s",
-                            cdr_ynode_kind(val));
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "expected a list of names, not %s",
+                                     cdr_ynode_kind(val));
         if ((long long)val->nkids < e->min || (long long)val->nkids > e->max)
-                return fail(ld, val->line, path, "must hold %lld to %lld names",
-                            e->min, e->max);
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "must hold %lld to %lld names", e->min,
+                                     e->max);
         list = calloc(val->nkids, sizeof(*list));
         if (list == NULL)
-                return fail_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         free_list(*listp, *countp);
         *listp = list;
         *countp = 0;
@@ -758,20 +707,21 @@ static int node_list(struct loader *ld, const cfg_entry_t *e,
 
                 snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
                 if (item->type != CDR_YN_SCALAR || item->null)
-                        return fail(ld, item->line, ipath,
-                                    "expected a name, not %s",
-                                    cdr_ynode_kind(item));
+                        return cdr_yaml_fail(&ld->err, item->line, ipath,
+                                             "expected a name, not %s",
+                                             cdr_ynode_kind(item));
                 if (item->len == 0 || strlen(item->str) != item->len)
-                        return fail(ld, item->line, ipath,
-                                    "a name must be non-empty text");
+                        return cdr_yaml_fail(&ld->err, item->line, ipath,
+                                             "a name must be non-empty text");
                 for (j = 0; j < i; j++) {
                         if (strcmp(list[j], item->str) == 0)
-                                return fail(ld, item->line, ipath,
-                                            "duplicate name '%s'", item->str);
+                                return cdr_yaml_fail(
+                                    &ld->err, item->line, ipath,
+                                    "duplicate name '%s'", item->str);
                 }
                 list[i] = strdup(item->str);
                 if (list[i] == NULL)
-                        return fail_nomem(ld);
+                        return cdr_yaml_nomem(&ld->err);
                 *countp = i + 1;
         }
         return CDR_OK;
@@ -874,30 +824,34 @@ static int node_kafka(struct loader *ld, const cfg_entry_t *e,
         if (val->type == CDR_YN_SCALAR && val->null)
                 return CDR_OK;
         if (val->type != CDR_YN_MAP)
-                return fail(ld, val->line, path,
-                            "expected a mapping of librdkafka properties, "
-                            "not %s",
-                            cdr_ynode_kind(val));
+                return cdr_yaml_fail(
+                    &ld->err, val->line, path,
+                    "expected a mapping of librdkafka properties, "
+                    "not %s",
+                    cdr_ynode_kind(val));
         for (i = 0; i < val->nkids; i += 2) {
                 const cdr_ynode_t *k = val->kids[i], *v = val->kids[i + 1];
 
                 snprintf(kpath, sizeof(kpath), "%s.%s", path, k->str);
                 if (v->type != CDR_YN_SCALAR)
-                        return fail(ld, v->line, kpath,
-                                    "expected a scalar, not %s (write "
-                                    "dotted names: 'a.b: value')",
-                                    cdr_ynode_kind(v));
+                        return cdr_yaml_fail(&ld->err, v->line, kpath,
+                                             "expected a scalar, not %s (write "
+                                             "dotted names: 'a.b: value')",
+                                             cdr_ynode_kind(v));
                 if (v->null)
-                        return fail(ld, v->line, kpath, "missing value");
+                        return cdr_yaml_fail(&ld->err, v->line, kpath,
+                                             "missing value");
                 if (strlen(k->str) != k->len || strlen(v->str) != v->len)
-                        return fail(ld, k->line, kpath, "contains a NUL byte");
+                        return cdr_yaml_fail(&ld->err, k->line, kpath,
+                                             "contains a NUL byte");
                 msg[0] = '\0';
                 rc = kafka_put(ld->config, ld->rkconf, k->str, v->str, k->line,
                                msg, sizeof(msg));
                 if (rc == CDR_ERR_NOMEM)
-                        return fail_nomem(ld);
+                        return cdr_yaml_nomem(&ld->err);
                 if (rc != CDR_OK)
-                        return fail(ld, k->line, kpath, "%s", msg);
+                        return cdr_yaml_fail(&ld->err, k->line, kpath, "%s",
+                                             msg);
         }
         return CDR_OK;
 }
@@ -976,10 +930,11 @@ static int store_custodian_item(struct loader *ld, const cdr_ynode_t *item,
                         if (strcmp(k->str, "file") == 0) {
                                 file = v;
                                 if (v->type != CDR_YN_SCALAR)
-                                        return fail(ld, v->line, kpath,
-                                                    "expected a file name, "
-                                                    "not %s",
-                                                    cdr_ynode_kind(v));
+                                        return cdr_yaml_fail(
+                                            &ld->err, v->line, kpath,
+                                            "expected a file name, "
+                                            "not %s",
+                                            cdr_ynode_kind(v));
                                 continue;
                         }
                         if (strcmp(k->str, "from") == 0) {
@@ -988,41 +943,48 @@ static int store_custodian_item(struct loader *ld, const cdr_ynode_t *item,
                                 bound = &spec->not_after;
                                 until = v;
                         } else {
-                                return fail(ld, k->line, kpath,
-                                            "unknown key (expected file, "
-                                            "from, until)");
+                                return cdr_yaml_fail(
+                                    &ld->err, k->line, kpath,
+                                    "unknown key (expected file, "
+                                    "from, until)");
                         }
                         if (v->type != CDR_YN_SCALAR || v->null ||
                             parse_time(v->str, v->len, bound) != 0)
-                                return fail(ld, v->line, kpath,
-                                            "expected a date YYYY-MM-DD or "
-                                            "an ISO 8601 time "
-                                            "YYYY-MM-DDTHH:MM:SSZ");
+                                return cdr_yaml_fail(
+                                    &ld->err, v->line, kpath,
+                                    "expected a date YYYY-MM-DD or "
+                                    "an ISO 8601 time "
+                                    "YYYY-MM-DDTHH:MM:SSZ");
                 }
                 if (file == NULL)
-                        return fail(ld, item->line, path,
-                                    "missing file: the public key file");
+                        return cdr_yaml_fail(
+                            &ld->err, item->line, path,
+                            "missing file: the public key file");
                 if (spec->not_before >= spec->not_after) {
                         snprintf(kpath, sizeof(kpath), "%s.until", path);
-                        return fail(ld, until ? until->line : item->line, kpath,
-                                    "must be later than from");
+                        return cdr_yaml_fail(&ld->err,
+                                             until ? until->line : item->line,
+                                             kpath, "must be later than from");
                 }
         } else {
-                return fail(ld, item->line, path,
-                            "expected a file name or a mapping with file:, "
-                            "from:, until:, not %s",
-                            cdr_ynode_kind(item));
+                return cdr_yaml_fail(
+                    &ld->err, item->line, path,
+                    "expected a file name or a mapping with file:, "
+                    "from:, until:, not %s",
+                    cdr_ynode_kind(item));
         }
         snprintf(kpath, sizeof(kpath), "%s%s", path,
                  file == item ? "" : ".file");
         if (file->null || file->len == 0 || strlen(file->str) != file->len)
-                return fail(ld, file->line, kpath, "missing file name");
-        spec->file = resolve_path(ld->file, file->str);
+                return cdr_yaml_fail(&ld->err, file->line, kpath,
+                                     "missing file name");
+        spec->file = resolve_path(ld->err.file, file->str);
         if (spec->file == NULL)
-                return fail_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         if (check_readable(spec->file) != 0)
-                return fail(ld, file->line, kpath, "cannot read '%s': %s",
-                            spec->file, strerror(errno));
+                return cdr_yaml_fail(&ld->err, file->line, kpath,
+                                     "cannot read '%s': %s", spec->file,
+                                     strerror(errno));
         return CDR_OK;
 }
 
@@ -1035,17 +997,19 @@ static int node_custodian(struct loader *ld, const cfg_entry_t *e,
         int rc;
 
         if (val->type == CDR_YN_SCALAR && val->null)
-                return fail(ld, val->line, path, "missing value");
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "missing value");
         if (val->type == CDR_YN_MAP)
-                return fail(ld, val->line, path,
-                            "expected a file name or a list of "
-                            "{file, from, until}, not a mapping");
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "expected a file name or a list of "
+                                     "{file, from, until}, not a mapping");
         n = val->type == CDR_YN_SEQ ? val->nkids : 1;
         if (n == 0)
-                return fail(ld, val->line, path, "must not be empty");
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "must not be empty");
         config->custodian = calloc(n, sizeof(*config->custodian));
         if (config->custodian == NULL)
-                return fail_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         for (i = 0; i < n; i++) {
                 const cdr_ynode_t *item =
                     val->type == CDR_YN_SEQ ? val->kids[i] : val;
@@ -1072,9 +1036,9 @@ static int node_custodian(struct loader *ld, const cfg_entry_t *e,
                                 continue;
                         snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
                         snprintf(jpath, sizeof(jpath), "%s[%zu]", e->name, j);
-                        return fail(ld, a->line, ipath,
-                                    "period overlaps %s (line %d)", jpath,
-                                    b->line);
+                        return cdr_yaml_fail(&ld->err, a->line, ipath,
+                                             "period overlaps %s (line %d)",
+                                             jpath, b->line);
                 }
         }
         return CDR_OK;
@@ -1119,13 +1083,14 @@ static int node_fields(struct loader *ld, const cfg_entry_t *e,
                        const cdr_ynode_t *val, const char *path)
 {
         if (val->type == CDR_YN_SCALAR && val->null)
-                return fail(ld, val->line, path,
-                            "must not be empty (the allow-list)");
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "must not be empty (the allow-list)");
         if (val->type != CDR_YN_MAP)
-                return fail(ld, val->line, path,
-                            "expected a mapping of output field -> action, "
-                            "not %s",
-                            cdr_ynode_kind(val));
+                return cdr_yaml_fail(
+                    &ld->err, val->line, path,
+                    "expected a mapping of output field -> action, "
+                    "not %s",
+                    cdr_ynode_kind(val));
         return CDR_OK;
 }
 
@@ -1173,10 +1138,10 @@ static const struct {
     [CT_TOPIC] = {"a topic name", parse_topic, NULL, describe_text,
                   release_text},
     [CT_PATH] = {"a file name", parse_path, NULL, describe_text, release_text},
-    [CT_INT] = {"an integer", parse_int, NULL, describe_int, NULL},
-    [CT_UINT] = {"an integer", parse_uint, NULL, describe_uint, NULL},
-    [CT_SIZE] = {"a size", parse_size_entry, NULL, describe_size, NULL},
-    [CT_U64] = {"an integer", parse_u64, NULL, describe_u64, NULL},
+    [CT_INT] = {"an integer", parse_integer, NULL, describe_int, NULL},
+    [CT_UINT] = {"an integer", parse_integer, NULL, describe_uint, NULL},
+    [CT_SIZE] = {"a size", parse_integer, NULL, describe_size, NULL},
+    [CT_U64] = {"an integer", parse_integer, NULL, describe_u64, NULL},
     [CT_ENUM] = {"a keyword", parse_enum, NULL, describe_enum, NULL},
     [CT_CHAR] = {"one character", parse_char, NULL, describe_char, NULL},
     [CT_BOOL] = {"true or false", parse_bool_entry, NULL, describe_bool, NULL},
@@ -1218,16 +1183,18 @@ static int store_entry(struct loader *ld, size_t idx, const cdr_ynode_t *key,
         if (cfg_types[e->type].node != NULL)
                 return cfg_types[e->type].node(ld, e, val, path);
         if (val->type != CDR_YN_SCALAR)
-                return fail(ld, val->line, path, "expected %s, not %s",
-                            cfg_types[e->type].what, cdr_ynode_kind(val));
+                return cdr_yaml_fail(
+                    &ld->err, val->line, path, "expected %s, not %s",
+                    cfg_types[e->type].what, cdr_ynode_kind(val));
         if (val->null)
-                return fail(ld, val->line, path, "missing value");
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "missing value");
         msg[0] = '\0';
         rc = store_scalar(ld, e, val->str, val->len, msg, sizeof(msg));
         if (rc == CDR_ERR_NOMEM)
-                return fail_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         if (rc != CDR_OK)
-                return fail(ld, val->line, path, "%s", msg);
+                return cdr_yaml_fail(&ld->err, val->line, path, "%s", msg);
         return CDR_OK;
 }
 
@@ -1245,25 +1212,29 @@ static int walk_map(struct loader *ld, const cdr_ynode_t *map,
                 if ((size_t)snprintf(path, sizeof(path), "%s%s%s", prefix,
                                      prefix[0] ? "." : "",
                                      key->str) >= sizeof(path))
-                        return fail(ld, key->line, prefix, "key too long");
+                        return cdr_yaml_fail(&ld->err, key->line, prefix,
+                                             "key too long");
                 /* A dotted key would reach a nested setting past its
                  * section and past the duplicate check. */
                 if (strchr(key->str, '.') != NULL ||
                     strlen(key->str) != key->len)
-                        return fail(ld, key->line, path, "unknown key");
+                        return cdr_yaml_fail(&ld->err, key->line, path,
+                                             "unknown key");
                 if (find_entry(path, &idx) != NULL) {
                         rc = store_entry(ld, idx, key, val, path);
                 } else if (is_section(path)) {
                         if (val->type == CDR_YN_SCALAR && val->null)
                                 continue;
                         if (val->type != CDR_YN_MAP)
-                                return fail(ld, val->line, path,
-                                            "expected a mapping (a section), "
-                                            "not %s",
-                                            cdr_ynode_kind(val));
+                                return cdr_yaml_fail(
+                                    &ld->err, val->line, path,
+                                    "expected a mapping (a section), "
+                                    "not %s",
+                                    cdr_ynode_kind(val));
                         rc = walk_map(ld, val, path);
                 } else {
-                        return fail(ld, key->line, path, "unknown key");
+                        return cdr_yaml_fail(&ld->err, key->line, path,
+                                             "unknown key");
                 }
                 if (rc != CDR_OK)
                         return rc;
@@ -1326,7 +1297,7 @@ static int read_fields(struct loader *ld, const cdr_ynode_t *map)
 
         config->fields = calloc(map->nkids / 2, sizeof(*config->fields));
         if (config->fields == NULL)
-                return fail_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         for (i = 0; i < map->nkids; i += 2) {
                 const cdr_ynode_t *key = map->kids[i], *val = map->kids[i + 1];
                 const cdr_ynode_t *action = NULL, *from = NULL;
@@ -1335,9 +1306,9 @@ static int read_fields(struct loader *ld, const cdr_ynode_t *map)
                 snprintf(path, sizeof(path), "fields.%s", key->str);
                 snprintf(apath, sizeof(apath), "%s", path);
                 if (key->len == 0 || strlen(key->str) != key->len)
-                        return fail(ld, key->line, path,
-                                    "an output field name must be "
-                                    "non-empty text");
+                        return cdr_yaml_fail(&ld->err, key->line, path,
+                                             "an output field name must be "
+                                             "non-empty text");
                 if (val->type == CDR_YN_SCALAR) {
                         action = val;
                 } else if (val->type == CDR_YN_MAP) {
@@ -1352,40 +1323,44 @@ static int read_fields(struct loader *ld, const cdr_ynode_t *map)
                                 else if (strcmp(k->str, "action") == 0)
                                         action = v;
                                 else
-                                        return fail(ld, k->line, fpath,
-                                                    "unknown key (expected "
-                                                    "from, action)");
+                                        return cdr_yaml_fail(
+                                            &ld->err, k->line, fpath,
+                                            "unknown key (expected "
+                                            "from, action)");
                                 if (v->type != CDR_YN_SCALAR || v->null ||
                                     v->len == 0 || strlen(v->str) != v->len)
-                                        return fail(ld, v->line, fpath,
-                                                    "expected %s, not %s",
-                                                    v == from
-                                                        ? "an input field "
-                                                          "name"
-                                                        : "an action",
-                                                    cdr_ynode_kind(v));
+                                        return cdr_yaml_fail(
+                                            &ld->err, v->line, fpath,
+                                            "expected %s, not %s",
+                                            v == from ? "an input field "
+                                                        "name"
+                                                      : "an action",
+                                            cdr_ynode_kind(v));
                         }
                         if (action == NULL)
-                                return fail(ld, key->line, path,
-                                            "missing action");
+                                return cdr_yaml_fail(&ld->err, key->line, path,
+                                                     "missing action");
                         snprintf(apath, sizeof(apath), "%s.action", path);
                 } else {
-                        return fail(ld, val->line, path,
-                                    "expected an action, or a mapping with "
-                                    "from: and action:, not a list");
+                        return cdr_yaml_fail(
+                            &ld->err, val->line, path,
+                            "expected an action, or a mapping with "
+                            "from: and action:, not a list");
                 }
                 if (action->null || action->len == 0 ||
                     strlen(action->str) != action->len)
-                        return fail(ld, action->line, apath, "missing action");
+                        return cdr_yaml_fail(&ld->err, action->line, apath,
+                                             "missing action");
                 if (!is_drop(action->str) &&
                     not_a_column(config, from ? from->str : key->str)) {
                         if (from != NULL)
                                 snprintf(fpath, sizeof(fpath), "%s.from", path);
-                        return fail(ld, from ? from->line : key->line,
-                                    from ? fpath : path,
-                                    "no input column '%s' in "
-                                    "input.csv.columns",
-                                    from ? from->str : key->str);
+                        return cdr_yaml_fail(&ld->err,
+                                             from ? from->line : key->line,
+                                             from ? fpath : path,
+                                             "no input column '%s' in "
+                                             "input.csv.columns",
+                                             from ? from->str : key->str);
                 }
                 spec->name = strdup(key->str);
                 spec->action = strdup(action->str);
@@ -1393,7 +1368,7 @@ static int read_fields(struct loader *ld, const cdr_ynode_t *map)
                 config->nfields++;
                 if (spec->name == NULL || spec->action == NULL ||
                     (from != NULL && spec->from == NULL))
-                        return fail_nomem(ld);
+                        return cdr_yaml_nomem(&ld->err);
                 spec->line = key->line;
                 spec->action_line = action->line;
                 spec->mapped = val->type == CDR_YN_MAP;
@@ -1407,8 +1382,9 @@ static int check_key_file(struct loader *ld)
         const char *file = ld->config->hmac_key_file;
 
         if (check_readable(file) != 0)
-                return fail(ld, value_line(ld, "keys.hmac", 1), "keys.hmac",
-                            "cannot read '%s': %s", file, strerror(errno));
+                return cdr_yaml_fail(&ld->err, value_line(ld, "keys.hmac", 1),
+                                     "keys.hmac", "cannot read '%s': %s", file,
+                                     strerror(errno));
         return CDR_OK;
 }
 
@@ -1425,14 +1401,16 @@ static int check_suppression(struct loader *ld)
                 if (!not_a_column(config, config->suppression_fields[i]))
                         continue;
                 snprintf(path, sizeof(path), "suppression.fields[%zu]", i);
-                return fail(ld, fields->kids[i]->line, path,
-                            "no input column '%s' in input.csv.columns",
-                            config->suppression_fields[i]);
+                return cdr_yaml_fail(
+                    &ld->err, fields->kids[i]->line, path,
+                    "no input column '%s' in input.csv.columns",
+                    config->suppression_fields[i]);
         }
         if (check_readable(config->suppression_file) != 0)
-                return fail(ld, value_line(ld, "suppression.file", 1),
-                            "suppression.file", "cannot read '%s': %s",
-                            config->suppression_file, strerror(errno));
+                return cdr_yaml_fail(&ld->err,
+                                     value_line(ld, "suppression.file", 1),
+                                     "suppression.file", "cannot read '%s': %s",
+                                     config->suppression_file, strerror(errno));
         return CDR_OK;
 }
 
@@ -1446,45 +1424,52 @@ static int finish(struct loader *ld)
         int rc;
 
         if (fields == NULL)
-                return fail(ld, 1, "fields",
-                            "missing: the allow-list of output fields is "
-                            "required");
+                return cdr_yaml_fail(
+                    &ld->err, 1, "fields",
+                    "missing: the allow-list of output fields is "
+                    "required");
         if (fields->nkids == 0)
-                return fail(ld, fields->line, "fields",
-                            "must not be empty (the allow-list)");
+                return cdr_yaml_fail(&ld->err, fields->line, "fields",
+                                     "must not be empty (the allow-list)");
         if (config->hmac_key_file == NULL)
-                return fail(ld, section_line(ld, "keys"), "keys.hmac",
-                            "missing: the pseudonymisation key file is "
-                            "required");
+                return cdr_yaml_fail(
+                    &ld->err, section_line(ld, "keys"), "keys.hmac",
+                    "missing: the pseudonymisation key file is "
+                    "required");
         if (columns != NULL && config->format != CDR_FORMAT_CSV)
-                return fail(ld, columns->line, "input.csv.columns",
-                            "only used with input.format: csv");
+                return cdr_yaml_fail(&ld->err, columns->line,
+                                     "input.csv.columns",
+                                     "only used with input.format: csv");
         if (ld->keyline[entry_index("input.csv.header")] == 0)
                 config->csv_header = config->columns == NULL;
         else if (!config->csv_header && config->columns == NULL &&
                  config->format == CDR_FORMAT_CSV)
-                return fail(ld, value_line(ld, "input.csv.header", 1),
-                            "input.csv.header",
-                            "false needs input.csv.columns (the column "
-                            "names)");
+                return cdr_yaml_fail(
+                    &ld->err, value_line(ld, "input.csv.header", 1),
+                    "input.csv.header",
+                    "false needs input.csv.columns (the column "
+                    "names)");
         if (config->suppression_file != NULL &&
             config->suppression_fields == NULL)
-                return fail(ld, value_line(ld, "suppression.file", 1),
-                            "suppression.fields",
-                            "missing: the input fields to look up in "
-                            "suppression.file");
+                return cdr_yaml_fail(&ld->err,
+                                     value_line(ld, "suppression.file", 1),
+                                     "suppression.fields",
+                                     "missing: the input fields to look up in "
+                                     "suppression.file");
         if (config->suppression_file == NULL &&
             config->suppression_fields != NULL)
-                return fail(ld, value_line(ld, "suppression.fields", 1),
-                            "suppression.file",
-                            "missing: the list that suppression.fields are "
-                            "looked up in");
+                return cdr_yaml_fail(
+                    &ld->err, value_line(ld, "suppression.fields", 1),
+                    "suppression.file",
+                    "missing: the list that suppression.fields are "
+                    "looked up in");
         if (config->event_time_field != NULL &&
             not_a_column(config, config->event_time_field))
-                return fail(ld, value_line(ld, "input.event_time", 1),
-                            "input.event_time",
-                            "no input column '%s' in input.csv.columns",
-                            config->event_time_field);
+                return cdr_yaml_fail(
+                    &ld->err, value_line(ld, "input.event_time", 1),
+                    "input.event_time",
+                    "no input column '%s' in input.csv.columns",
+                    config->event_time_field);
 
         rc = check_key_file(ld);
         if (rc == CDR_OK)
@@ -1515,9 +1500,9 @@ cdr_config_t *cdr_config_load(const char *path, char *errstr,
         int rc;
 
         memset(&ld, 0, sizeof(ld));
-        ld.file = path;
-        ld.errstr = errstr;
-        ld.errstr_size = errstr_size;
+        ld.err.file = path;
+        ld.err.errstr = errstr;
+        ld.err.errstr_size = errstr_size;
         if (path == NULL) {
                 cdr_errf(errstr, errstr_size, "no configuration file given");
                 return NULL;
@@ -1561,10 +1546,11 @@ cdr_config_t *cdr_config_load(const char *path, char *errstr,
                 goto err;
         if (ld.root != NULL && ld.root->type != CDR_YN_MAP &&
             !(ld.root->type == CDR_YN_SCALAR && ld.root->null)) {
-                fail(&ld, ld.root->line, NULL,
-                     "the configuration must be a mapping of sections, not "
-                     "%s",
-                     cdr_ynode_kind(ld.root));
+                cdr_yaml_fail(
+                    &ld.err, ld.root->line, NULL,
+                    "the configuration must be a mapping of sections, not "
+                    "%s",
+                    cdr_ynode_kind(ld.root));
                 goto err;
         }
         if (ld.root != NULL && ld.root->type == CDR_YN_MAP &&
@@ -1667,12 +1653,12 @@ int cdr_config_line(const cdr_config_t *config, const char *key)
 int cdr_config_errf(const cdr_config_t *config, int line, const char *path,
                     char *errstr, size_t errstr_size, const char *fmt, ...)
 {
-        char msg[768];
         va_list ap;
+        int rc;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        rc = cdr_yaml_verrf(errstr, errstr_size, config->path, line, path, fmt,
+                            ap);
         va_end(ap);
-        return cdr_yaml_errf(errstr, errstr_size, config->path, line, path,
-                             "%s", msg);
+        return rc;
 }

@@ -11,22 +11,17 @@
 #include <yaml.h>
 
 struct yload {
-        const char *file; /* as the caller gave it, for messages */
-        char *errstr;
-        size_t errstr_size;
+        cdr_yaml_err_t err;
         cdr_ynode_t *root;
 };
 
-int cdr_yaml_errf(char *errstr, size_t errstr_size, const char *file, int line,
-                  const char *path, const char *fmt, ...)
+int cdr_yaml_verrf(char *errstr, size_t errstr_size, const char *file, int line,
+                   const char *path, const char *fmt, va_list ap)
 {
         char msg[768];
-        va_list ap;
         char *p;
 
-        va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
         if (path != NULL && path[0] != '\0')
                 cdr_errf(errstr, errstr_size, "%s:%d: %s: %s", file, line, path,
                          msg);
@@ -39,25 +34,22 @@ int cdr_yaml_errf(char *errstr, size_t errstr_size, const char *file, int line,
         return CDR_ERR_INVAL;
 }
 
-static int yaml_fail(struct yload *ld, int line, const char *path,
-                     const char *fmt, ...) CDR_PRINTF(4, 5);
-
-static int yaml_fail(struct yload *ld, int line, const char *path,
-                     const char *fmt, ...)
+int cdr_yaml_fail(const cdr_yaml_err_t *err, int line, const char *path,
+                  const char *fmt, ...)
 {
-        char msg[768];
         va_list ap;
+        int rc;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        rc = cdr_yaml_verrf(err->errstr, err->errstr_size, err->file, line,
+                            path, fmt, ap);
         va_end(ap);
-        return cdr_yaml_errf(ld->errstr, ld->errstr_size, ld->file, line, path,
-                             "%s", msg);
+        return rc;
 }
 
-static int yaml_nomem(struct yload *ld)
+int cdr_yaml_nomem(const cdr_yaml_err_t *err)
 {
-        cdr_errf(ld->errstr, ld->errstr_size, "%s: out of memory", ld->file);
+        cdr_errf(err->errstr, err->errstr_size, "%s: out of memory", err->file);
         return CDR_ERR_NOMEM;
 }
 
@@ -144,9 +136,9 @@ static int attach(struct yload *ld, cdr_ynode_t *cur, cdr_ynode_t *node)
                         const char *kind = cdr_ynode_kind(node);
 
                         cdr_ynode_free(node);
-                        return yaml_fail(ld, line, path,
-                                         "a key must be a scalar, not %s",
-                                         kind);
+                        return cdr_yaml_fail(&ld->err, line, path,
+                                             "a key must be a scalar, not %s",
+                                             kind);
                 }
                 for (i = 0; i < cur->nkids; i += 2) {
                         int first = cur->kids[i]->line, line = node->line;
@@ -157,9 +149,9 @@ static int attach(struct yload *ld, cdr_ynode_t *cur, cdr_ynode_t *node)
                                  sizeof(path) - strlen(path), "%s%s",
                                  path[0] != '\0' ? "." : "", node->str);
                         cdr_ynode_free(node);
-                        return yaml_fail(ld, line, path,
-                                         "duplicate key (first at line %d)",
-                                         first);
+                        return cdr_yaml_fail(&ld->err, line, path,
+                                             "duplicate key (first at line %d)",
+                                             first);
                 }
         }
         /* An absent value is reported on its key's line (libyaml marks
@@ -169,7 +161,7 @@ static int attach(struct yload *ld, cdr_ynode_t *cur, cdr_ynode_t *node)
                 node->line = cur->kids[cur->nkids - 1]->line;
         if (ynode_add(cur, node) != CDR_OK) {
                 cdr_ynode_free(node);
-                return yaml_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         }
         return CDR_OK;
 }
@@ -202,24 +194,25 @@ static int syntax_error(struct yload *ld, const yaml_parser_t *parser,
         int line = (int)parser->problem_mark.line + 1;
 
         if (parser->error == YAML_MEMORY_ERROR)
-                return yaml_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         context_path(cur, path, sizeof(path));
         if (parser->error == YAML_READER_ERROR)
-                return yaml_fail(ld, (int)parser->mark.line + 1, path,
-                                 "YAML syntax error: %s", problem);
+                return cdr_yaml_fail(&ld->err, (int)parser->mark.line + 1, path,
+                                     "YAML syntax error: %s", problem);
         if (parser->context == NULL)
-                return yaml_fail(ld, line, path, "YAML syntax error: %s",
-                                 problem);
+                return cdr_yaml_fail(&ld->err, line, path,
+                                     "YAML syntax error: %s", problem);
         /* A scanner error's context is the token at fault (an unclosed
          * quote runs to the end of the file); a parser error's context is
          * the enclosing collection, so its problem is the better line. */
         if (parser->error == YAML_SCANNER_ERROR)
-                return yaml_fail(ld, (int)parser->context_mark.line + 1, path,
-                                 "YAML syntax error: %s, %s at line %d",
-                                 parser->context, problem, line);
-        return yaml_fail(ld, line, path,
-                         "YAML syntax error: %s (%s at line %d)", problem,
-                         parser->context, (int)parser->context_mark.line + 1);
+                return cdr_yaml_fail(&ld->err,
+                                     (int)parser->context_mark.line + 1, path,
+                                     "YAML syntax error: %s, %s at line %d",
+                                     parser->context, problem, line);
+        return cdr_yaml_fail(
+            &ld->err, line, path, "YAML syntax error: %s (%s at line %d)",
+            problem, parser->context, (int)parser->context_mark.line + 1);
 }
 
 static int scalar_is_null(const yaml_event_t *event)
@@ -252,7 +245,7 @@ static int parse_yaml(struct yload *ld, FILE *f)
         int done = 0, ndocs = 0, depth = 0, rc = CDR_OK, line;
 
         if (!yaml_parser_initialize(&parser))
-                return yaml_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         yaml_parser_set_input_file(&parser, f);
         while (!done && rc == CDR_OK) {
                 if (!yaml_parser_parse(&parser, &event)) {
@@ -264,14 +257,16 @@ static int parse_yaml(struct yload *ld, FILE *f)
                 switch (event.type) {
                 case YAML_DOCUMENT_START_EVENT:
                         if (++ndocs > 1)
-                                rc = yaml_fail(ld, line, NULL,
-                                               "more than one YAML document");
+                                rc = cdr_yaml_fail(
+                                    &ld->err, line, NULL,
+                                    "more than one YAML document");
                         break;
                 case YAML_ALIAS_EVENT:
                         context_path(cur, path, sizeof(path));
-                        rc = yaml_fail(ld, line, path,
-                                       "YAML aliases (*%s) are not supported",
-                                       (const char *)event.data.alias.anchor);
+                        rc = cdr_yaml_fail(
+                            &ld->err, line, path,
+                            "YAML aliases (*%s) are not supported",
+                            (const char *)event.data.alias.anchor);
                         break;
                 case YAML_SCALAR_EVENT:
                         node = ynode_new(CDR_YN_SCALAR, line);
@@ -289,10 +284,10 @@ static int parse_yaml(struct yload *ld, FILE *f)
                 case YAML_SEQUENCE_START_EVENT:
                         if (++depth > CDR_YAML_MAX_DEPTH) {
                                 context_path(cur, path, sizeof(path));
-                                rc =
-                                    yaml_fail(ld, line, path,
-                                              "nested more than %d levels deep",
-                                              CDR_YAML_MAX_DEPTH);
+                                rc = cdr_yaml_fail(
+                                    &ld->err, line, path,
+                                    "nested more than %d levels deep",
+                                    CDR_YAML_MAX_DEPTH);
                                 break;
                         }
                         node = ynode_new(event.type == YAML_MAPPING_START_EVENT
@@ -318,7 +313,7 @@ static int parse_yaml(struct yload *ld, FILE *f)
                         if (node == NULL || (node->type == CDR_YN_SCALAR &&
                                              node->str == NULL)) {
                                 cdr_ynode_free(node);
-                                rc = yaml_nomem(ld);
+                                rc = cdr_yaml_nomem(&ld->err);
                         } else {
                                 rc = attach(ld, cur, node);
                                 if (rc == CDR_OK && node->type != CDR_YN_SCALAR)
@@ -334,7 +329,7 @@ static int parse_yaml(struct yload *ld, FILE *f)
 int cdr_yaml_load(FILE *f, const char *file, cdr_ynode_t **root, char *errstr,
                   size_t errstr_size)
 {
-        struct yload ld = {file, errstr, errstr_size, NULL};
+        struct yload ld = {{file, errstr, errstr_size}, NULL};
         int rc;
 
         *root = NULL;

@@ -12,6 +12,7 @@
 
 #include "cdranon/common.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 /* Far deeper than any valid configuration (which nests 4 levels); the
@@ -50,9 +51,23 @@ const char *cdr_ynode_kind(const cdr_ynode_t *node);
  * the path of its value. */
 void cdr_ynode_path(const cdr_ynode_t *node, char *buf, size_t size);
 
+/* Where errors go: the file they name, the caller's errstr. */
+typedef struct {
+        const char *file; /* as the caller gave it */
+        char *errstr;
+        size_t errstr_size;
+} cdr_yaml_err_t;
+
 /* Formats "FILE:LINE: PATH: message" (without PATH when empty or NULL)
- * into errstr, one line, and returns CDR_ERR_INVAL. */
-int cdr_yaml_errf(char *errstr, size_t errstr_size, const char *file, int line,
-                  const char *path, const char *fmt, ...) CDR_PRINTF(6, 7);
+ * into err's errstr, one line, and returns CDR_ERR_INVAL. */
+int cdr_yaml_fail(const cdr_yaml_err_t *err, int line, const char *path,
+                  const char *fmt, ...) CDR_PRINTF(4, 5);
+/* "FILE: out of memory"; returns CDR_ERR_NOMEM. */
+int cdr_yaml_nomem(const cdr_yaml_err_t *err);
+
+/* cdr_yaml_fail with errstr, file and a va_list given. */
+int cdr_yaml_verrf(char *errstr, size_t errstr_size, const char *file, int line,
+                   const char *path, const char *fmt, va_list ap)
+    CDR_PRINTF(6, 0);
 
 #endif

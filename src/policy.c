@@ -965,6 +965,25 @@ static void put_null(cdr_buf_t *json)
         put_raw(json, "null", NULL_LEN);
 }
 
+/* The value of `keep number` and `bucket`, trimmed in *v: an empty one
+ * is written as null (returns 1), one that is not a JSON number is
+ * refused (CDR_ERR_MALFORMED with *rule set), any other is left to the
+ * caller (returns 0). */
+static inline int number_or_null(cdr_view_t *v, cdr_buf_t *json,
+                                 const char **rule)
+{
+        *v = trim(*v);
+        if (v->n == 0) {
+                put_null(json);
+                return 1;
+        }
+        if (!json_number(v->p, v->n)) {
+                *rule = "not a number";
+                return CDR_ERR_MALFORMED;
+        }
+        return 0;
+}
+
 /* Writes one field's value (present, not JSON null) into the room
  * cdr_policy_apply reserved: f->value_max bytes, or the value's length
  * for `keep number` (`keep` reserves its own).  Returns 0,
@@ -980,6 +999,7 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
         size_t n, i;
         int64_t t, x;
         dec_t d;
+        int rc;
 
         switch (f->act) {
         case ACT_KEEP:
@@ -990,15 +1010,9 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                 *rule = "invalid UTF-8";
                 return CDR_ERR_MALFORMED;
         case ACT_KEEP_NUMBER:
-                v = trim(v);
-                if (v.n == 0) {
-                        put_null(json);
-                        return CDR_OK;
-                }
-                if (!json_number(v.p, v.n)) {
-                        *rule = "not a number";
-                        return CDR_ERR_MALFORMED;
-                }
+                rc = number_or_null(&v, json, rule);
+                if (rc != 0)
+                        return rc > 0 ? CDR_OK : rc;
                 put_raw(json, v.p, v.n);
                 return CDR_OK;
         case ACT_PSEUDONYMISE:
@@ -1089,15 +1103,9 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                         put_quoted(json, c->text + 1, n);
                 return CDR_OK;
         case ACT_BUCKET:
-                v = trim(v);
-                if (v.n == 0) {
-                        put_null(json);
-                        return CDR_OK;
-                }
-                if (!json_number(v.p, v.n)) {
-                        *rule = "not a number";
-                        return CDR_ERR_MALFORMED;
-                }
+                rc = number_or_null(&v, json, rule);
+                if (rc != 0)
+                        return rc > 0 ? CDR_OK : rc;
                 if (int_parse(v.p, v.n, &x) == 0) {
                         for (i = 0; i < f->nbounds; i++)
                                 if (x < f->bounds[i].ceil)

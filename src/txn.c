@@ -46,6 +46,27 @@ static void backoff(int *ms)
         *ms = *ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *ms * 2;
 }
 
+/* What a step does with an error of its librdkafka call `what`: a
+ * retriable one within the budget is counted, freed and waited for
+ * (STEP_RETRY: call again); any other is written to errstr and freed,
+ * and its class returned (STEP_ABORT or STEP_FATAL). */
+static int step_error(rd_kafka_error_t *error, const char *what,
+                      int64_t deadline, int retry_ms, int *wait,
+                      cdr_txn_stats_t *stats, char *errstr, size_t errstr_size)
+{
+        int step = classify(error, deadline);
+
+        if (step == STEP_RETRY) {
+                stats->retries++;
+                rd_kafka_error_destroy(error);
+                backoff(wait);
+                return STEP_RETRY;
+        }
+        txn_errf(errstr, errstr_size, what, error, retry_ms);
+        rd_kafka_error_destroy(error);
+        return step;
+}
+
 int cdr_txn_init(rd_kafka_t *producer, int timeout_ms, int retry_ms,
                  cdr_txn_stats_t *stats, char *errstr, size_t errstr_size)
 {
@@ -58,18 +79,11 @@ int cdr_txn_init(rd_kafka_t *producer, int timeout_ms, int retry_ms,
 
                 if (error == NULL)
                         return CDR_OK;
-                if (classify(error, deadline) == STEP_RETRY) {
-                        stats->retries++;
-                        rd_kafka_error_destroy(error);
-                        backoff(&wait);
-                        continue;
-                }
                 /* Nothing is open yet, so there is nothing to abort: an
                  * abortable error here is as fatal as any other. */
-                txn_errf(errstr, errstr_size, "init_transactions", error,
-                         retry_ms);
-                rd_kafka_error_destroy(error);
-                return CDR_ERR_KAFKA;
+                if (step_error(error, "init_transactions", deadline, retry_ms,
+                               &wait, stats, errstr, errstr_size) != STEP_RETRY)
+                        return CDR_ERR_KAFKA;
         }
 }
 
@@ -98,17 +112,9 @@ int cdr_txn_abort(rd_kafka_t *producer, int timeout_ms, int retry_ms,
                         stats->aborted++;
                         return CDR_TXN_ABORTED;
                 }
-                if (!rd_kafka_error_is_fatal(error) &&
-                    classify(error, deadline) == STEP_RETRY) {
-                        stats->retries++;
-                        rd_kafka_error_destroy(error);
-                        backoff(&wait);
-                        continue;
-                }
-                txn_errf(errstr, errstr_size, "abort_transaction", error,
-                         retry_ms);
-                rd_kafka_error_destroy(error);
-                return CDR_ERR_KAFKA;
+                if (step_error(error, "abort_transaction", deadline, retry_ms,
+                               &wait, stats, errstr, errstr_size) != STEP_RETRY)
+                        return CDR_ERR_KAFKA;
         }
 }
 
@@ -121,53 +127,33 @@ int cdr_txn_commit(rd_kafka_t *producer,
         int64_t deadline = cdr_now_ms() + retry_ms;
         int wait = BACKOFF_MIN_MS;
         rd_kafka_error_t *error;
-        int step;
+        int step = STEP_RETRY;
 
         /* Retried with the same offsets and group metadata, as
          * rdkafka.h recommends: the call is retriable, not resumable. */
-        while (offsets != NULL && offsets->cnt > 0) {
+        while (offsets != NULL && offsets->cnt > 0 && step == STEP_RETRY) {
                 error = rd_kafka_send_offsets_to_transaction(producer, offsets,
                                                              cgmd, timeout_ms);
                 if (error == NULL)
                         break;
-                step = classify(error, deadline);
-                if (step == STEP_RETRY) {
-                        stats->retries++;
-                        rd_kafka_error_destroy(error);
-                        backoff(&wait);
-                        continue;
-                }
-                txn_errf(errstr, errstr_size, "send_offsets_to_transaction",
-                         error, retry_ms);
-                rd_kafka_error_destroy(error);
-                if (step == STEP_ABORT)
-                        return cdr_txn_abort(producer, timeout_ms, retry_ms,
-                                             stats, errstr, errstr_size);
-                return CDR_ERR_KAFKA;
+                step =
+                    step_error(error, "send_offsets_to_transaction", deadline,
+                               retry_ms, &wait, stats, errstr, errstr_size);
         }
-
         /* Resumable: a retried call goes on with the commit that is
          * already progressing. */
         wait = BACKOFF_MIN_MS;
-        for (;;) {
+        while (step == STEP_RETRY) {
                 error = rd_kafka_commit_transaction(producer, timeout_ms);
-                if (error == NULL)
-                        break;
-                step = classify(error, deadline);
-                if (step == STEP_RETRY) {
-                        stats->retries++;
-                        rd_kafka_error_destroy(error);
-                        backoff(&wait);
-                        continue;
+                if (error == NULL) {
+                        stats->committed++;
+                        return CDR_OK;
                 }
-                txn_errf(errstr, errstr_size, "commit_transaction", error,
-                         retry_ms);
-                rd_kafka_error_destroy(error);
-                if (step == STEP_ABORT)
-                        return cdr_txn_abort(producer, timeout_ms, retry_ms,
-                                             stats, errstr, errstr_size);
-                return CDR_ERR_KAFKA;
+                step = step_error(error, "commit_transaction", deadline,
+                                  retry_ms, &wait, stats, errstr, errstr_size);
         }
-        stats->committed++;
-        return CDR_OK;
+        if (step == STEP_ABORT)
+                return cdr_txn_abort(producer, timeout_ms, retry_ms, stats,
+                                     errstr, errstr_size);
+        return CDR_ERR_KAFKA;
 }
