@@ -106,7 +106,8 @@ int main(int argc, char **argv)
         char canon[CDR_CANON_MAX], pseudonym[CDR_PSEUDONYM_MAX + 1];
         size_t canon_len, keylen;
         cdr_numclass_t cls;
-        const char *why;
+        const cdr_rule_t *why;
+        cdr_reason_t code;
         unsigned char aes_key[32], iv[12] = {0}, tag[16], *ct;
         EVP_CIPHER_CTX *gcm, *gcm_gen;
         cdr_buf_t b64 = CDR_BUF_INIT;
@@ -287,7 +288,7 @@ int main(int argc, char **argv)
                         sink += (unsigned)cdr_policy_apply(
                             cdr_engine_policy(engine),
                             cdr_engine_suppression(engine), ps_hit, &record,
-                            &out, key, &keylen, reason, sizeof(reason));
+                            &out, key, &keylen, &code, reason, sizeof(reason));
                 }
                 t_policy[r] = (now_ns() - t0) / (double)n - t_parse[r];
 

@@ -47,18 +47,31 @@ unsigned cdr_civil_month_days(int64_t y, unsigned m)
         return m == 2 && leap ? 29 : dim[m - 1];
 }
 
+static const cdr_rule_t R_NOT_A_TIMESTAMP = {CDR_REASON_TIMESTAMP_MALFORMED,
+                                             "not a timestamp"};
+static const cdr_rule_t R_OUT_OF_RANGE = {CDR_REASON_TIMESTAMP_OUT_OF_RANGE,
+                                          "timestamp out of range"};
+static const cdr_rule_t R_MONTH = {CDR_REASON_TIMESTAMP_OUT_OF_RANGE,
+                                   "month out of range"};
+static const cdr_rule_t R_DAY = {CDR_REASON_TIMESTAMP_OUT_OF_RANGE,
+                                 "day out of range"};
+static const cdr_rule_t R_TIME = {CDR_REASON_TIMESTAMP_OUT_OF_RANGE,
+                                  "time out of range"};
+static const cdr_rule_t R_ZONE = {CDR_REASON_TIMESTAMP_OUT_OF_RANGE,
+                                  "zone offset out of range"};
+
 /* Sets *rule and returns CDR_ERR_MALFORMED. */
-static int broken(const char **rule, const char *what)
+static int broken(const cdr_rule_t **rule, const cdr_rule_t *what)
 {
         *rule = what;
         return CDR_ERR_MALFORMED;
 }
 
 /* t, when it lies in the four-digit years, as *epoch. */
-static int in_range(int64_t t, int64_t *epoch, const char **rule)
+static int in_range(int64_t t, int64_t *epoch, const cdr_rule_t **rule)
 {
         if (t < CDR_EPOCH_MIN || t > CDR_EPOCH_MAX)
-                return broken(rule, "timestamp out of range");
+                return broken(rule, &R_OUT_OF_RANGE);
         *epoch = t;
         return CDR_OK;
 }
@@ -81,7 +94,7 @@ static int read_digits(const char *s, size_t n, size_t *i, int width,
 
 /* Epoch seconds: -?DIGITS(.DIGITS)?, floored to the second. */
 static int parse_epoch(const char *s, size_t n, int64_t *epoch,
-                       const char **rule)
+                       const cdr_rule_t **rule)
 {
         size_t i = 0, digits = 0;
         int64_t v = 0;
@@ -109,11 +122,11 @@ static int parse_epoch(const char *s, size_t n, int64_t *epoch,
                 v = -v - frac;
         return in_range(v, epoch, rule);
 bad:
-        return broken(rule, "not a timestamp");
+        return broken(rule, &R_NOT_A_TIMESTAMP);
 }
 
 int cdr_civil_parse_iso(const char *s, size_t n, int64_t *epoch,
-                        const char **rule)
+                        const cdr_rule_t **rule)
 {
         unsigned year, mon, day, hh = 0, mm = 0, ss = 0, oh = 0, om = 0;
         int64_t t;
@@ -156,13 +169,13 @@ int cdr_civil_parse_iso(const char *s, size_t n, int64_t *epoch,
         if (i != n)
                 goto bad;
         if (mon < 1 || mon > 12)
-                return broken(rule, "month out of range");
+                return broken(rule, &R_MONTH);
         if (day < 1 || day > cdr_civil_month_days(year, mon))
-                return broken(rule, "day out of range");
+                return broken(rule, &R_DAY);
         if (hh > 23 || mm > 59 || ss > 60)
-                return broken(rule, "time out of range");
+                return broken(rule, &R_TIME);
         if (oh > 23 || om > 59)
-                return broken(rule, "zone offset out of range");
+                return broken(rule, &R_ZONE);
         if (ss == 60)
                 ss = 59;
         t = cdr_civil_days(year, mon, day) * 86400 +
@@ -170,11 +183,11 @@ int cdr_civil_parse_iso(const char *s, size_t n, int64_t *epoch,
             sign * (int64_t)(oh * 3600 + om * 60);
         return in_range(t, epoch, rule);
 bad:
-        return broken(rule, "not a timestamp");
+        return broken(rule, &R_NOT_A_TIMESTAMP);
 }
 
 int cdr_civil_parse_time(const char *s, size_t n, int64_t *epoch,
-                         const char **rule)
+                         const cdr_rule_t **rule)
 {
         if (n >= 5 && is_digit(s[0]) && s[4] == '-')
                 return cdr_civil_parse_iso(s, n, epoch, rule);

@@ -46,14 +46,14 @@ static int print_value(cdr_pseudonymiser_t **ps, size_t nps,
                        const char *value, size_t len, size_t index)
 {
         char canon[CDR_CANON_MAX], pseudonym[CDR_PSEUDONYM_MAX + 1];
-        const char *reason = NULL;
+        const cdr_rule_t *reason = NULL;
         cdr_numclass_t cls;
         size_t canon_len, i;
 
         if (cdr_number_canonical(plan, kind, value, len, canon, &canon_len,
                                  &cls, &reason) != CDR_OK) {
                 cdr_cmd_fail(CMD, "value %zu: not a valid %s: %s", index,
-                             cdr_kind_name(kind), reason ? reason : "");
+                             cdr_kind_name(kind), reason ? reason->text : "");
                 return CDR_ERR_MALFORMED;
         }
         for (i = 0; i < nps; i++) {

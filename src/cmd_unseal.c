@@ -97,7 +97,7 @@ static void usage(FILE *out)
 /* --from and --to: a time of the one grammar (civil.h). */
 static int parse_time(const char *s, int64_t *out)
 {
-        const char *rule;
+        const cdr_rule_t *rule;
 
         return cdr_civil_parse_iso(s, strlen(s), out, &rule) == CDR_OK
                    ? CDR_OK
@@ -523,7 +523,7 @@ int cdr_cmd_unseal(int argc, char **argv)
                         audit_path = config->audit_log;
         }
         if (subscriber != NULL) {
-                const char *reason = NULL;
+                const cdr_rule_t *reason = NULL;
                 cdr_numclass_t cls;
                 const cdr_keyring_t *ring = cdr_engine_keyring(engine);
                 cdr_pseudonymiser_t *ps;

@@ -891,7 +891,7 @@ static void release_kafka(cdr_config_t *config, const cfg_entry_t *e,
  * (civil.h), NUL-free. */
 static int parse_time(const char *s, size_t len, int64_t *out)
 {
-        const char *rule;
+        const cdr_rule_t *rule;
 
         if (strlen(s) != len)
                 return -1;

@@ -43,10 +43,10 @@ struct slot {
         rd_kafka_message_t *msg;
         int worker;
         cdr_verdict_t verdict;
-        cdr_buf_t value;  /* anonymised JSON (PUBLISH), dead letter (DEAD) */
-        cdr_buf_t key;    /* PUBLISH: the pseudonym key */
-        cdr_buf_t sealed; /* binary sealed record */
-        unsigned reason;  /* DEAD: cdr_reason_class */
+        cdr_buf_t value;     /* anonymised JSON (PUBLISH), dead letter (DEAD) */
+        cdr_buf_t key;       /* PUBLISH: the pseudonym key */
+        cdr_buf_t sealed;    /* binary sealed record */
+        cdr_reason_t reason; /* DEAD: the rule broken */
 };
 
 struct worker {
@@ -477,9 +477,8 @@ static void worker_run(struct worker *w)
                         return;
                 }
                 s->verdict = result.verdict;
-                s->reason = result.verdict == CDR_VERDICT_DEAD
-                                ? cdr_reason_class(result.reason)
-                                : 0;
+                s->reason =
+                    result.verdict == CDR_VERDICT_DEAD ? result.code : 0;
                 cdr_buf_reset(&s->key);
                 if (result.verdict == CDR_VERDICT_PUBLISH) {
                         err = slot_copy(&s->value, result.anonymised);

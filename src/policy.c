@@ -115,6 +115,17 @@ struct cdr_policy_s {
 #define NULL_LEN  4
 _Static_assert(CDR_PSEUDONYM_MAX + 3 <= VALUE_MAX, "a pseudonym fits");
 
+/* The rules of the values themselves (number.c and civil.c have those of
+ * identifiers and timestamps). */
+static const cdr_rule_t R_INVALID_UTF8 = {CDR_REASON_VALUE_INVALID_UTF8,
+                                          "invalid UTF-8"};
+static const cdr_rule_t R_NOT_A_NUMBER = {CDR_REASON_VALUE_NOT_A_NUMBER,
+                                          "not a number"};
+static const cdr_rule_t R_TOO_MANY_DIGITS = {CDR_REASON_VALUE_NOT_A_NUMBER,
+                                             "too many significant digits"};
+static const cdr_rule_t R_INVALID_VALUE = {CDR_REASON_VALUE_INVALID,
+                                           "invalid value"};
+
 /* --- small text helpers ---------------------------------------------- */
 
 static int is_space(char c)
@@ -892,7 +903,7 @@ int cdr_policy_describe(const cdr_policy_t *policy,
 typedef struct {
         int rc; /* of cdr_number_canonical */
         cdr_numclass_t cls;
-        const char *rule; /* rc != CDR_OK: the rule broken */
+        const cdr_rule_t *rule; /* rc != CDR_OK: the rule broken */
         size_t len;
         char text[CDR_CANON_MAX];
 } canon_t;
@@ -970,7 +981,7 @@ static void put_null(cdr_buf_t *json)
  * refused (CDR_ERR_MALFORMED with *rule set), any other is left to the
  * caller (returns 0). */
 static inline int number_or_null(cdr_view_t *v, cdr_buf_t *json,
-                                 const char **rule)
+                                 const cdr_rule_t **rule)
 {
         *v = trim(*v);
         if (v->n == 0) {
@@ -978,7 +989,7 @@ static inline int number_or_null(cdr_view_t *v, cdr_buf_t *json,
                 return 1;
         }
         if (!json_number(v->p, v->n)) {
-                *rule = "not a number";
+                *rule = &R_NOT_A_NUMBER;
                 return CDR_ERR_MALFORMED;
         }
         return 0;
@@ -991,7 +1002,8 @@ static inline int number_or_null(cdr_view_t *v, cdr_buf_t *json,
 static int put_value(const cdr_policy_t *policy, const field_t *f,
                      cdr_pseudonymiser_t *ps, const cdr_record_t *record,
                      cdr_view_t v, canon_memo_t *memo, cdr_buf_t *json,
-                     char *key, size_t *keylen, int is_key, const char **rule)
+                     char *key, size_t *keylen, int is_key,
+                     const cdr_rule_t **rule)
 {
         const canon_t *c;
         canon_t own;
@@ -1007,7 +1019,7 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                         return CDR_OK;
                 if (cdr_utf8_valid(v.p, v.n))
                         return CDR_ERR_NOMEM;
-                *rule = "invalid UTF-8";
+                *rule = &R_INVALID_UTF8;
                 return CDR_ERR_MALFORMED;
         case ACT_KEEP_NUMBER:
                 rc = number_or_null(&v, json, rule);
@@ -1018,7 +1030,7 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
         case ACT_PSEUDONYMISE:
                 c = field_canon(policy, f, record, f->kind, v, memo, &own);
                 if (c->rc != CDR_OK) {
-                        *rule = c->rule;
+                        *rule = c->rule != NULL ? c->rule : &R_INVALID_VALUE;
                         return CDR_ERR_MALFORMED;
                 }
                 if (c->cls != CDR_NUM_PERSONAL) {
@@ -1069,7 +1081,7 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                                                   : CDR_KIND_MSISDN,
                                 v, memo, &own);
                 if (c->rc != CDR_OK) {
-                        *rule = c->rule;
+                        *rule = c->rule != NULL ? c->rule : &R_INVALID_VALUE;
                         return CDR_ERR_MALFORMED;
                 }
                 /* A prefix as long as the number would publish the
@@ -1112,7 +1124,7 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                                         break;
                 } else {
                         if (dec_parse(v.p, v.n, &d) != 0) {
-                                *rule = "too many significant digits";
+                                *rule = &R_TOO_MANY_DIGITS;
                                 return CDR_ERR_MALFORMED;
                         }
                         for (i = 0; i < f->nbounds; i++)
@@ -1190,7 +1202,7 @@ static void prefetch_pseudonyms(const cdr_policy_t *policy,
  * (truncated to fit, NUL-terminated), without a printf on the path every
  * malformed record takes. */
 static void put_reason(char *reason, size_t size, const char *from,
-                       const char *action, const char *rule)
+                       const char *action, const cdr_rule_t *rule)
 {
         const char *part[6];
         size_t i, n, len = 0;
@@ -1202,7 +1214,7 @@ static void put_reason(char *reason, size_t size, const char *from,
         part[2] = "': ";
         part[3] = action;
         part[4] = ": ";
-        part[5] = rule != NULL ? rule : "(null)"; /* as printf writes it */
+        part[5] = rule->text;
         for (i = 0; i < 6; i++) {
                 n = strlen(part[i]);
                 if (n > size - 1 - len)
@@ -1223,8 +1235,8 @@ static int apply_nomem(cdr_buf_t *json)
 
 int cdr_policy_apply(const cdr_policy_t *policy, const cdr_suppress_t *suppress,
                      cdr_pseudonymiser_t *ps, const cdr_record_t *record,
-                     cdr_buf_t *json, char *key, size_t *keylen, char *reason,
-                     size_t reason_size)
+                     cdr_buf_t *json, char *key, size_t *keylen,
+                     cdr_reason_t *code, char *reason, size_t reason_size)
 {
         canon_memo_t memo;
         size_t i;
@@ -1238,6 +1250,8 @@ int cdr_policy_apply(const cdr_policy_t *policy, const cdr_suppress_t *suppress,
                 key[0] = '\0';
         if (reason && reason_size)
                 reason[0] = '\0';
+        if (code != NULL)
+                *code = CDR_REASON_OTHER;
         /* First, so that the suppression check overlaps the loads. */
         if (ps != NULL)
                 prefetch_pseudonyms(policy, ps, record, &memo);
@@ -1248,7 +1262,7 @@ int cdr_policy_apply(const cdr_policy_t *policy, const cdr_suppress_t *suppress,
         json->data[json->len++] = '{';
         for (i = 0; i < policy->nfields; i++) {
                 const field_t *f = &policy->fields[i];
-                const char *rule = "invalid value";
+                const cdr_rule_t *rule = &R_INVALID_VALUE;
                 size_t room;
                 cdr_view_t v;
                 int null;
@@ -1279,6 +1293,8 @@ int cdr_policy_apply(const cdr_policy_t *policy, const cdr_suppress_t *suppress,
                                        &rule);
                 }
                 if (rc == CDR_ERR_MALFORMED) {
+                        if (code != NULL)
+                                *code = rule->code;
                         put_reason(reason, reason_size, f->from, f->action,
                                    rule);
                         cdr_buf_reset(json);
@@ -1305,7 +1321,7 @@ int cdr_policy_event_time(const cdr_policy_t *policy,
 {
         int slot = policy->event_slot >= 0 ? policy->event_slot
                                            : policy->truncate_slot;
-        const char *rule;
+        const cdr_rule_t *rule;
         cdr_view_t v;
 
         if (slot < 0)
@@ -1327,7 +1343,7 @@ int cdr_policy_record_mentions(const cdr_policy_t *policy,
 {
         char buf[CDR_CANON_MAX];
         cdr_numclass_t cls;
-        const char *rule;
+        const cdr_rule_t *rule;
         size_t i, clen = 0;
 
         for (i = 0; i < policy->nmsisdn; i++) {

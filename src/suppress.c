@@ -163,7 +163,7 @@ cdr_suppress_t *cdr_suppress_load(const char *path, const cdr_numbering_t *plan,
         while ((got = getline(&line, &linecap, f)) >= 0) {
                 size_t len = (size_t)got, start = 0, outlen = 0;
                 cdr_numclass_t cls = CDR_NUM_PERSONAL;
-                const char *rule = NULL;
+                const cdr_rule_t *rule = NULL;
                 char *hash;
 
                 lineno++;

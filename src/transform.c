@@ -508,13 +508,14 @@ static size_t strip_line_end(const char *rec, size_t len)
 }
 
 static int transform_dead(cdr_transform_t *t, const cdr_source_t *source,
-                          cdr_result_t *result)
+                          cdr_reason_t code, cdr_result_t *result)
 {
         cdr_buf_reset(&t->dead_letter);
         if (cdr_deadletter_encode(&t->dead_letter, t->reason, source) != CDR_OK)
                 return CDR_ERR_NOMEM;
         result->verdict = CDR_VERDICT_DEAD;
         result->reason = t->reason;
+        result->code = code;
         result->dead_letter.p = t->dead_letter.data;
         result->dead_letter.n = t->dead_letter.len;
         t->stats.dead++;
@@ -529,6 +530,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
         const cdr_config_t *config = engine->config;
         size_t body = strip_line_end(rec, len);
         int64_t event_time = INT64_MIN;
+        cdr_reason_t code = CDR_REASON_OTHER;
         int parsed = 0, err, verdict;
         size_t keylen = 0;
         int64_t t0 = 0, t1 = 0, t2, t3;
@@ -555,6 +557,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                 cdr_errf(t->reason, sizeof(t->reason),
                          "record: longer than input.max_record_bytes (%zu)",
                          config->max_record_bytes);
+                code = CDR_REASON_RECORD_TOO_LONG;
         } else {
                 /* The readers reset the record themselves. */
                 if (engine->csv != NULL)
@@ -568,6 +571,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                         parsed = 1;
                 else if (err != CDR_ERR_MALFORMED)
                         return err;
+                code = t->record.reason;
         }
 
         if (timed) {
@@ -578,7 +582,8 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                 cdr_buf_reset(&t->json);
                 verdict = cdr_policy_apply(
                     engine->policy, engine->files.suppress, t->ps, &t->record,
-                    &t->json, t->key, &keylen, t->reason, sizeof(t->reason));
+                    &t->json, t->key, &keylen, &code, t->reason,
+                    sizeof(t->reason));
                 if (verdict < 0)
                         return verdict;
                 if (t->sealer != NULL && engine->event_time_picks_key &&
@@ -607,7 +612,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                 t->stats.suppressed++;
                 break;
         default:
-                err = transform_dead(t, source, result);
+                err = transform_dead(t, source, code, result);
                 if (err != CDR_OK)
                         return err;
                 break;

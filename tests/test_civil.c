@@ -83,28 +83,38 @@ Test(civil, iso_grammar)
         size_t i;
 
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                const char *rule = NULL;
+                const cdr_rule_t *rule = NULL;
                 int64_t t = -1;
                 int rc = cdr_civil_parse_iso(cases[i].text,
                                              strlen(cases[i].text), &t, &rule);
 
                 if (cases[i].rule == NULL) {
-                        cr_expect_eq(rc, CDR_OK, "%s: %s", cases[i].text, rule);
+                        cr_expect_eq(rc, CDR_OK, "%s: %s", cases[i].text,
+                                     rule != NULL ? rule->text : "");
                         cr_expect_eq(t, cases[i].epoch, "%s: %lld",
                                      cases[i].text, (long long)t);
                 } else {
                         cr_expect_eq(rc, CDR_ERR_MALFORMED, "%s",
                                      cases[i].text);
                         cr_expect(rule != NULL &&
-                                      strcmp(rule, cases[i].rule) == 0,
-                                  "%s: %s", cases[i].text, rule);
+                                      strcmp(rule->text, cases[i].rule) == 0,
+                                  "%s: %s", cases[i].text,
+                                  rule ? rule->text : "");
+                        cr_expect(
+                            rule != NULL &&
+                                rule->code ==
+                                    (strcmp(cases[i].rule, "not a timestamp") ==
+                                             0
+                                         ? CDR_REASON_TIMESTAMP_MALFORMED
+                                         : CDR_REASON_TIMESTAMP_OUT_OF_RANGE),
+                            "%s: code", cases[i].text);
                 }
         }
 }
 
 Test(civil, record_times_take_epoch_seconds_too)
 {
-        const char *rule = NULL;
+        const cdr_rule_t *rule = NULL;
         int64_t t;
 
         cr_assert_eq(cdr_civil_parse_time("1795737608", 10, &t, &rule), 0);
@@ -115,10 +125,10 @@ Test(civil, record_times_take_epoch_seconds_too)
         cr_expect_eq(t, 1795737600);
         cr_expect_eq(cdr_civil_parse_time("1e9", 3, &t, &rule),
                      CDR_ERR_MALFORMED);
-        cr_expect_str_eq(rule, "not a timestamp");
+        cr_expect_str_eq(rule->text, "not a timestamp");
         cr_expect_eq(cdr_civil_parse_time("253402300800", 12, &t, &rule),
                      CDR_ERR_MALFORMED);
-        cr_expect_str_eq(rule, "timestamp out of range");
+        cr_expect_str_eq(rule->text, "timestamp out of range");
 }
 
 Test(civil, format_reads_back)
@@ -126,7 +136,7 @@ Test(civil, format_reads_back)
         static const int64_t times[] = {
             CDR_EPOCH_MIN, -1, 0, 951782400, 1795737608, CDR_EPOCH_MAX};
         char iso[CDR_CIVIL_ISO_LEN];
-        const char *rule;
+        const cdr_rule_t *rule;
         size_t i;
         int64_t t;
 

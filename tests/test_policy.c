@@ -32,6 +32,7 @@ static cdr_numbering_t plan;
 static cdr_pseudonymiser_t *ps;
 static cdr_policy_t *policy;
 static cdr_suppress_t *suppress; /* given to every apply; NULL: none */
+static cdr_reason_t code;        /* the rule of the last dead letter */
 static cdr_record_t record;
 static cdr_buf_t json = CDR_BUF_INIT;
 static char key[CDR_PSEUDONYM_MAX + 1];
@@ -113,7 +114,7 @@ static void set(const char *name, const char *value)
 static int apply(void)
 {
         return cdr_policy_apply(policy, suppress, ps, &record, &json, key,
-                                &keylen, reason, sizeof(reason));
+                                &keylen, &code, reason, sizeof(reason));
 }
 
 static const char *pseudonym(cdr_kind_t kind, const char *canon)

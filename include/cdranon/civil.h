@@ -10,13 +10,15 @@
  * a fraction is dropped.  Years are 0000-9999, the four-digit years of
  * ISO 8601, so every time lies in CDR_EPOCH_MIN..CDR_EPOCH_MAX.
  *
- * Errors name the rule broken ("not a timestamp", "month out of
- * range"), never the text.  Every function is thread-safe.
+ * Errors name the rule broken (reason.h: timestamp_malformed, "not a
+ * timestamp"; timestamp_out_of_range, "month out of range"), never the
+ * text.  Every function is thread-safe.
  */
 #ifndef CDRANON_CIVIL_H
 #define CDRANON_CIVIL_H
 
 #include "cdranon/common.h"
+#include "cdranon/reason.h"
 
 #define CDR_EPOCH_MIN (-62167219200LL) /* 0000-01-01T00:00:00Z */
 #define CDR_EPOCH_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
@@ -34,13 +36,13 @@ int64_t cdr_civil_floor_div(int64_t a, int64_t b);
 /* s[0..n) in the ISO 8601 grammar above, to epoch seconds.  Returns 0,
  * or CDR_ERR_MALFORMED with *rule set. */
 int cdr_civil_parse_iso(const char *s, size_t n, int64_t *epoch,
-                        const char **rule) CDR_MUST_CHECK;
+                        const cdr_rule_t **rule) CDR_MUST_CHECK;
 
 /* A record's timestamp: ISO 8601 as above (it starts with four digits
  * and '-'), or epoch seconds -?DIGITS(.DIGITS)?, floored to the second.
  * Returns 0, or CDR_ERR_MALFORMED with *rule set. */
 int cdr_civil_parse_time(const char *s, size_t n, int64_t *epoch,
-                         const char **rule) CDR_MUST_CHECK;
+                         const cdr_rule_t **rule) CDR_MUST_CHECK;
 
 /* Writes "YYYY-MM-DDThh:mm:ssZ" (CDR_CIVIL_ISO_LEN bytes, no NUL) for t
  * in CDR_EPOCH_MIN..CDR_EPOCH_MAX. */

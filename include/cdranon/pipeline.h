@@ -55,7 +55,7 @@ typedef struct {
         uint64_t consumer_errors;
         uint64_t delivery_errors; /* output messages that failed */
         int partitions;           /* input partitions assigned now */
-        /* dead, by cdr_reason_class of the reason */
+        /* dead, by the rule broken (reason.h) */
         uint64_t dead_by_reason[CDR_REASON_COUNT];
         /* seconds from each committed input message's timestamp to its
          * commit, buckets cdr_e2e_bounds */

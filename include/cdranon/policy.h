@@ -86,13 +86,15 @@ typedef enum {
  * fields hold a number of `suppress` (NULL: none is suppressed) is
  * CDR_VERDICT_SUPPRESS.  On CDR_VERDICT_PUBLISH, `json` holds one JSON
  * object (no line end) and key[0..*keylen) the Kafka key (key cap
- * CDR_PSEUDONYM_MAX + 1).  On CDR_VERDICT_DEAD, `reason` holds "field
+ * CDR_PSEUDONYM_MAX + 1).  On CDR_VERDICT_DEAD, *code (when not NULL)
+ * is the rule broken (reason.h) and `reason` holds "field
  * 'calling_number': pseudonymise msisdn: letters in number" (names and
  * rule, never the value).  Returns the verdict, or CDR_ERR_NOMEM.
  * Thread-safe for distinct pseudonymisers and buffers. */
 int cdr_policy_apply(const cdr_policy_t *policy, const cdr_suppress_t *suppress,
                      cdr_pseudonymiser_t *ps, const cdr_record_t *record,
-                     cdr_buf_t *json, char *key, size_t *keylen, char *reason,
+                     cdr_buf_t *json, char *key, size_t *keylen,
+                     cdr_reason_t *code, char *reason,
                      size_t reason_size) CDR_MUST_CHECK;
 
 /* Event time of a record in epoch seconds, or CDR_ERR_NOTFOUND /

@@ -83,6 +83,7 @@ typedef struct {
         cdr_view_t key;         /* Kafka key, PUBLISH only (may be empty) */
         cdr_view_t dead_letter; /* JSON object, DEAD only */
         const char *reason;     /* DEAD only; NUL-terminated */
+        cdr_reason_t code;      /* DEAD only: the rule broken (reason.h) */
         cdr_view_t sealed;      /* binary sealed record; empty if no seal */
 } cdr_result_t;
 
