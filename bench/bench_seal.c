@@ -13,6 +13,7 @@
  * (X25519 and HKDF) and of opening a record of a cached epoch.
  */
 #include "cdranon/seal.h"
+#include "cdranon/keyfile.h"
 #include "cdranon/unseal.h"
 
 #include <stdio.h>

@@ -106,7 +106,8 @@ int main(int argc, char **argv)
         char canon[CDR_CANON_MAX], pseudonym[CDR_PSEUDONYM_MAX + 1];
         size_t canon_len, keylen;
         cdr_numclass_t cls;
-        const char *why;
+        const cdr_rule_t *why;
+        cdr_reason_t code;
         unsigned char aes_key[32], iv[12] = {0}, tag[16], *ct;
         EVP_CIPHER_CTX *gcm, *gcm_gen;
         cdr_buf_t b64 = CDR_BUF_INIT;
@@ -162,14 +163,15 @@ int main(int argc, char **argv)
                 die("header", errstr);
 
         /* Stage-by-stage state, built as the transform builds its own. */
-        csv = cdr_csv_new(',', cdr_policy_schema(config->policy), errstr,
-                          sizeof(errstr));
+        csv = cdr_csv_new(',', cdr_policy_schema(cdr_engine_policy(engine)),
+                          errstr, sizeof(errstr));
         if (csv == NULL || cdr_csv_set_header(csv, header.data, header.len,
                                               errstr, sizeof(errstr)) != CDR_OK)
                 die("csv", errstr);
         for (i = 0; i < NIDS; i++) {
-                slot[i] = cdr_schema_find(cdr_policy_schema(config->policy),
-                                          ids[i].field, strlen(ids[i].field));
+                slot[i] = cdr_schema_find(
+                    cdr_policy_schema(cdr_engine_policy(engine)), ids[i].field,
+                    strlen(ids[i].field));
                 if (slot[i] < 0)
                         die(ids[i].field, "not read by the policy");
         }
@@ -222,7 +224,7 @@ int main(int argc, char **argv)
                 for (i = 0; i < n; i++) {
                         if (cdr_record_reset(&record,
                                              cdr_schema_count(cdr_policy_schema(
-                                                 config->policy)),
+                                                 cdr_engine_policy(engine))),
                                              recs[i].n) != CDR_OK ||
                             cdr_csv_parse(csv, recs[i].p, recs[i].n - 1,
                                           &record, reason,
@@ -240,7 +242,7 @@ int main(int argc, char **argv)
 
                         if (cdr_record_reset(&record,
                                              cdr_schema_count(cdr_policy_schema(
-                                                 config->policy)),
+                                                 cdr_engine_policy(engine))),
                                              recs[i].n) != CDR_OK ||
                             cdr_csv_parse(csv, recs[i].p, recs[i].n - 1,
                                           &record, reason,
@@ -276,7 +278,7 @@ int main(int argc, char **argv)
                 for (i = 0; i < n; i++) {
                         if (cdr_record_reset(&record,
                                              cdr_schema_count(cdr_policy_schema(
-                                                 config->policy)),
+                                                 cdr_engine_policy(engine))),
                                              recs[i].n) != CDR_OK ||
                             cdr_csv_parse(csv, recs[i].p, recs[i].n - 1,
                                           &record, reason,
@@ -284,8 +286,9 @@ int main(int argc, char **argv)
                                 die("parse", reason);
                         cdr_buf_reset(&out);
                         sink += (unsigned)cdr_policy_apply(
-                            config->policy, ps_hit, &record, &out, key, &keylen,
-                            reason, sizeof(reason));
+                            cdr_engine_policy(engine),
+                            cdr_engine_suppression(engine), ps_hit, &record,
+                            &out, key, &keylen, &code, reason, sizeof(reason));
                 }
                 t_policy[r] = (now_ns() - t0) / (double)n - t_parse[r];
 

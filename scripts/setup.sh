@@ -19,9 +19,10 @@ PACKAGES=(
         build-essential pkg-config make gcc clang clang-format
         librdkafka-dev libssl-dev openssl libxxhash-dev libyaml-dev
         libmicrohttpd-dev
-        # cdranon risk: jansson reads a record's new field names, libgd
-        # draws --plot
-        libjansson-dev libgd-dev
+        # jansson: the cold-path JSON readers (librdkafka statistics,
+        # dead-letter lists) and cdranon risk's new field names; libacl:
+        # key-file ACLs; libgd: cdranon risk --plot
+        libjansson-dev libacl1-dev libgd-dev
         libcriterion-dev valgrind python3 coreutils bc time
         openjdk-17-jre-headless maven
         # make bench: plots; the benchmark peers' venv and Java build

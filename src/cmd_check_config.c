@@ -73,7 +73,8 @@ int cdr_cmd_check_config(int argc, char **argv)
         if (engine == NULL)
                 goto fail;
         if (!quiet) {
-                if (cdr_config_describe(config, &out) != CDR_OK) {
+                if (cdr_config_describe(config, &out) != CDR_OK ||
+                    cdr_engine_describe(engine, &out) != CDR_OK) {
                         cdr_errf(errstr, sizeof(errstr), "out of memory");
                         goto fail;
                 }

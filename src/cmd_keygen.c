@@ -3,6 +3,7 @@
  */
 #include "cmd.h"
 #include "cdranon/pseudonym.h"
+#include "cdranon/keyfile.h"
 #include "cdranon/unseal.h"
 
 #include <getopt.h>

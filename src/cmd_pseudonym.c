@@ -7,6 +7,7 @@
 #include "cdranon/config.h"
 #include "cdranon/number.h"
 #include "cdranon/pseudonym.h"
+#include "cdranon/transform.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -45,14 +46,14 @@ static int print_value(cdr_pseudonymiser_t **ps, size_t nps,
                        const char *value, size_t len, size_t index)
 {
         char canon[CDR_CANON_MAX], pseudonym[CDR_PSEUDONYM_MAX + 1];
-        const char *reason = NULL;
+        const cdr_rule_t *reason = NULL;
         cdr_numclass_t cls;
         size_t canon_len, i;
 
         if (cdr_number_canonical(plan, kind, value, len, canon, &canon_len,
                                  &cls, &reason) != CDR_OK) {
                 cdr_cmd_fail(CMD, "value %zu: not a valid %s: %s", index,
-                             cdr_kind_name(kind), reason ? reason : "");
+                             cdr_kind_name(kind), reason ? reason->text : "");
                 return CDR_ERR_MALFORMED;
         }
         for (i = 0; i < nps; i++) {
@@ -77,7 +78,8 @@ int cdr_cmd_pseudonym(int argc, char **argv)
         const char *path = NULL, *kind_name = "msisdn";
         char errstr[1024];
         cdr_config_t *config = NULL;
-        cdr_keyring_t *ring = NULL;
+        cdr_engine_t *engine = NULL;
+        const cdr_keyring_t *ring = NULL;
         cdr_pseudonymiser_t **ps = NULL;
         size_t nps = 0, i, first, index = 0;
         cdr_kind_t kind;
@@ -117,9 +119,10 @@ int cdr_cmd_pseudonym(int argc, char **argv)
         config = cdr_config_load(path, errstr, sizeof(errstr));
         if (config == NULL)
                 goto fail;
-        ring = cdr_keyring_load(config->hmac_key_file, errstr, sizeof(errstr));
-        if (ring == NULL)
+        engine = cdr_engine_new(config, 0, errstr, sizeof(errstr));
+        if (engine == NULL)
                 goto fail;
+        ring = cdr_engine_keyring(engine);
         first = all ? 0 : cdr_keyring_count(ring) - 1;
         ps = calloc(cdr_keyring_count(ring), sizeof(*ps));
         if (ps == NULL) {
@@ -165,7 +168,7 @@ out:
         for (i = 0; i < nps; i++)
                 cdr_pseudonymiser_destroy(ps[i]);
         free(ps);
-        cdr_keyring_destroy(ring);
+        cdr_engine_destroy(engine);
         cdr_config_destroy(config);
         return rc;
 }

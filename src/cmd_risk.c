@@ -10,6 +10,7 @@
 #include "cdranon/filein.h"
 #include "cdranon/kafka_util.h"
 #include "cdranon/risk.h"
+#include "cdranon/topic_reader.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -19,8 +19,11 @@
 #include "cdranon/kafka_util.h"
 #include "cdranon/log.h"
 #include "cdranon/metrics.h"
+#include "cdranon/metrics_daemon.h"
+#include "cdranon/metrics_http.h"
 #include "cdranon/pipeline.h"
 #include "cdranon/transform.h"
+#include "cdranon/util.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -138,9 +141,9 @@ static void log_stats(const cdr_pipeline_t *pipeline, int eos,
             CDR_LOG_F_U64("dead_lettered", st.dead),
             CDR_LOG_F_U64("sealed", st.sealed),
             CDR_LOG_F_U64(eos ? "transactions" : "offset_commits",
-                          st.txn_committed),
-            CDR_LOG_F_U64("aborted", st.txn_aborted),
-            CDR_LOG_F_U64("retries", st.retries),
+                          st.txn.committed),
+            CDR_LOG_F_U64("aborted", st.txn.aborted),
+            CDR_LOG_F_U64("retries", st.txn.retries),
             CDR_LOG_F_U64("rewinds", st.rewinds),
             CDR_LOG_F_U64("rebalances", st.rebalances),
             CDR_LOG_F_U64("consumer_errors", st.consumer_errors),
@@ -209,14 +212,6 @@ static void log_fatal(const char *errstr)
         cdr_log_write(run_log, CDR_LOG_ERROR, msg, &field, 1);
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void install_signals(void)
 {
         struct sigaction sa;
@@ -237,6 +232,7 @@ static void install_signals(void)
 
 struct metrics_feed {
         cdr_metrics_t *metrics;
+        cdr_daemon_metrics_t *daemon;
         cdr_metrics_server_t *server;
         const char *topic;
         int64_t next_ms;
@@ -250,8 +246,9 @@ static int metrics_start(struct metrics_feed *feed, const char *listen,
                 cdr_errf(errstr, errstr_size, "out of memory");
                 return CDR_ERR_NOMEM;
         }
-        if (cdr_metrics_add_daemon(feed->metrics, errstr, errstr_size) !=
-            CDR_OK)
+        feed->daemon =
+            cdr_daemon_metrics_new(feed->metrics, errstr, errstr_size);
+        if (feed->daemon == NULL)
                 return CDR_ERR_NOMEM;
         feed->server = cdr_metrics_server_start(feed->metrics, listen, errstr,
                                                 errstr_size);
@@ -263,7 +260,7 @@ static void metrics_kafka_stats(void *opaque, const char *json, size_t len)
 {
         struct metrics_feed *feed = opaque;
 
-        cdr_metrics_kafka_stats(feed->metrics, json, len, feed->topic, 1);
+        cdr_daemon_metrics_kafka_stats(feed->daemon, json, len, feed->topic, 1);
 }
 
 static void metrics_feed(struct metrics_feed *feed,
@@ -276,10 +273,10 @@ static void metrics_feed(struct metrics_feed *feed,
                 return;
         cdr_pipeline_stats(pipeline, &st);
         cdr_metrics_heartbeat(feed->metrics, st.partitions);
-        if (now_ms() < feed->next_ms)
+        if (cdr_now_ms() < feed->next_ms)
                 return;
-        cdr_metrics_publish(feed->metrics, pipeline, engine);
-        feed->next_ms = now_ms() + METRICS_EVERY_MS;
+        cdr_daemon_metrics_publish(feed->daemon, pipeline, engine);
+        feed->next_ms = cdr_now_ms() + METRICS_EVERY_MS;
 }
 
 int cdr_cmd_run(int argc, char **argv)
@@ -298,7 +295,7 @@ int cdr_cmd_run(int argc, char **argv)
         cdr_engine_t *engine = NULL;
         cdr_pipeline_t *pipeline = NULL;
         cdr_pipeline_opts_t popts;
-        struct metrics_feed feed = {NULL, NULL, NULL, 0};
+        struct metrics_feed feed = {NULL, NULL, NULL, NULL, 0};
         int64_t next_stats, stats_every_ms;
         int opt, err, eos = 1, rc = CDR_EXIT_FAILURE;
 
@@ -390,7 +387,7 @@ int cdr_cmd_run(int argc, char **argv)
         log_start(config, pipeline, eos);
 
         stats_every_ms = (int64_t)config->log_summary_seconds * 1000;
-        next_stats = now_ms() + stats_every_ms;
+        next_stats = cdr_now_ms() + stats_every_ms;
         while (!stop_requested) {
                 if (cdr_pipeline_poll(pipeline, POLL_MS, errstr,
                                       sizeof(errstr)) != CDR_OK)
@@ -405,9 +402,9 @@ int cdr_cmd_run(int argc, char **argv)
                                    cdr_engine_key_id(engine));
                 }
                 metrics_feed(&feed, pipeline, engine);
-                if (now_ms() >= next_stats) {
+                if (cdr_now_ms() >= next_stats) {
                         log_stats(pipeline, eos, "summary", "running");
-                        next_stats = now_ms() + stats_every_ms;
+                        next_stats = cdr_now_ms() + stats_every_ms;
                 }
         }
         /* Stopping: no longer ready, still alive while it closes. */
@@ -433,6 +430,7 @@ fail:
                 cdr_cmd_fail(CMD, "%s", errstr);
 out:
         cdr_metrics_server_stop(feed.server);
+        cdr_daemon_metrics_destroy(feed.daemon);
         cdr_metrics_destroy(feed.metrics);
         cdr_pipeline_destroy(pipeline);
         cdr_log_destroy(run_log);

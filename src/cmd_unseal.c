@@ -6,6 +6,7 @@
  * keys, how many records -- never the records themselves.
  */
 #include "cmd.h"
+#include "cdranon/civil.h"
 #include "cdranon/config.h"
 #include "cdranon/csv.h"
 #include "cdranon/encode.h"
@@ -15,6 +16,8 @@
 #include "cdranon/number.h"
 #include "cdranon/pseudonym.h"
 #include "cdranon/sources.h"
+#include "cdranon/topic_reader.h"
+#include "cdranon/transform.h"
 #include "cdranon/unseal.h"
 
 #include <errno.h>
@@ -99,21 +102,14 @@ static void usage(FILE *out)
             "bad command line.\n");
 }
 
+/* --from and --to: a time of the one grammar (civil.h). */
 static int parse_time(const char *s, int64_t *out)
 {
-        struct tm tm;
-        const char *end;
+        const cdr_rule_t *rule;
 
-        memset(&tm, 0, sizeof(tm));
-        end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        if (end == NULL || *end != '\0') {
-                memset(&tm, 0, sizeof(tm));
-                end = strptime(s, "%Y-%m-%d", &tm);
-                if (end == NULL || *end != '\0')
-                        return CDR_ERR_INVAL;
-        }
-        *out = (int64_t)timegm(&tm);
-        return CDR_OK;
+        return cdr_civil_parse_iso(s, strlen(s), out, &rule) == CDR_OK
+                   ? CDR_OK
+                   : CDR_ERR_INVAL;
 }
 
 /* Appends `s` as a JSON string, replacing invalid UTF-8 with '?'. */
@@ -241,7 +237,8 @@ static int sources_load(cdr_sources_t *set, const char *path, char *errstr,
 
 /* Record parsing for --subscriber / --from / --to. */
 struct matcher {
-        const cdr_config_t *config;
+        const cdr_policy_t *policy;
+        size_t max_record; /* input.max_record_bytes */
         cdr_csv_t *csv;
         cdr_record_t record;
         char canon[CDR_CANON_MAX];
@@ -254,7 +251,7 @@ struct matcher {
 /* 1 when the record matches the query, 0 when not. */
 static int matcher_match(struct matcher *m, const char *rec, size_t len)
 {
-        const cdr_policy_t *policy = m->config->policy;
+        const cdr_policy_t *policy = m->policy;
         const cdr_schema_t *schema = cdr_policy_schema(policy);
         char reason[256];
         int64_t t;
@@ -419,7 +416,7 @@ static int emit_long_record(cdr_unsealer_t *unsealer, cdr_filein_t *in,
         if (srcs != NULL && !cdr_sources_match(srcs, &meta.source))
                 return 0;
         if (query) {
-                if (meta.length > m->config->max_record_bytes + 2) {
+                if (meta.length > m->max_record + 2) {
                         (*unsearched)++;
                         cdr_cmd_fail(CMD,
                                      "line %llu: a record of %llu bytes, "
@@ -521,6 +518,7 @@ int cdr_cmd_unseal(int argc, char **argv)
         cdr_sealed_meta_t meta;
         char errstr[1024], pseudonym[CDR_PSEUDONYM_MAX + 1];
         cdr_config_t *config = NULL;
+        cdr_engine_t *engine = NULL;
         cdr_unsealer_t *unsealer = NULL;
         cdr_buf_t plain = CDR_BUF_INIT;
         FILE *out = stdout;
@@ -634,14 +632,18 @@ int cdr_cmd_unseal(int argc, char **argv)
                 config = cdr_config_load(config_path, errstr, sizeof(errstr));
                 if (config == NULL)
                         goto fail;
-                m.config = config;
+                engine = cdr_engine_new(config, 0, errstr, sizeof(errstr));
+                if (engine == NULL)
+                        goto fail;
+                m.policy = cdr_engine_policy(engine);
+                m.max_record = config->max_record_bytes;
                 if (audit_path == NULL)
                         audit_path = config->audit_log;
         }
         if (subscriber != NULL) {
-                const char *reason = NULL;
+                const cdr_rule_t *reason = NULL;
                 cdr_numclass_t cls;
-                cdr_keyring_t *ring;
+                const cdr_keyring_t *ring = cdr_engine_keyring(engine);
                 cdr_pseudonymiser_t *ps;
 
                 if (cdr_number_canonical(&config->numbers, CDR_KIND_MSISDN,
@@ -656,13 +658,8 @@ int cdr_cmd_unseal(int argc, char **argv)
                 }
                 m.have_subscriber = 1;
                 /* The audit log names the subscriber by pseudonym only. */
-                ring = cdr_keyring_load(config->hmac_key_file, errstr,
-                                        sizeof(errstr));
-                if (ring == NULL)
-                        goto fail;
                 ps = cdr_pseudonymiser_new(ring, cdr_keyring_count(ring) - 1, 0,
                                            errstr, sizeof(errstr));
-                cdr_keyring_destroy(ring);
                 if (ps == NULL)
                         goto fail;
                 cdr_pseudonymise(ps, CDR_KIND_MSISDN, m.canon, m.canon_len,
@@ -672,7 +669,7 @@ int cdr_cmd_unseal(int argc, char **argv)
         }
         if (config != NULL && config->format == CDR_FORMAT_CSV) {
                 m.csv = cdr_csv_new(config->csv_delimiter,
-                                    cdr_policy_schema(config->policy), errstr,
+                                    cdr_policy_schema(m.policy), errstr,
                                     sizeof(errstr));
                 if (m.csv == NULL)
                         goto fail;
@@ -884,6 +881,7 @@ out:
         cdr_csv_destroy(m.csv);
         cdr_topic_reader_destroy(reader);
         cdr_unsealer_destroy(unsealer);
+        cdr_engine_destroy(engine);
         cdr_config_destroy(config);
         explicit_bzero(m.canon, sizeof(m.canon));
         return rc;

@@ -1,14 +1,18 @@
 /*
- * The configuration loader: YAML (libyaml events) -> a small tree with
- * line numbers -> cdr_config_t, driven by one table of known keys.
+ * The configuration loader: YAML (config_yaml.c: a small tree with line
+ * numbers) -> cdr_config_t, driven by one table of known keys, each of a
+ * type that has one set of functions (parse, describe, release).  The
+ * result is data: what the file says, validated.  Compiling it (the
+ * policy) and loading the files it names (key ring, suppression list,
+ * custodian keys) is the engine's job (transform.c).
  *
  * Loading runs in two passes.  The first walks the tree against the
  * table: every key must be known, every value must have the table's type
  * and range; values are stored at the table's offset in cdr_config_t.  The
  * second checks what spans several keys (required keys, CSV columns
- * against `from:` names, the key field, the suppression list) and builds
- * the policy, because the policy needs the numbering plan and the column
- * names whatever order the file writes them in.
+ * against `from:` names and suppression fields, that the files named
+ * exist) and reads the allow-list, whatever order the file writes its
+ * sections in.
  *
  * Every error is one line "FILE:LINE: dotted.key.path: message" where
  * FILE is the path as the caller gave it and LINE the line of the key or
@@ -17,8 +21,9 @@
  * text, such as a password.
  */
 #include "cdranon/config.h"
-#include "cdranon/metrics.h"
-#include "cdranon/pseudonym.h"
+#include "cdranon/civil.h"
+#include "cdranon/listen.h"
+#include "config_yaml.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +37,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-#include <yaml.h>
 
 /* ------------------------------------------------------------------ */
 /* The table of known keys                                             */
@@ -167,7 +170,7 @@ static const cfg_entry_t cfg_table[] = {
     {"suppression.fields", CT_LIST, NULL, 1, CDR_MAX_SLOTS,
      OFF(suppression_fields), OFF(nsuppression_fields), NULL,
      "input fields checked against the suppression list"},
-    {"fields", CT_FIELDS, NULL, 0, 0, OFF(policy), 0, NULL,
+    {"fields", CT_FIELDS, NULL, 0, 0, OFF(fields), OFF(nfields), NULL,
      "the allow-list: output field -> action"},
 };
 
@@ -211,350 +214,17 @@ static const void *cfield_at(const cdr_config_t *config, size_t offset)
 }
 
 /* ------------------------------------------------------------------ */
-/* A YAML tree with line numbers, built from libyaml events            */
-/* ------------------------------------------------------------------ */
-
-enum { YN_SCALAR, YN_MAP, YN_SEQ };
-
-/* Far deeper than any valid configuration (which nests 4 levels); the
- * bound keeps the recursive walks of the tree shallow. */
-#define YAML_MAX_DEPTH 32
-
-typedef struct ynode {
-        int type;
-        int line;  /* 1-based */
-        int null;  /* plain "", "~" or "null": no value */
-        char *str; /* scalars: NUL-terminated text */
-        size_t len;
-        struct ynode **kids; /* map: key, value, key, value...; seq */
-        size_t nkids;
-        size_t cap;
-        struct ynode *parent;
-} ynode_t;
-
-static void ynode_free(ynode_t *node)
-{
-        size_t i;
-
-        if (node == NULL)
-                return;
-        for (i = 0; i < node->nkids; i++)
-                ynode_free(node->kids[i]);
-        free(node->kids);
-        free(node->str);
-        free(node);
-}
-
-static const char *ynode_kind(const ynode_t *node)
-{
-        if (node->type == YN_MAP)
-                return "a mapping";
-        if (node->type == YN_SEQ)
-                return "a list";
-        return node->null ? "nothing" : "a scalar";
-}
-
-/* Writes the dotted path of `node` ("input.csv.columns[2]"); for a key,
- * the path of its value. */
-static void ynode_path(const ynode_t *node, char *buf, size_t size)
-{
-        const ynode_t *chain[YAML_MAX_DEPTH + 2];
-        size_t depth = 0, len = 0, i, j;
-
-        buf[0] = '\0';
-        while (node != NULL && node->parent != NULL &&
-               depth < YAML_MAX_DEPTH + 2) {
-                chain[depth++] = node;
-                node = node->parent;
-        }
-        for (i = depth; i-- > 0;) {
-                const ynode_t *n = chain[i], *p = n->parent;
-
-                for (j = 0; j < p->nkids && p->kids[j] != n; j++)
-                        ;
-                if (p->type == YN_SEQ)
-                        snprintf(buf + len, size - len, "[%zu]", j);
-                else
-                        snprintf(buf + len, size - len, "%s%s", len ? "." : "",
-                                 p->kids[j & ~(size_t)1]->str);
-                len = strlen(buf);
-        }
-}
-
-/* ------------------------------------------------------------------ */
 /* Loader state and error reporting                                    */
 /* ------------------------------------------------------------------ */
 
 struct loader {
-        const char *file; /* as the caller gave it, for messages */
+        cdr_yaml_err_t err; /* the file, as the caller gave it; errstr */
         cdr_config_t *config;
-        char *errstr;
-        size_t errstr_size;
-        ynode_t *root;
-        const ynode_t *value[NENTRIES]; /* the value node of each key set */
-        int keyline[NENTRIES];          /* 0: not in the file */
-        rd_kafka_conf_t *rkconf;        /* validates kafka: properties */
+        cdr_ynode_t *root;
+        const cdr_ynode_t *value[NENTRIES]; /* the value node of each key set */
+        int keyline[NENTRIES];              /* 0: not in the file */
+        rd_kafka_conf_t *rkconf;            /* validates kafka: properties */
 };
-
-/* Formats "FILE:LINE: PATH: message" (without PATH when empty) and
- * returns CDR_ERR_INVAL. */
-static int fail(struct loader *ld, int line, const char *path, const char *fmt,
-                ...) CDR_PRINTF(4, 5);
-
-static int fail(struct loader *ld, int line, const char *path, const char *fmt,
-                ...)
-{
-        char msg[768];
-        va_list ap;
-        char *p;
-
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        if (path != NULL && path[0] != '\0')
-                cdr_errf(ld->errstr, ld->errstr_size, "%s:%d: %s: %s", ld->file,
-                         line, path, msg);
-        else
-                cdr_errf(ld->errstr, ld->errstr_size, "%s:%d: %s", ld->file,
-                         line, msg);
-        /* One line, whatever a quoted key or value holds. */
-        for (p = ld->errstr; p != NULL && ld->errstr_size > 0 && *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        *p = '?';
-        return CDR_ERR_INVAL;
-}
-
-static int fail_nomem(struct loader *ld)
-{
-        cdr_errf(ld->errstr, ld->errstr_size, "%s: out of memory", ld->file);
-        return CDR_ERR_NOMEM;
-}
-
-/* ------------------------------------------------------------------ */
-/* Parsing: events -> tree                                             */
-/* ------------------------------------------------------------------ */
-
-static int ynode_add(ynode_t *parent, ynode_t *node)
-{
-        ynode_t **kids;
-        size_t cap;
-
-        if (parent->nkids == parent->cap) {
-                cap = parent->cap ? parent->cap * 2 : 8;
-                kids = realloc(parent->kids, cap * sizeof(*kids));
-                if (kids == NULL)
-                        return CDR_ERR_NOMEM;
-                parent->kids = kids;
-                parent->cap = cap;
-        }
-        parent->kids[parent->nkids++] = node;
-        node->parent = parent;
-        return CDR_OK;
-}
-
-/* Attaches a new node under the open container `cur` (or as the root).
- * Mapping keys must be unique scalars. */
-static int attach(struct loader *ld, ynode_t *cur, ynode_t *node)
-{
-        char path[512];
-        size_t i;
-
-        if (cur == NULL) {
-                ld->root = node;
-                return CDR_OK;
-        }
-        if (cur->type == YN_MAP && cur->nkids % 2 == 0) {
-                ynode_path(cur, path, sizeof(path));
-                if (node->type != YN_SCALAR) {
-                        int line = node->line;
-                        const char *kind = ynode_kind(node);
-
-                        ynode_free(node);
-                        return fail(ld, line, path,
-                                    "a key must be a scalar, not %s", kind);
-                }
-                for (i = 0; i < cur->nkids; i += 2) {
-                        int first = cur->kids[i]->line, line = node->line;
-
-                        if (strcmp(cur->kids[i]->str, node->str) != 0)
-                                continue;
-                        snprintf(path + strlen(path),
-                                 sizeof(path) - strlen(path), "%s%s",
-                                 path[0] != '\0' ? "." : "", node->str);
-                        ynode_free(node);
-                        return fail(ld, line, path,
-                                    "duplicate key (first at line %d)", first);
-                }
-        }
-        /* An absent value is reported on its key's line (libyaml marks
-         * it where the next token starts). */
-        if (cur->type == YN_MAP && cur->nkids % 2 == 1 &&
-            node->type == YN_SCALAR && node->null)
-                node->line = cur->kids[cur->nkids - 1]->line;
-        if (ynode_add(cur, node) != CDR_OK) {
-                ynode_free(node);
-                return fail_nomem(ld);
-        }
-        return CDR_OK;
-}
-
-/* The path of the place the parser had reached in the tree under
- * construction: the pending key, or the next list item. */
-static void context_path(const ynode_t *cur, char *buf, size_t size)
-{
-        size_t len;
-
-        buf[0] = '\0';
-        if (cur == NULL)
-                return;
-        if (cur->type == YN_MAP && cur->nkids % 2 == 1) {
-                ynode_path(cur->kids[cur->nkids - 1], buf, size);
-                return;
-        }
-        ynode_path(cur, buf, size);
-        if (cur->type == YN_SEQ) {
-                len = strlen(buf);
-                snprintf(buf + len, size - len, "[%zu]", cur->nkids);
-        }
-}
-
-static int syntax_error(struct loader *ld, const yaml_parser_t *parser,
-                        const ynode_t *cur)
-{
-        const char *problem = parser->problem ? parser->problem : "bad input";
-        char path[512];
-        int line = (int)parser->problem_mark.line + 1;
-
-        if (parser->error == YAML_MEMORY_ERROR)
-                return fail_nomem(ld);
-        context_path(cur, path, sizeof(path));
-        if (parser->error == YAML_READER_ERROR)
-                return fail(ld, (int)parser->mark.line + 1, path,
-                            "YAML syntax error: %s", problem);
-        if (parser->context == NULL)
-                return fail(ld, line, path, "YAML syntax error: %s", problem);
-        /* A scanner error's context is the token at fault (an unclosed
-         * quote runs to the end of the file); a parser error's context is
-         * the enclosing collection, so its problem is the better line. */
-        if (parser->error == YAML_SCANNER_ERROR)
-                return fail(ld, (int)parser->context_mark.line + 1, path,
-                            "YAML syntax error: %s, %s at line %d",
-                            parser->context, problem, line);
-        return fail(ld, line, path, "YAML syntax error: %s (%s at line %d)",
-                    problem, parser->context,
-                    (int)parser->context_mark.line + 1);
-}
-
-static int scalar_is_null(const yaml_event_t *event)
-{
-        const char *v = (const char *)event->data.scalar.value;
-
-        if (event->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-                return 0;
-        return v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
-               strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
-}
-
-static ynode_t *ynode_new(int type, int line)
-{
-        ynode_t *node = calloc(1, sizeof(*node));
-
-        if (node != NULL) {
-                node->type = type;
-                node->line = line;
-        }
-        return node;
-}
-
-/* Parses the one YAML document of `f` into ld->root (NULL when the file
- * holds no document).  Anchors are ignored; aliases are refused, so the
- * tree is a tree and every node has one line. */
-static int parse_yaml(struct loader *ld, FILE *f)
-{
-        yaml_parser_t parser;
-        yaml_event_t event;
-        ynode_t *cur = NULL, *node;
-        char path[512];
-        int done = 0, ndocs = 0, depth = 0, rc = CDR_OK, line;
-
-        if (!yaml_parser_initialize(&parser))
-                return fail_nomem(ld);
-        yaml_parser_set_input_file(&parser, f);
-        while (!done && rc == CDR_OK) {
-                if (!yaml_parser_parse(&parser, &event)) {
-                        rc = syntax_error(ld, &parser, cur);
-                        break;
-                }
-                node = NULL;
-                line = (int)event.start_mark.line + 1;
-                switch (event.type) {
-                case YAML_DOCUMENT_START_EVENT:
-                        if (++ndocs > 1)
-                                rc = fail(ld, line, NULL,
-                                          "more than one YAML document");
-                        break;
-                case YAML_ALIAS_EVENT:
-                        context_path(cur, path, sizeof(path));
-                        rc = fail(ld, line, path,
-                                  "YAML aliases (*%s) are not supported",
-                                  (const char *)event.data.alias.anchor);
-                        break;
-                case YAML_SCALAR_EVENT:
-                        node = ynode_new(YN_SCALAR, line);
-                        if (node == NULL)
-                                break;
-                        node->len = event.data.scalar.length;
-                        node->str = malloc(node->len + 1);
-                        if (node->str == NULL)
-                                break;
-                        memcpy(node->str, event.data.scalar.value, node->len);
-                        node->str[node->len] = '\0';
-                        node->null = scalar_is_null(&event);
-                        break;
-                case YAML_MAPPING_START_EVENT:
-                case YAML_SEQUENCE_START_EVENT:
-                        if (++depth > YAML_MAX_DEPTH) {
-                                context_path(cur, path, sizeof(path));
-                                rc = fail(ld, line, path,
-                                          "nested more than %d levels deep",
-                                          YAML_MAX_DEPTH);
-                                break;
-                        }
-                        node = ynode_new(event.type == YAML_MAPPING_START_EVENT
-                                             ? YN_MAP
-                                             : YN_SEQ,
-                                         line);
-                        break;
-                case YAML_MAPPING_END_EVENT:
-                case YAML_SEQUENCE_END_EVENT:
-                        depth--;
-                        cur = cur->parent;
-                        break;
-                case YAML_STREAM_END_EVENT:
-                        done = 1;
-                        break;
-                default:
-                        break;
-                }
-                if ((event.type == YAML_SCALAR_EVENT ||
-                     event.type == YAML_MAPPING_START_EVENT ||
-                     event.type == YAML_SEQUENCE_START_EVENT) &&
-                    rc == CDR_OK) {
-                        if (node == NULL ||
-                            (node->type == YN_SCALAR && node->str == NULL)) {
-                                ynode_free(node);
-                                rc = fail_nomem(ld);
-                        } else {
-                                rc = attach(ld, cur, node);
-                                if (rc == CDR_OK && node->type != YN_SCALAR)
-                                        cur = node;
-                        }
-                }
-                yaml_event_delete(&event);
-        }
-        yaml_parser_delete(&parser);
-        return rc;
-}
 
 /* ------------------------------------------------------------------ */
 /* Scalar values                                                       */
@@ -689,32 +359,16 @@ static int check_readable(const char *path)
         return 0;
 }
 
-static const char *type_name(const cfg_entry_t *e)
+/* 1 when the action is `drop` (which reads no input). */
+static int is_drop(const char *action)
 {
-        switch (e->type) {
-        case CT_INT:
-        case CT_UINT:
-        case CT_U64:
-                return "an integer";
-        case CT_SIZE:
-                return "a size";
-        case CT_BOOL:
-                return "true or false";
-        case CT_CHAR:
-                return "one character";
-        case CT_PATH:
-                return "a file name";
-        case CT_TOPIC:
-                return "a topic name";
-        case CT_DIGITS:
-                return "digits";
-        case CT_ENUM:
-                return "a keyword";
-        case CT_LISTEN:
-                return "HOST:PORT";
-        default:
-                return "a string";
-        }
+        size_t n;
+
+        action += strspn(action, " \t");
+        n = strlen(action);
+        while (n > 0 && (action[n - 1] == ' ' || action[n - 1] == '\t'))
+                n--;
+        return n == 4 && memcmp(action, "drop", 4) == 0;
 }
 
 /* "a, b or c" */
@@ -733,137 +387,285 @@ static void choices_text(const char *const *choices, char *buf, size_t size)
         }
 }
 
-/* Stores the scalar `s` (len bytes, from the file or a table default)
- * into the field of entry `e`.  On a bad value writes the reason to msg
- * and returns CDR_ERR_INVAL. */
-static int store_scalar(struct loader *ld, const cfg_entry_t *e, const char *s,
-                        size_t len, char *msg, size_t msg_size)
-{
-        void *field = field_at(ld->config, e->offset);
-        char list[128];
-        long long v;
-        char *dup;
-        size_t i;
-        int b, r;
+/* ------------------------------------------------------------------ */
+/* The types: one set of functions each                                */
+/* ------------------------------------------------------------------ */
 
-        if (strlen(s) != len) {
-                cdr_errf(msg, msg_size, "contains a NUL byte");
-                return CDR_ERR_INVAL;
-        }
-        switch (e->type) {
-        case CT_LISTEN:
-                free(*(char **)field);
-                *(char **)field = NULL;
-                if (len == 0)
-                        return CDR_OK;
-                if (cdr_metrics_check_listen(s, msg, msg_size) != CDR_OK)
-                        return CDR_ERR_INVAL;
-                dup = strdup(s);
-                if (dup == NULL)
-                        return CDR_ERR_NOMEM;
-                *(char **)field = dup;
-                return CDR_OK;
-        case CT_STRING:
-        case CT_TOPIC:
-        case CT_PATH:
-                if (len == 0) {
-                        cdr_errf(msg, msg_size, "must not be empty");
-                        return CDR_ERR_INVAL;
-                }
-                if (e->type == CT_TOPIC && !topic_ok(s, len)) {
-                        cdr_errf(msg, msg_size,
-                                 "'%s' is not a topic name (1-249 of "
-                                 "A-Z a-z 0-9 . _ -)",
-                                 s);
-                        return CDR_ERR_INVAL;
-                }
-                dup =
-                    e->type == CT_PATH ? resolve_path(ld->file, s) : strdup(s);
-                if (dup == NULL)
-                        return CDR_ERR_NOMEM;
-                free(*(char **)field);
-                *(char **)field = dup;
-                return CDR_OK;
-        case CT_INT:
-        case CT_UINT:
-        case CT_U64:
-        case CT_SIZE:
-                r = e->type == CT_SIZE ? parse_size(s, &v) : parse_ll(s, &v);
-                if (r == -1) {
-                        cdr_errf(msg, msg_size, "expected %s, not '%s'",
-                                 type_name(e), s);
-                        return CDR_ERR_INVAL;
-                }
-                if (r != 0 || v < e->min || v > e->max) {
-                        cdr_errf(msg, msg_size, "%s is out of range %lld..%lld",
-                                 s, e->min, e->max);
-                        return CDR_ERR_INVAL;
-                }
-                if (e->type == CT_INT)
-                        *(int *)field = (int)v;
-                else if (e->type == CT_UINT)
-                        *(unsigned *)field = (unsigned)v;
-                else if (e->type == CT_U64)
-                        *(uint64_t *)field = (uint64_t)v;
-                else
-                        *(size_t *)field = (size_t)v;
-                return CDR_OK;
-        case CT_ENUM:
-                for (i = 0; e->choices[i] != NULL; i++) {
-                        if (strcmp(s, e->choices[i]) == 0) {
-                                *(int *)field = (int)i;
-                                return CDR_OK;
-                        }
-                }
-                choices_text(e->choices, list, sizeof(list));
-                cdr_errf(msg, msg_size, "unknown value '%s' (expected %s)", s,
-                         list);
-                return CDR_ERR_INVAL;
-        case CT_CHAR:
-                if (len == 1 && s[0] != '"' && s[0] != '\r' && s[0] != '\n') {
-                        *(char *)field = s[0];
-                        return CDR_OK;
-                }
-                if (strcmp(s, "\\t") == 0 || strcmp(s, "tab") == 0) {
-                        *(char *)field = '\t';
-                        return CDR_OK;
-                }
-                cdr_errf(msg, msg_size,
-                         len == 1 ? "cannot be a quote or a line end"
-                                  : "must be one byte (or \"\\t\" or tab)");
-                return CDR_ERR_INVAL;
-        case CT_BOOL:
-                if (parse_bool(s, &b) != 0) {
-                        cdr_errf(msg, msg_size,
-                                 "expected true or false, not '%s'", s);
-                        return CDR_ERR_INVAL;
-                }
-                *(int *)field = b;
-                return CDR_OK;
-        case CT_DIGITS:
-                for (i = 0; i < len; i++) {
-                        if (s[i] < '0' || s[i] > '9') {
-                                cdr_errf(msg, msg_size,
-                                         "'%s' is not digits only", s);
-                                return CDR_ERR_INVAL;
-                        }
-                }
-                if ((long long)len < e->min || (long long)len > e->max) {
-                        cdr_errf(msg, msg_size, "must be %lld to %lld digits",
-                                 e->min, e->max);
-                        return CDR_ERR_INVAL;
-                }
-                memcpy(field, s, len + 1);
-                return CDR_OK;
-        default:
-                cdr_errf(msg, msg_size, "not a scalar key");
-                return CDR_ERR_INVAL;
-        }
+/*
+ * A scalar type reads s[0..len) (from the file or a table default, no
+ * NUL inside) into `field`; on a bad value it writes the reason to msg
+ * and returns CDR_ERR_INVAL.  A compound type reads its YAML node and
+ * reports through cdr_yaml_fail().  Each type describes its value as
+ * check-config prints it and releases what it allocated.
+ */
+
+#define PUT(...)                                                               \
+        do {                                                                   \
+                if (cdr_buf_printf(out, __VA_ARGS__) != CDR_OK)                \
+                        return CDR_ERR_NOMEM;                                  \
+        } while (0)
+
+/* char * types: string, topic, path, listen. */
+
+static int set_text(void *field, const char *s)
+{
+        char *dup = strdup(s);
+
+        if (dup == NULL)
+                return CDR_ERR_NOMEM;
+        free(*(char **)field);
+        *(char **)field = dup;
+        return CDR_OK;
 }
 
-/* ------------------------------------------------------------------ */
-/* Sections and compound values                                        */
-/* ------------------------------------------------------------------ */
+static int parse_string(struct loader *ld, const cfg_entry_t *e, void *field,
+                        const char *s, size_t len, char *msg, size_t msg_size)
+{
+        if (len == 0) {
+                cdr_errf(msg, msg_size, "must not be empty");
+                return CDR_ERR_INVAL;
+        }
+        return set_text(field, s);
+}
+
+static int parse_topic(struct loader *ld, const cfg_entry_t *e, void *field,
+                       const char *s, size_t len, char *msg, size_t msg_size)
+{
+        if (len > 0 && !topic_ok(s, len)) {
+                cdr_errf(msg, msg_size,
+                         "'%s' is not a topic name (1-249 of A-Z a-z 0-9 . _ "
+                         "-)",
+                         s);
+                return CDR_ERR_INVAL;
+        }
+        return parse_string(ld, e, field, s, len, msg, msg_size);
+}
+
+static int parse_path(struct loader *ld, const cfg_entry_t *e, void *field,
+                      const char *s, size_t len, char *msg, size_t msg_size)
+{
+        char *dup;
+
+        if (len == 0) {
+                cdr_errf(msg, msg_size, "must not be empty");
+                return CDR_ERR_INVAL;
+        }
+        dup = resolve_path(ld->err.file, s);
+        if (dup == NULL)
+                return CDR_ERR_NOMEM;
+        free(*(char **)field);
+        *(char **)field = dup;
+        return CDR_OK;
+}
+
+/* "" leaves it NULL: no server. */
+static int parse_listen(struct loader *ld, const cfg_entry_t *e, void *field,
+                        const char *s, size_t len, char *msg, size_t msg_size)
+{
+        free(*(char **)field);
+        *(char **)field = NULL;
+        if (len == 0)
+                return CDR_OK;
+        if (cdr_listen_check(s, msg, msg_size) != CDR_OK)
+                return CDR_ERR_INVAL;
+        return set_text(field, s);
+}
+
+static int describe_text(const cdr_config_t *config, const cfg_entry_t *e,
+                         const void *field, cdr_buf_t *out)
+{
+        const char *s = *(char *const *)field;
+
+        PUT("%s: %s\n", e->name, s != NULL ? s : "(none)");
+        return CDR_OK;
+}
+
+static void release_text(cdr_config_t *config, const cfg_entry_t *e,
+                         void *field)
+{
+        free(*(char **)field);
+}
+
+/* Integers in [min, max]: int, unsigned, uint64_t, and size_t with K/M/G
+ * suffixes. */
+
+static int read_integer(const cfg_entry_t *e, const char *s, long long *v,
+                        char *msg, size_t msg_size)
+{
+        int r = e->type == CT_SIZE ? parse_size(s, v) : parse_ll(s, v);
+
+        if (r == -1) {
+                cdr_errf(msg, msg_size, "expected %s, not '%s'",
+                         e->type == CT_SIZE ? "a size" : "an integer", s);
+                return CDR_ERR_INVAL;
+        }
+        if (r != 0 || *v < e->min || *v > e->max) {
+                cdr_errf(msg, msg_size, "%s is out of range %lld..%lld", s,
+                         e->min, e->max);
+                return CDR_ERR_INVAL;
+        }
+        return CDR_OK;
+}
+
+static int parse_integer(struct loader *ld, const cfg_entry_t *e, void *field,
+                         const char *s, size_t len, char *msg, size_t msg_size)
+{
+        long long v;
+
+        if (read_integer(e, s, &v, msg, msg_size) != CDR_OK)
+                return CDR_ERR_INVAL;
+        if (e->type == CT_INT)
+                *(int *)field = (int)v;
+        else if (e->type == CT_UINT)
+                *(unsigned *)field = (unsigned)v;
+        else if (e->type == CT_U64)
+                *(uint64_t *)field = (uint64_t)v;
+        else
+                *(size_t *)field = (size_t)v;
+        return CDR_OK;
+}
+
+static int describe_int(const cdr_config_t *config, const cfg_entry_t *e,
+                        const void *field, cdr_buf_t *out)
+{
+        PUT("%s: %d\n", e->name, *(const int *)field);
+        return CDR_OK;
+}
+
+static int describe_uint(const cdr_config_t *config, const cfg_entry_t *e,
+                         const void *field, cdr_buf_t *out)
+{
+        PUT("%s: %u\n", e->name, *(const unsigned *)field);
+        return CDR_OK;
+}
+
+static int describe_u64(const cdr_config_t *config, const cfg_entry_t *e,
+                        const void *field, cdr_buf_t *out)
+{
+        PUT("%s: %" PRIu64 "\n", e->name, *(const uint64_t *)field);
+        return CDR_OK;
+}
+
+static int describe_size(const cdr_config_t *config, const cfg_entry_t *e,
+                         const void *field, cdr_buf_t *out)
+{
+        PUT("%s: %zu\n", e->name, *(const size_t *)field);
+        return CDR_OK;
+}
+
+/* A keyword: the index of one of e->choices, stored as an int. */
+
+static int parse_enum(struct loader *ld, const cfg_entry_t *e, void *field,
+                      const char *s, size_t len, char *msg, size_t msg_size)
+{
+        char list[128];
+        size_t i;
+
+        for (i = 0; e->choices[i] != NULL; i++) {
+                if (strcmp(s, e->choices[i]) == 0) {
+                        *(int *)field = (int)i;
+                        return CDR_OK;
+                }
+        }
+        choices_text(e->choices, list, sizeof(list));
+        cdr_errf(msg, msg_size, "unknown value '%s' (expected %s)", s, list);
+        return CDR_ERR_INVAL;
+}
+
+static int describe_enum(const cdr_config_t *config, const cfg_entry_t *e,
+                         const void *field, cdr_buf_t *out)
+{
+        PUT("%s: %s\n", e->name, e->choices[*(const int *)field]);
+        return CDR_OK;
+}
+
+/* One byte, or "\t" / "tab". */
+
+static int parse_char(struct loader *ld, const cfg_entry_t *e, void *field,
+                      const char *s, size_t len, char *msg, size_t msg_size)
+{
+        if (len == 1 && s[0] != '"' && s[0] != '\r' && s[0] != '\n') {
+                *(char *)field = s[0];
+                return CDR_OK;
+        }
+        if (strcmp(s, "\\t") == 0 || strcmp(s, "tab") == 0) {
+                *(char *)field = '\t';
+                return CDR_OK;
+        }
+        cdr_errf(msg, msg_size,
+                 len == 1 ? "cannot be a quote or a line end"
+                          : "must be one byte (or \"\\t\" or tab)");
+        return CDR_ERR_INVAL;
+}
+
+static int describe_char(const cdr_config_t *config, const cfg_entry_t *e,
+                         const void *field, cdr_buf_t *out)
+{
+        char c = *(const char *)field;
+
+        if (c == '\t')
+                PUT("%s: \"\\t\"\n", e->name);
+        else if (c == '\\')
+                PUT("%s: \"\\\\\"\n", e->name);
+        else
+                PUT("%s: \"%c\"\n", e->name, c);
+        return CDR_OK;
+}
+
+/* true/false, yes/no, on/off, stored as an int 0/1. */
+
+static int parse_bool_entry(struct loader *ld, const cfg_entry_t *e,
+                            void *field, const char *s, size_t len, char *msg,
+                            size_t msg_size)
+{
+        int b;
+
+        if (parse_bool(s, &b) != 0) {
+                cdr_errf(msg, msg_size, "expected true or false, not '%s'", s);
+                return CDR_ERR_INVAL;
+        }
+        *(int *)field = b;
+        return CDR_OK;
+}
+
+static int describe_bool(const cdr_config_t *config, const cfg_entry_t *e,
+                         const void *field, cdr_buf_t *out)
+{
+        PUT("%s: %s\n", e->name, *(const int *)field ? "true" : "false");
+        return CDR_OK;
+}
+
+/* min..max decimal digits, kept as written, in a char[max + 1]. */
+
+static int parse_digits(struct loader *ld, const cfg_entry_t *e, void *field,
+                        const char *s, size_t len, char *msg, size_t msg_size)
+{
+        size_t i;
+
+        for (i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9') {
+                        cdr_errf(msg, msg_size, "'%s' is not digits only", s);
+                        return CDR_ERR_INVAL;
+                }
+        }
+        if ((long long)len < e->min || (long long)len > e->max) {
+                cdr_errf(msg, msg_size, "must be %lld to %lld digits", e->min,
+                         e->max);
+                return CDR_ERR_INVAL;
+        }
+        memcpy(field, s, len + 1);
+        return CDR_OK;
+}
+
+static int describe_digits(const cdr_config_t *config, const cfg_entry_t *e,
+                           const void *field, cdr_buf_t *out)
+{
+        PUT("%s: \"%s\"\n", e->name, (const char *)field);
+        return CDR_OK;
+}
+
+/* A list of unique, non-empty names (input.csv.columns,
+ * suppression.fields): a char ** and its size_t count. */
 
 static void free_list(char **list, size_t n)
 {
@@ -874,10 +676,8 @@ static void free_list(char **list, size_t n)
         free(list);
 }
 
-/* A list of unique, non-empty names (input.csv.columns,
- * suppression.fields). */
-static int store_list(struct loader *ld, const cfg_entry_t *e,
-                      const ynode_t *val, const char *path)
+static int node_list(struct loader *ld, const cfg_entry_t *e,
+                     const cdr_ynode_t *val, const char *path)
 {
         char ***listp = field_at(ld->config, e->offset);
         size_t *countp = field_at(ld->config, e->count_offset);
@@ -885,42 +685,72 @@ static int store_list(struct loader *ld, const cfg_entry_t *e,
         char **list;
         size_t i, j;
 
-        if (val->type != YN_SEQ)
-                return fail(ld, val->line, path,
-                            "expected a list of names, not %s",
-                            ynode_kind(val));
+        if (val->type == CDR_YN_SCALAR && val->null)
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "missing value");
+        if (val->type != CDR_YN_SEQ)
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "expected a list of names, not %s",
+                                     cdr_ynode_kind(val));
         if ((long long)val->nkids < e->min || (long long)val->nkids > e->max)
-                return fail(ld, val->line, path, "must hold %lld to %lld names",
-                            e->min, e->max);
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "must hold %lld to %lld names", e->min,
+                                     e->max);
         list = calloc(val->nkids, sizeof(*list));
         if (list == NULL)
-                return fail_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         free_list(*listp, *countp);
         *listp = list;
         *countp = 0;
         for (i = 0; i < val->nkids; i++) {
-                const ynode_t *item = val->kids[i];
+                const cdr_ynode_t *item = val->kids[i];
 
                 snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
-                if (item->type != YN_SCALAR || item->null)
-                        return fail(ld, item->line, ipath,
-                                    "expected a name, not %s",
-                                    ynode_kind(item));
+                if (item->type != CDR_YN_SCALAR || item->null)
+                        return cdr_yaml_fail(&ld->err, item->line, ipath,
+                                             "expected a name, not %s",
+                                             cdr_ynode_kind(item));
                 if (item->len == 0 || strlen(item->str) != item->len)
-                        return fail(ld, item->line, ipath,
-                                    "a name must be non-empty text");
+                        return cdr_yaml_fail(&ld->err, item->line, ipath,
+                                             "a name must be non-empty text");
                 for (j = 0; j < i; j++) {
                         if (strcmp(list[j], item->str) == 0)
-                                return fail(ld, item->line, ipath,
-                                            "duplicate name '%s'", item->str);
+                                return cdr_yaml_fail(
+                                    &ld->err, item->line, ipath,
+                                    "duplicate name '%s'", item->str);
                 }
                 list[i] = strdup(item->str);
                 if (list[i] == NULL)
-                        return fail_nomem(ld);
+                        return cdr_yaml_nomem(&ld->err);
                 *countp = i + 1;
         }
         return CDR_OK;
 }
+
+static int describe_list(const cdr_config_t *config, const cfg_entry_t *e,
+                         const void *field, cdr_buf_t *out)
+{
+        size_t n = *(const size_t *)cfield_at(config, e->count_offset), i;
+
+        if (n == 0) {
+                PUT("%s: (none)\n", e->name);
+                return CDR_OK;
+        }
+        PUT("%s: [", e->name);
+        for (i = 0; i < n; i++)
+                PUT("%s%s", i ? ", " : "", (*(char *const *const *)field)[i]);
+        PUT("]\n");
+        return CDR_OK;
+}
+
+static void release_list(cdr_config_t *config, const cfg_entry_t *e,
+                         void *field)
+{
+        free_list(*(char ***)field,
+                  *(size_t *)field_at(config, e->count_offset));
+}
+
+/* kafka: name/value pairs for librdkafka, checked with it. */
 
 /* Names of librdkafka properties whose values describe() hides. */
 static int kafka_secret(const char *name)
@@ -984,153 +814,127 @@ static int kafka_put(cdr_config_t *config, rd_kafka_conf_t *rkconf,
         return CDR_OK;
 }
 
-static int store_kafka(struct loader *ld, const ynode_t *val, const char *path)
+static int node_kafka(struct loader *ld, const cfg_entry_t *e,
+                      const cdr_ynode_t *val, const char *path)
 {
         char kpath[600], msg[512];
         size_t i;
         int rc;
 
-        if (val->type == YN_SCALAR && val->null)
+        if (val->type == CDR_YN_SCALAR && val->null)
                 return CDR_OK;
-        if (val->type != YN_MAP)
-                return fail(ld, val->line, path,
-                            "expected a mapping of librdkafka properties, "
-                            "not %s",
-                            ynode_kind(val));
+        if (val->type != CDR_YN_MAP)
+                return cdr_yaml_fail(
+                    &ld->err, val->line, path,
+                    "expected a mapping of librdkafka properties, "
+                    "not %s",
+                    cdr_ynode_kind(val));
         for (i = 0; i < val->nkids; i += 2) {
-                const ynode_t *k = val->kids[i], *v = val->kids[i + 1];
+                const cdr_ynode_t *k = val->kids[i], *v = val->kids[i + 1];
 
                 snprintf(kpath, sizeof(kpath), "%s.%s", path, k->str);
-                if (v->type != YN_SCALAR)
-                        return fail(ld, v->line, kpath,
-                                    "expected a scalar, not %s (write "
-                                    "dotted names: 'a.b: value')",
-                                    ynode_kind(v));
+                if (v->type != CDR_YN_SCALAR)
+                        return cdr_yaml_fail(&ld->err, v->line, kpath,
+                                             "expected a scalar, not %s (write "
+                                             "dotted names: 'a.b: value')",
+                                             cdr_ynode_kind(v));
                 if (v->null)
-                        return fail(ld, v->line, kpath, "missing value");
+                        return cdr_yaml_fail(&ld->err, v->line, kpath,
+                                             "missing value");
                 if (strlen(k->str) != k->len || strlen(v->str) != v->len)
-                        return fail(ld, k->line, kpath, "contains a NUL byte");
+                        return cdr_yaml_fail(&ld->err, k->line, kpath,
+                                             "contains a NUL byte");
                 msg[0] = '\0';
                 rc = kafka_put(ld->config, ld->rkconf, k->str, v->str, k->line,
                                msg, sizeof(msg));
                 if (rc == CDR_ERR_NOMEM)
-                        return fail_nomem(ld);
+                        return cdr_yaml_nomem(&ld->err);
                 if (rc != CDR_OK)
-                        return fail(ld, k->line, kpath, "%s", msg);
+                        return cdr_yaml_fail(&ld->err, k->line, kpath, "%s",
+                                             msg);
         }
         return CDR_OK;
 }
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-        int64_t era, yoe, doy, doe;
-
-        y -= m <= 2;
-        era = (y >= 0 ? y : y - 399) / 400;
-        yoe = y - era * 400;
-        doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return era * 146097 + doe - 719468;
-}
-
-static int digits_at(const char *s, size_t n, int *out)
+static int describe_kafka(const cdr_config_t *config, const cfg_entry_t *e,
+                          const void *field, cdr_buf_t *out)
 {
         size_t i;
 
-        *out = 0;
-        for (i = 0; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -1;
-                *out = *out * 10 + (s[i] - '0');
-        }
-        return 0;
+        if (config->nkafka == 0)
+                PUT("%s: {}\n", e->name);
+        for (i = 0; i < config->nkafka; i++)
+                PUT("%s.%s: %s\n", e->name, config->kafka[i].name,
+                    kafka_secret(config->kafka[i].name)
+                        ? "(hidden)"
+                        : config->kafka[i].value);
+        return CDR_OK;
 }
 
-/* YYYY-MM-DD (midnight UTC) or YYYY-MM-DDTHH:MM[:SS] followed by Z or a
- * +HH:MM / -HH:MM offset, to epoch seconds.  0 or -1. */
-static int parse_time(const char *s, int64_t *out)
+static void release_kafka(cdr_config_t *config, const cfg_entry_t *e,
+                          void *field)
 {
-        static const int mdays[] = {31, 29, 31, 30, 31, 30,
-                                    31, 31, 30, 31, 30, 31};
-        int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 1;
-        const char *p;
+        size_t i;
 
-        if (strlen(s) < 10 || digits_at(s, 4, &y) || s[4] != '-' ||
-            digits_at(s + 5, 2, &mo) || s[7] != '-' || digits_at(s + 8, 2, &d))
-                return -1;
-        if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-            (mo == 2 && d == 29 &&
-             !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
-                return -1;
-        p = s + 10;
-        if (*p == 'T' || *p == 't') {
-                if (digits_at(p + 1, 2, &h) || p[3] != ':' ||
-                    digits_at(p + 4, 2, &mi))
-                        return -1;
-                p += 6;
-                if (*p == ':') {
-                        if (digits_at(p + 1, 2, &sec))
-                                return -1;
-                        p += 3;
-                }
-                if (h > 23 || mi > 59 || sec > 59)
-                        return -1;
-                if (*p == 'Z' || *p == 'z') {
-                        p++;
-                } else if (*p == '+' || *p == '-') {
-                        sign = *p == '-' ? -1 : 1;
-                        if (digits_at(p + 1, 2, &oh) || p[3] != ':' ||
-                            digits_at(p + 4, 2, &om) || oh > 23 || om > 59)
-                                return -1;
-                        p += 6;
-                } else {
-                        return -1;
-                }
+        for (i = 0; i < config->nkafka; i++) {
+                OPENSSL_cleanse(config->kafka[i].value,
+                                strlen(config->kafka[i].value));
+                free(config->kafka[i].value);
+                free(config->kafka[i].name);
         }
-        if (*p != '\0')
-                return -1;
-        *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-               h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
-        return 0;
+        free(config->kafka);
 }
 
+/* keys.custodian_public: a file name, or a list of {file, from, until}. */
+
+/* A period bound of keys.custodian_public: a time of the one grammar
+ * (civil.h), NUL-free. */
+static int parse_time(const char *s, size_t len, int64_t *out)
+{
+        const cdr_rule_t *rule;
+
+        if (strlen(s) != len)
+                return -1;
+        return cdr_civil_parse_iso(s, len, out, &rule) == CDR_OK ? 0 : -1;
+}
+
+/* "YYYY-MM-DDThh:mm:ssZ" of a period bound. */
 static void format_time(int64_t t, char *buf, size_t size)
 {
-        time_t tt = (time_t)t;
-        struct tm tm;
+        char iso[CDR_CIVIL_ISO_LEN];
 
-        if (gmtime_r(&tt, &tm) == NULL ||
-            strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                snprintf(buf, size, "%" PRId64, t);
+        cdr_civil_format_iso(t, iso);
+        snprintf(buf, size, "%.*s", (int)sizeof(iso), iso);
 }
 
 /* One custodian entry: a file name, or {file, from, until}. */
-static int store_custodian_item(struct loader *ld, const ynode_t *item,
+static int store_custodian_item(struct loader *ld, const cdr_ynode_t *item,
                                 const char *path, cdr_custodian_spec_t *spec)
 {
         char kpath[640];
-        const ynode_t *file = NULL, *until = NULL;
+        const cdr_ynode_t *file = NULL, *until = NULL;
         int64_t *bound;
         size_t i;
 
         spec->not_before = INT64_MIN;
         spec->not_after = INT64_MAX;
         spec->line = item->line;
-        if (item->type == YN_SCALAR) {
+        if (item->type == CDR_YN_SCALAR) {
                 file = item;
-        } else if (item->type == YN_MAP) {
+        } else if (item->type == CDR_YN_MAP) {
                 for (i = 0; i < item->nkids; i += 2) {
-                        const ynode_t *k = item->kids[i],
-                                      *v = item->kids[i + 1];
+                        const cdr_ynode_t *k = item->kids[i],
+                                          *v = item->kids[i + 1];
 
                         snprintf(kpath, sizeof(kpath), "%s.%s", path, k->str);
                         if (strcmp(k->str, "file") == 0) {
                                 file = v;
-                                if (v->type != YN_SCALAR)
-                                        return fail(ld, v->line, kpath,
-                                                    "expected a file name, "
-                                                    "not %s",
-                                                    ynode_kind(v));
+                                if (v->type != CDR_YN_SCALAR)
+                                        return cdr_yaml_fail(
+                                            &ld->err, v->line, kpath,
+                                            "expected a file name, "
+                                            "not %s",
+                                            cdr_ynode_kind(v));
                                 continue;
                         }
                         if (strcmp(k->str, "from") == 0) {
@@ -1139,68 +943,78 @@ static int store_custodian_item(struct loader *ld, const ynode_t *item,
                                 bound = &spec->not_after;
                                 until = v;
                         } else {
-                                return fail(ld, k->line, kpath,
-                                            "unknown key (expected file, "
-                                            "from, until)");
+                                return cdr_yaml_fail(
+                                    &ld->err, k->line, kpath,
+                                    "unknown key (expected file, "
+                                    "from, until)");
                         }
-                        if (v->type != YN_SCALAR || v->null ||
-                            parse_time(v->str, bound) != 0)
-                                return fail(ld, v->line, kpath,
-                                            "expected a date YYYY-MM-DD or "
-                                            "an ISO 8601 time "
-                                            "YYYY-MM-DDTHH:MM:SSZ");
+                        if (v->type != CDR_YN_SCALAR || v->null ||
+                            parse_time(v->str, v->len, bound) != 0)
+                                return cdr_yaml_fail(
+                                    &ld->err, v->line, kpath,
+                                    "expected a date YYYY-MM-DD or "
+                                    "an ISO 8601 time "
+                                    "YYYY-MM-DDTHH:MM:SSZ");
                 }
                 if (file == NULL)
-                        return fail(ld, item->line, path,
-                                    "missing file: the public key file");
+                        return cdr_yaml_fail(
+                            &ld->err, item->line, path,
+                            "missing file: the public key file");
                 if (spec->not_before >= spec->not_after) {
                         snprintf(kpath, sizeof(kpath), "%s.until", path);
-                        return fail(ld, until ? until->line : item->line, kpath,
-                                    "must be later than from");
+                        return cdr_yaml_fail(&ld->err,
+                                             until ? until->line : item->line,
+                                             kpath, "must be later than from");
                 }
         } else {
-                return fail(ld, item->line, path,
-                            "expected a file name or a mapping with file:, "
-                            "from:, until:, not %s",
-                            ynode_kind(item));
+                return cdr_yaml_fail(
+                    &ld->err, item->line, path,
+                    "expected a file name or a mapping with file:, "
+                    "from:, until:, not %s",
+                    cdr_ynode_kind(item));
         }
         snprintf(kpath, sizeof(kpath), "%s%s", path,
                  file == item ? "" : ".file");
         if (file->null || file->len == 0 || strlen(file->str) != file->len)
-                return fail(ld, file->line, kpath, "missing file name");
-        spec->file = resolve_path(ld->file, file->str);
+                return cdr_yaml_fail(&ld->err, file->line, kpath,
+                                     "missing file name");
+        spec->file = resolve_path(ld->err.file, file->str);
         if (spec->file == NULL)
-                return fail_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         if (check_readable(spec->file) != 0)
-                return fail(ld, file->line, kpath, "cannot read '%s': %s",
-                            spec->file, strerror(errno));
+                return cdr_yaml_fail(&ld->err, file->line, kpath,
+                                     "cannot read '%s': %s", spec->file,
+                                     strerror(errno));
         return CDR_OK;
 }
 
-static int store_custodian(struct loader *ld, const cfg_entry_t *e,
-                           const ynode_t *val, const char *path)
+static int node_custodian(struct loader *ld, const cfg_entry_t *e,
+                          const cdr_ynode_t *val, const char *path)
 {
         cdr_config_t *config = ld->config;
         char ipath[600], jpath[600];
         size_t n, i, j;
         int rc;
 
-        if (val->type == YN_SCALAR && val->null)
-                return fail(ld, val->line, path, "missing value");
-        if (val->type == YN_MAP)
-                return fail(ld, val->line, path,
-                            "expected a file name or a list of "
-                            "{file, from, until}, not a mapping");
-        n = val->type == YN_SEQ ? val->nkids : 1;
+        if (val->type == CDR_YN_SCALAR && val->null)
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "missing value");
+        if (val->type == CDR_YN_MAP)
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "expected a file name or a list of "
+                                     "{file, from, until}, not a mapping");
+        n = val->type == CDR_YN_SEQ ? val->nkids : 1;
         if (n == 0)
-                return fail(ld, val->line, path, "must not be empty");
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "must not be empty");
         config->custodian = calloc(n, sizeof(*config->custodian));
         if (config->custodian == NULL)
-                return fail_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         for (i = 0; i < n; i++) {
-                const ynode_t *item = val->type == YN_SEQ ? val->kids[i] : val;
+                const cdr_ynode_t *item =
+                    val->type == CDR_YN_SEQ ? val->kids[i] : val;
 
-                if (val->type == YN_SEQ)
+                if (val->type == CDR_YN_SEQ)
                         snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
                 else
                         snprintf(ipath, sizeof(ipath), "%s", path);
@@ -1222,17 +1036,143 @@ static int store_custodian(struct loader *ld, const cfg_entry_t *e,
                                 continue;
                         snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
                         snprintf(jpath, sizeof(jpath), "%s[%zu]", e->name, j);
-                        return fail(ld, a->line, ipath,
-                                    "period overlaps %s (line %d)", jpath,
-                                    b->line);
+                        return cdr_yaml_fail(&ld->err, a->line, ipath,
+                                             "period overlaps %s (line %d)",
+                                             jpath, b->line);
                 }
         }
         return CDR_OK;
 }
 
+static int describe_custodian(const cdr_config_t *config, const cfg_entry_t *e,
+                              const void *field, cdr_buf_t *out)
+{
+        char from[32], until[32];
+        size_t i;
+
+        if (config->ncustodian == 0)
+                PUT("%s: (none)\n", e->name);
+        for (i = 0; i < config->ncustodian; i++) {
+                const cdr_custodian_spec_t *spec = &config->custodian[i];
+
+                if (spec->not_before != INT64_MIN)
+                        format_time(spec->not_before, from, sizeof(from));
+                if (spec->not_after != INT64_MAX)
+                        format_time(spec->not_after, until, sizeof(until));
+                PUT("%s[%zu]: %s (from %s until %s)\n", e->name, i, spec->file,
+                    spec->not_before == INT64_MIN ? "any time" : from,
+                    spec->not_after == INT64_MAX ? "any time" : until);
+        }
+        return CDR_OK;
+}
+
+static void release_custodian(cdr_config_t *config, const cfg_entry_t *e,
+                              void *field)
+{
+        size_t i;
+
+        for (i = 0; i < config->ncustodian; i++)
+                free(config->custodian[i].file);
+        free(config->custodian);
+}
+
+/* fields: the allow-list.  The first pass checks its shape; the second
+ * reads it (read_fields), once the columns are known. */
+
+static int node_fields(struct loader *ld, const cfg_entry_t *e,
+                       const cdr_ynode_t *val, const char *path)
+{
+        if (val->type == CDR_YN_SCALAR && val->null)
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "must not be empty (the allow-list)");
+        if (val->type != CDR_YN_MAP)
+                return cdr_yaml_fail(
+                    &ld->err, val->line, path,
+                    "expected a mapping of output field -> action, "
+                    "not %s",
+                    cdr_ynode_kind(val));
+        return CDR_OK;
+}
+
+static int describe_fields(const cdr_config_t *config, const cfg_entry_t *e,
+                           const void *field, cdr_buf_t *out)
+{
+        size_t i, n = 0;
+
+        for (i = 0; i < config->nfields; i++)
+                n += !is_drop(config->fields[i].action);
+        PUT("%s: %zu output fields (policy below)\n", e->name, n);
+        return CDR_OK;
+}
+
+static void release_fields(cdr_config_t *config, const cfg_entry_t *e,
+                           void *field)
+{
+        size_t i;
+
+        for (i = 0; i < config->nfields; i++) {
+                free(config->fields[i].name);
+                free(config->fields[i].from);
+                free(config->fields[i].action);
+        }
+        free(config->fields);
+}
+
+#undef PUT
+
+/* The functions of each type, in the order of cfg_type_t. */
+static const struct {
+        const char *what; /* "expected WHAT, not a list" */
+        int (*scalar)(struct loader *ld, const cfg_entry_t *e, void *field,
+                      const char *s, size_t len, char *msg, size_t msg_size);
+        int (*node)(struct loader *ld, const cfg_entry_t *e,
+                    const cdr_ynode_t *val, const char *path);
+        int (*describe)(const cdr_config_t *config, const cfg_entry_t *e,
+                        const void *field, cdr_buf_t *out);
+        void (*release)(cdr_config_t *config, const cfg_entry_t *e,
+                        void *field);
+} cfg_types[] = {
+    [CT_STRING] = {"a string", parse_string, NULL, describe_text, release_text},
+    [CT_LISTEN] = {"HOST:PORT", parse_listen, NULL, describe_text,
+                   release_text},
+    [CT_TOPIC] = {"a topic name", parse_topic, NULL, describe_text,
+                  release_text},
+    [CT_PATH] = {"a file name", parse_path, NULL, describe_text, release_text},
+    [CT_INT] = {"an integer", parse_integer, NULL, describe_int, NULL},
+    [CT_UINT] = {"an integer", parse_integer, NULL, describe_uint, NULL},
+    [CT_SIZE] = {"a size", parse_integer, NULL, describe_size, NULL},
+    [CT_U64] = {"an integer", parse_integer, NULL, describe_u64, NULL},
+    [CT_ENUM] = {"a keyword", parse_enum, NULL, describe_enum, NULL},
+    [CT_CHAR] = {"one character", parse_char, NULL, describe_char, NULL},
+    [CT_BOOL] = {"true or false", parse_bool_entry, NULL, describe_bool, NULL},
+    [CT_LIST] = {"a list of names", NULL, node_list, describe_list,
+                 release_list},
+    [CT_DIGITS] = {"digits", parse_digits, NULL, describe_digits, NULL},
+    [CT_KAFKA] = {"a mapping", NULL, node_kafka, describe_kafka, release_kafka},
+    [CT_CUSTODIAN] = {"a file name", NULL, node_custodian, describe_custodian,
+                      release_custodian},
+    [CT_FIELDS] = {"a mapping", NULL, node_fields, describe_fields,
+                   release_fields},
+};
+
+_Static_assert(sizeof(cfg_types) / sizeof(cfg_types[0]) == CT_FIELDS + 1,
+               "functions for every type");
+
+/* Stores the scalar s[0..len) into the field of entry `e`. */
+static int store_scalar(struct loader *ld, const cfg_entry_t *e, const char *s,
+                        size_t len, char *msg, size_t msg_size)
+{
+        if (strlen(s) != len) {
+                cdr_errf(msg, msg_size, "contains a NUL byte");
+                return CDR_ERR_INVAL;
+        }
+        return cfg_types[e->type].scalar(ld, e, field_at(ld->config, e->offset),
+                                         s, len, msg, msg_size);
+}
+
 /* Stores the value `val` of key `e` (whose key node is `key`). */
-static int store_entry(struct loader *ld, size_t idx, const ynode_t *key,
-                       const ynode_t *val, const char *path)
+static int store_entry(struct loader *ld, size_t idx, const cdr_ynode_t *key,
+                       const cdr_ynode_t *val, const char *path)
 {
         const cfg_entry_t *e = &cfg_table[idx];
         char msg[512];
@@ -1240,76 +1180,61 @@ static int store_entry(struct loader *ld, size_t idx, const ynode_t *key,
 
         ld->value[idx] = val;
         ld->keyline[idx] = key->line;
-        switch (e->type) {
-        case CT_KAFKA:
-                return store_kafka(ld, val, path);
-        case CT_CUSTODIAN:
-                return store_custodian(ld, e, val, path);
-        case CT_FIELDS:
-                /* compiled in the second pass, once numbers and columns
-                 * are known */
-                if (val->type == YN_SCALAR && val->null)
-                        return fail(ld, val->line, path,
-                                    "must not be empty (the allow-list)");
-                if (val->type != YN_MAP)
-                        return fail(ld, val->line, path,
-                                    "expected a mapping of output field -> "
-                                    "action, not %s",
-                                    ynode_kind(val));
-                return CDR_OK;
-        case CT_LIST:
-                if (val->type == YN_SCALAR && val->null)
-                        return fail(ld, val->line, path, "missing value");
-                return store_list(ld, e, val, path);
-        default:
-                break;
-        }
-        if (val->type != YN_SCALAR)
-                return fail(ld, val->line, path, "expected %s, not %s",
-                            type_name(e), ynode_kind(val));
+        if (cfg_types[e->type].node != NULL)
+                return cfg_types[e->type].node(ld, e, val, path);
+        if (val->type != CDR_YN_SCALAR)
+                return cdr_yaml_fail(
+                    &ld->err, val->line, path, "expected %s, not %s",
+                    cfg_types[e->type].what, cdr_ynode_kind(val));
         if (val->null)
-                return fail(ld, val->line, path, "missing value");
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "missing value");
         msg[0] = '\0';
         rc = store_scalar(ld, e, val->str, val->len, msg, sizeof(msg));
         if (rc == CDR_ERR_NOMEM)
-                return fail_nomem(ld);
+                return cdr_yaml_nomem(&ld->err);
         if (rc != CDR_OK)
-                return fail(ld, val->line, path, "%s", msg);
+                return cdr_yaml_fail(&ld->err, val->line, path, "%s", msg);
         return CDR_OK;
 }
 
 /* Walks a mapping whose keys are under `prefix` ("" at the top). */
-static int walk_map(struct loader *ld, const ynode_t *map, const char *prefix)
+static int walk_map(struct loader *ld, const cdr_ynode_t *map,
+                    const char *prefix)
 {
         char path[512];
         size_t i, idx;
         int rc;
 
         for (i = 0; i < map->nkids; i += 2) {
-                const ynode_t *key = map->kids[i], *val = map->kids[i + 1];
+                const cdr_ynode_t *key = map->kids[i], *val = map->kids[i + 1];
 
                 if ((size_t)snprintf(path, sizeof(path), "%s%s%s", prefix,
                                      prefix[0] ? "." : "",
                                      key->str) >= sizeof(path))
-                        return fail(ld, key->line, prefix, "key too long");
+                        return cdr_yaml_fail(&ld->err, key->line, prefix,
+                                             "key too long");
                 /* A dotted key would reach a nested setting past its
                  * section and past the duplicate check. */
                 if (strchr(key->str, '.') != NULL ||
                     strlen(key->str) != key->len)
-                        return fail(ld, key->line, path, "unknown key");
+                        return cdr_yaml_fail(&ld->err, key->line, path,
+                                             "unknown key");
                 if (find_entry(path, &idx) != NULL) {
                         rc = store_entry(ld, idx, key, val, path);
                 } else if (is_section(path)) {
-                        if (val->type == YN_SCALAR && val->null)
+                        if (val->type == CDR_YN_SCALAR && val->null)
                                 continue;
-                        if (val->type != YN_MAP)
-                                return fail(ld, val->line, path,
-                                            "expected a mapping (a section), "
-                                            "not %s",
-                                            ynode_kind(val));
+                        if (val->type != CDR_YN_MAP)
+                                return cdr_yaml_fail(
+                                    &ld->err, val->line, path,
+                                    "expected a mapping (a section), "
+                                    "not %s",
+                                    cdr_ynode_kind(val));
                         rc = walk_map(ld, val, path);
                 } else {
-                        return fail(ld, key->line, path, "unknown key");
+                        return cdr_yaml_fail(&ld->err, key->line, path,
+                                             "unknown key");
                 }
                 if (rc != CDR_OK)
                         return rc;
@@ -1318,7 +1243,7 @@ static int walk_map(struct loader *ld, const ynode_t *map, const char *prefix)
 }
 
 /* ------------------------------------------------------------------ */
-/* Second pass: what spans several keys, and the policy                */
+/* Second pass: what spans several keys                                */
 /* ------------------------------------------------------------------ */
 
 static size_t entry_index(const char *name)
@@ -1362,48 +1287,34 @@ static int not_a_column(const cdr_config_t *config, const char *name)
         return 1;
 }
 
-static int is_drop(const char *action)
+/* Reads `fields:` into config->fields, in the order of the file.  The
+ * action is kept as written: the engine compiles it (transform.h). */
+static int read_fields(struct loader *ld, const cdr_ynode_t *map)
 {
-        size_t n;
-
-        action += strspn(action, " \t");
-        n = strlen(action);
-        while (n > 0 && (action[n - 1] == ' ' || action[n - 1] == '\t'))
-                n--;
-        return n == 4 && memcmp(action, "drop", 4) == 0;
-}
-
-static int policy_fail(struct loader *ld, int rc, int line, const char *path,
-                       const char *msg)
-{
-        if (rc == CDR_ERR_NOMEM)
-                return fail_nomem(ld);
-        return fail(ld, line, path, "%s", msg[0] ? msg : cdr_strerror(rc));
-}
-
-/* Compiles `fields:` into the policy, in the order of the file. */
-static int compile_fields(struct loader *ld, const ynode_t *map)
-{
-        char path[600], apath[640], fpath[640], msg[512];
+        cdr_config_t *config = ld->config;
+        char path[600], apath[640], fpath[640];
         size_t i, j;
-        int rc;
 
+        config->fields = calloc(map->nkids / 2, sizeof(*config->fields));
+        if (config->fields == NULL)
+                return cdr_yaml_nomem(&ld->err);
         for (i = 0; i < map->nkids; i += 2) {
-                const ynode_t *key = map->kids[i], *val = map->kids[i + 1];
-                const ynode_t *action = NULL, *from = NULL;
+                const cdr_ynode_t *key = map->kids[i], *val = map->kids[i + 1];
+                const cdr_ynode_t *action = NULL, *from = NULL;
+                cdr_field_spec_t *spec = &config->fields[config->nfields];
 
                 snprintf(path, sizeof(path), "fields.%s", key->str);
                 snprintf(apath, sizeof(apath), "%s", path);
                 if (key->len == 0 || strlen(key->str) != key->len)
-                        return fail(ld, key->line, path,
-                                    "an output field name must be "
-                                    "non-empty text");
-                if (val->type == YN_SCALAR) {
+                        return cdr_yaml_fail(&ld->err, key->line, path,
+                                             "an output field name must be "
+                                             "non-empty text");
+                if (val->type == CDR_YN_SCALAR) {
                         action = val;
-                } else if (val->type == YN_MAP) {
+                } else if (val->type == CDR_YN_MAP) {
                         for (j = 0; j < val->nkids; j += 2) {
-                                const ynode_t *k = val->kids[j];
-                                const ynode_t *v = val->kids[j + 1];
+                                const cdr_ynode_t *k = val->kids[j];
+                                const cdr_ynode_t *v = val->kids[j + 1];
 
                                 snprintf(fpath, sizeof(fpath), "%s.%s", path,
                                          k->str);
@@ -1412,192 +1323,164 @@ static int compile_fields(struct loader *ld, const ynode_t *map)
                                 else if (strcmp(k->str, "action") == 0)
                                         action = v;
                                 else
-                                        return fail(ld, k->line, fpath,
-                                                    "unknown key (expected "
-                                                    "from, action)");
-                                if (v->type != YN_SCALAR || v->null ||
+                                        return cdr_yaml_fail(
+                                            &ld->err, k->line, fpath,
+                                            "unknown key (expected "
+                                            "from, action)");
+                                if (v->type != CDR_YN_SCALAR || v->null ||
                                     v->len == 0 || strlen(v->str) != v->len)
-                                        return fail(ld, v->line, fpath,
-                                                    "expected %s, not %s",
-                                                    v == from
-                                                        ? "an input field "
-                                                          "name"
-                                                        : "an action",
-                                                    ynode_kind(v));
+                                        return cdr_yaml_fail(
+                                            &ld->err, v->line, fpath,
+                                            "expected %s, not %s",
+                                            v == from ? "an input field "
+                                                        "name"
+                                                      : "an action",
+                                            cdr_ynode_kind(v));
                         }
                         if (action == NULL)
-                                return fail(ld, key->line, path,
-                                            "missing action");
+                                return cdr_yaml_fail(&ld->err, key->line, path,
+                                                     "missing action");
                         snprintf(apath, sizeof(apath), "%s.action", path);
                 } else {
-                        return fail(ld, val->line, path,
-                                    "expected an action, or a mapping with "
-                                    "from: and action:, not a list");
+                        return cdr_yaml_fail(
+                            &ld->err, val->line, path,
+                            "expected an action, or a mapping with "
+                            "from: and action:, not a list");
                 }
                 if (action->null || action->len == 0 ||
                     strlen(action->str) != action->len)
-                        return fail(ld, action->line, apath, "missing action");
+                        return cdr_yaml_fail(&ld->err, action->line, apath,
+                                             "missing action");
                 if (!is_drop(action->str) &&
-                    not_a_column(ld->config, from ? from->str : key->str)) {
+                    not_a_column(config, from ? from->str : key->str)) {
                         if (from != NULL)
                                 snprintf(fpath, sizeof(fpath), "%s.from", path);
-                        return fail(ld, from ? from->line : key->line,
-                                    from ? fpath : path,
-                                    "no input column '%s' in "
-                                    "input.csv.columns",
-                                    from ? from->str : key->str);
+                        return cdr_yaml_fail(&ld->err,
+                                             from ? from->line : key->line,
+                                             from ? fpath : path,
+                                             "no input column '%s' in "
+                                             "input.csv.columns",
+                                             from ? from->str : key->str);
                 }
-                msg[0] = '\0';
-                rc = cdr_policy_add_field(ld->config->policy, key->str,
-                                          action->str, from ? from->str : NULL,
-                                          msg, sizeof(msg));
-                if (rc != CDR_OK)
-                        return policy_fail(ld, rc, action->line, apath, msg);
+                spec->name = strdup(key->str);
+                spec->action = strdup(action->str);
+                spec->from = from != NULL ? strdup(from->str) : NULL;
+                config->nfields++;
+                if (spec->name == NULL || spec->action == NULL ||
+                    (from != NULL && spec->from == NULL))
+                        return cdr_yaml_nomem(&ld->err);
+                spec->line = key->line;
+                spec->action_line = action->line;
+                spec->mapped = val->type == CDR_YN_MAP;
         }
         return CDR_OK;
 }
 
+/* The key ring is loaded by the engine; here only its presence. */
 static int check_key_file(struct loader *ld)
 {
         const char *file = ld->config->hmac_key_file;
-        int line = value_line(ld, "keys.hmac", 1);
-        cdr_keyring_t *ring;
-        char msg[512];
 
         if (check_readable(file) != 0)
-                return fail(ld, line, "keys.hmac", "cannot read '%s': %s", file,
-                            strerror(errno));
-        msg[0] = '\0';
-        ring = cdr_keyring_load(file, msg, sizeof(msg));
-        if (ring == NULL)
-                return fail(ld, line, "keys.hmac", "%s",
-                            msg[0] ? msg : "cannot load the key file");
-        cdr_keyring_destroy(ring);
+                return cdr_yaml_fail(&ld->err, value_line(ld, "keys.hmac", 1),
+                                     "keys.hmac", "cannot read '%s': %s", file,
+                                     strerror(errno));
         return CDR_OK;
 }
 
-static int setup_suppression(struct loader *ld)
+/* The list is loaded by the engine; here its fields and its presence. */
+static int check_suppression(struct loader *ld)
 {
         cdr_config_t *config = ld->config;
-        const ynode_t *fields = ld->value[entry_index("suppression.fields")];
-        int line = value_line(ld, "suppression.file", 1);
-        cdr_suppress_t *set;
-        char msg[512], path[64];
+        const cdr_ynode_t *fields =
+            ld->value[entry_index("suppression.fields")];
+        char path[64];
         size_t i;
-        int rc;
 
         for (i = 0; i < config->nsuppression_fields; i++) {
                 if (!not_a_column(config, config->suppression_fields[i]))
                         continue;
                 snprintf(path, sizeof(path), "suppression.fields[%zu]", i);
-                return fail(ld, fields->kids[i]->line, path,
-                            "no input column '%s' in input.csv.columns",
-                            config->suppression_fields[i]);
+                return cdr_yaml_fail(
+                    &ld->err, fields->kids[i]->line, path,
+                    "no input column '%s' in input.csv.columns",
+                    config->suppression_fields[i]);
         }
         if (check_readable(config->suppression_file) != 0)
-                return fail(ld, line, "suppression.file",
-                            "cannot read '%s': %s", config->suppression_file,
-                            strerror(errno));
-        msg[0] = '\0';
-        set = cdr_suppress_load(config->suppression_file, &config->numbers, msg,
-                                sizeof(msg));
-        if (set == NULL)
-                return fail(ld, line, "suppression.file", "%s",
-                            msg[0] ? msg : "cannot load the list");
-        msg[0] = '\0';
-        /* The policy owns the set from here on, on failure too. */
-        rc = cdr_policy_set_suppression(
-            config->policy, set,
-            (const char *const *)config->suppression_fields,
-            config->nsuppression_fields, msg, sizeof(msg));
-        if (rc != CDR_OK)
-                return policy_fail(ld, rc, fields->line, "suppression.fields",
-                                   msg);
+                return cdr_yaml_fail(&ld->err,
+                                     value_line(ld, "suppression.file", 1),
+                                     "suppression.file", "cannot read '%s': %s",
+                                     config->suppression_file, strerror(errno));
         return CDR_OK;
 }
 
 static int finish(struct loader *ld)
 {
         cdr_config_t *config = ld->config;
-        const ynode_t *fields = ld->value[entry_index("fields")];
-        const ynode_t *columns = ld->value[entry_index("input.csv.columns")];
-        char msg[512];
+        const cdr_ynode_t *fields = ld->value[entry_index("fields")];
+        const cdr_ynode_t *columns =
+            ld->value[entry_index("input.csv.columns")];
+        size_t i;
         int rc;
 
         if (fields == NULL)
-                return fail(ld, 1, "fields",
-                            "missing: the allow-list of output fields is "
-                            "required");
+                return cdr_yaml_fail(
+                    &ld->err, 1, "fields",
+                    "missing: the allow-list of output fields is "
+                    "required");
         if (fields->nkids == 0)
-                return fail(ld, fields->line, "fields",
-                            "must not be empty (the allow-list)");
+                return cdr_yaml_fail(&ld->err, fields->line, "fields",
+                                     "must not be empty (the allow-list)");
         if (config->hmac_key_file == NULL)
-                return fail(ld, section_line(ld, "keys"), "keys.hmac",
-                            "missing: the pseudonymisation key file is "
-                            "required");
+                return cdr_yaml_fail(
+                    &ld->err, section_line(ld, "keys"), "keys.hmac",
+                    "missing: the pseudonymisation key file is "
+                    "required");
         if (columns != NULL && config->format != CDR_FORMAT_CSV)
-                return fail(ld, columns->line, "input.csv.columns",
-                            "only used with input.format: csv");
+                return cdr_yaml_fail(&ld->err, columns->line,
+                                     "input.csv.columns",
+                                     "only used with input.format: csv");
         if (ld->keyline[entry_index("input.csv.header")] == 0)
                 config->csv_header = config->columns == NULL;
         else if (!config->csv_header && config->columns == NULL &&
                  config->format == CDR_FORMAT_CSV)
-                return fail(ld, value_line(ld, "input.csv.header", 1),
-                            "input.csv.header",
-                            "false needs input.csv.columns (the column "
-                            "names)");
+                return cdr_yaml_fail(
+                    &ld->err, value_line(ld, "input.csv.header", 1),
+                    "input.csv.header",
+                    "false needs input.csv.columns (the column "
+                    "names)");
         if (config->suppression_file != NULL &&
             config->suppression_fields == NULL)
-                return fail(ld, value_line(ld, "suppression.file", 1),
-                            "suppression.fields",
-                            "missing: the input fields to look up in "
-                            "suppression.file");
+                return cdr_yaml_fail(&ld->err,
+                                     value_line(ld, "suppression.file", 1),
+                                     "suppression.fields",
+                                     "missing: the input fields to look up in "
+                                     "suppression.file");
         if (config->suppression_file == NULL &&
             config->suppression_fields != NULL)
-                return fail(ld, value_line(ld, "suppression.fields", 1),
-                            "suppression.file",
-                            "missing: the list that suppression.fields are "
-                            "looked up in");
+                return cdr_yaml_fail(
+                    &ld->err, value_line(ld, "suppression.fields", 1),
+                    "suppression.file",
+                    "missing: the list that suppression.fields are "
+                    "looked up in");
         if (config->event_time_field != NULL &&
             not_a_column(config, config->event_time_field))
-                return fail(ld, value_line(ld, "input.event_time", 1),
-                            "input.event_time",
-                            "no input column '%s' in input.csv.columns",
-                            config->event_time_field);
+                return cdr_yaml_fail(
+                    &ld->err, value_line(ld, "input.event_time", 1),
+                    "input.event_time",
+                    "no input column '%s' in input.csv.columns",
+                    config->event_time_field);
 
         rc = check_key_file(ld);
+        if (rc == CDR_OK)
+                rc = read_fields(ld, fields);
+        if (rc == CDR_OK && config->suppression_file != NULL)
+                rc = check_suppression(ld);
         if (rc != CDR_OK)
                 return rc;
-
-        config->policy = cdr_policy_new(&config->numbers);
-        if (config->policy == NULL)
-                return fail_nomem(ld);
-        rc = compile_fields(ld, fields);
-        if (rc != CDR_OK)
-                return rc;
-        if (config->anonymised_key != NULL) {
-                msg[0] = '\0';
-                rc = cdr_policy_set_key_field(
-                    config->policy, config->anonymised_key, msg, sizeof(msg));
-                if (rc != CDR_OK)
-                        return policy_fail(
-                            ld, rc, value_line(ld, "output.anonymised.key", 1),
-                            "output.anonymised.key", msg);
-        }
-        if (config->event_time_field != NULL) {
-                msg[0] = '\0';
-                rc = cdr_policy_set_event_time_field(
-                    config->policy, config->event_time_field, msg, sizeof(msg));
-                if (rc != CDR_OK)
-                        return policy_fail(
-                            ld, rc, value_line(ld, "input.event_time", 1),
-                            "input.event_time", msg);
-        }
-        if (config->suppression_file != NULL) {
-                rc = setup_suppression(ld);
-                if (rc != CDR_OK)
-                        return rc;
-        }
+        for (i = 0; i < NENTRIES; i++)
+                config->lines[i] =
+                    ld->value[i] != NULL ? ld->value[i]->line : 0;
         return CDR_OK;
 }
 
@@ -1617,9 +1500,9 @@ cdr_config_t *cdr_config_load(const char *path, char *errstr,
         int rc;
 
         memset(&ld, 0, sizeof(ld));
-        ld.file = path;
-        ld.errstr = errstr;
-        ld.errstr_size = errstr_size;
+        ld.err.file = path;
+        ld.err.errstr = errstr;
+        ld.err.errstr_size = errstr_size;
         if (path == NULL) {
                 cdr_errf(errstr, errstr_size, "no configuration file given");
                 return NULL;
@@ -1629,8 +1512,9 @@ cdr_config_t *cdr_config_load(const char *path, char *errstr,
                 goto nomem;
         ld.config = config;
         config->path = strdup(path);
+        config->lines = calloc(NENTRIES, sizeof(*config->lines));
         ld.rkconf = rd_kafka_conf_new();
-        if (config->path == NULL || ld.rkconf == NULL)
+        if (config->path == NULL || config->lines == NULL || ld.rkconf == NULL)
                 goto nomem;
         for (i = 0; i < NENTRIES; i++) {
                 const cfg_entry_t *e = &cfg_table[i];
@@ -1658,23 +1542,24 @@ cdr_config_t *cdr_config_load(const char *path, char *errstr,
                 cdr_errf(errstr, errstr_size, "%s: not a regular file", path);
                 goto err;
         }
-        if (parse_yaml(&ld, f) != CDR_OK)
+        if (cdr_yaml_load(f, path, &ld.root, errstr, errstr_size) != CDR_OK)
                 goto err;
-        if (ld.root != NULL && ld.root->type != YN_MAP &&
-            !(ld.root->type == YN_SCALAR && ld.root->null)) {
-                fail(&ld, ld.root->line, NULL,
-                     "the configuration must be a mapping of sections, not "
-                     "%s",
-                     ynode_kind(ld.root));
+        if (ld.root != NULL && ld.root->type != CDR_YN_MAP &&
+            !(ld.root->type == CDR_YN_SCALAR && ld.root->null)) {
+                cdr_yaml_fail(
+                    &ld.err, ld.root->line, NULL,
+                    "the configuration must be a mapping of sections, not "
+                    "%s",
+                    cdr_ynode_kind(ld.root));
                 goto err;
         }
-        if (ld.root != NULL && ld.root->type == YN_MAP &&
+        if (ld.root != NULL && ld.root->type == CDR_YN_MAP &&
             walk_map(&ld, ld.root, "") != CDR_OK)
                 goto err;
         if (finish(&ld) != CDR_OK)
                 goto err;
 
-        ynode_free(ld.root);
+        cdr_ynode_free(ld.root);
         rd_kafka_conf_destroy(ld.rkconf);
         fclose(f);
         return config;
@@ -1682,7 +1567,7 @@ cdr_config_t *cdr_config_load(const char *path, char *errstr,
 nomem:
         cdr_errf(errstr, errstr_size, "%s: out of memory", path);
 err:
-        ynode_free(ld.root);
+        cdr_ynode_free(ld.root);
         if (ld.rkconf != NULL)
                 rd_kafka_conf_destroy(ld.rkconf);
         if (f != NULL)
@@ -1693,40 +1578,18 @@ err:
 
 void cdr_config_destroy(cdr_config_t *config)
 {
-        size_t i, j;
+        size_t i;
 
         if (config == NULL)
                 return;
         for (i = 0; i < NENTRIES; i++) {
                 const cfg_entry_t *e = &cfg_table[i];
-                void *field = field_at(config, e->offset);
 
-                switch (e->type) {
-                case CT_LISTEN:
-                case CT_STRING:
-                case CT_TOPIC:
-                case CT_PATH:
-                        free(*(char **)field);
-                        break;
-                case CT_LIST:
-                        free_list(*(char ***)field,
-                                  *(size_t *)field_at(config, e->count_offset));
-                        break;
-                default:
-                        break;
-                }
+                if (cfg_types[e->type].release != NULL)
+                        cfg_types[e->type].release(config, e,
+                                                   field_at(config, e->offset));
         }
-        for (j = 0; j < config->nkafka; j++) {
-                OPENSSL_cleanse(config->kafka[j].value,
-                                strlen(config->kafka[j].value));
-                free(config->kafka[j].value);
-                free(config->kafka[j].name);
-        }
-        free(config->kafka);
-        for (j = 0; j < config->ncustodian; j++)
-                free(config->custodian[j].file);
-        free(config->custodian);
-        cdr_policy_destroy(config->policy);
+        free(config->lines);
         free(config->path);
         free(config);
 }
@@ -1757,105 +1620,6 @@ int cdr_config_set(cdr_config_t *config, const char *name, const char *value,
         return rc;
 }
 
-#define PUT(...)                                                               \
-        do {                                                                   \
-                if (cdr_buf_printf(out, __VA_ARGS__) != CDR_OK)                \
-                        return CDR_ERR_NOMEM;                                  \
-        } while (0)
-
-static int describe_entry(const cdr_config_t *config, const cfg_entry_t *e,
-                          cdr_buf_t *out)
-{
-        const void *field = cfield_at(config, e->offset);
-        char from[32], until[32];
-        const char *s;
-        size_t i, n;
-        char c;
-
-        switch (e->type) {
-        case CT_LISTEN:
-        case CT_STRING:
-        case CT_TOPIC:
-        case CT_PATH:
-                s = *(char *const *)field;
-                PUT("%s: %s\n", e->name, s != NULL ? s : "(none)");
-                break;
-        case CT_INT:
-                PUT("%s: %d\n", e->name, *(const int *)field);
-                break;
-        case CT_UINT:
-                PUT("%s: %u\n", e->name, *(const unsigned *)field);
-                break;
-        case CT_SIZE:
-                PUT("%s: %zu\n", e->name, *(const size_t *)field);
-                break;
-        case CT_U64:
-                PUT("%s: %" PRIu64 "\n", e->name, *(const uint64_t *)field);
-                break;
-        case CT_ENUM:
-                PUT("%s: %s\n", e->name, e->choices[*(const int *)field]);
-                break;
-        case CT_BOOL:
-                PUT("%s: %s\n", e->name,
-                    *(const int *)field ? "true" : "false");
-                break;
-        case CT_CHAR:
-                c = *(const char *)field;
-                if (c == '\t')
-                        PUT("%s: \"\\t\"\n", e->name);
-                else if (c == '\\')
-                        PUT("%s: \"\\\\\"\n", e->name);
-                else
-                        PUT("%s: \"%c\"\n", e->name, c);
-                break;
-        case CT_DIGITS:
-                PUT("%s: \"%s\"\n", e->name, (const char *)field);
-                break;
-        case CT_LIST:
-                n = *(const size_t *)cfield_at(config, e->count_offset);
-                if (n == 0) {
-                        PUT("%s: (none)\n", e->name);
-                        break;
-                }
-                PUT("%s: [", e->name);
-                for (i = 0; i < n; i++)
-                        PUT("%s%s", i ? ", " : "",
-                            (*(char *const *const *)field)[i]);
-                PUT("]\n");
-                break;
-        case CT_KAFKA:
-                if (config->nkafka == 0)
-                        PUT("%s: {}\n", e->name);
-                for (i = 0; i < config->nkafka; i++)
-                        PUT("%s.%s: %s\n", e->name, config->kafka[i].name,
-                            kafka_secret(config->kafka[i].name)
-                                ? "(hidden)"
-                                : config->kafka[i].value);
-                break;
-        case CT_CUSTODIAN:
-                if (config->ncustodian == 0)
-                        PUT("%s: (none)\n", e->name);
-                for (i = 0; i < config->ncustodian; i++) {
-                        const cdr_custodian_spec_t *spec =
-                            &config->custodian[i];
-
-                        format_time(spec->not_before, from, sizeof(from));
-                        format_time(spec->not_after, until, sizeof(until));
-                        PUT("%s[%zu]: %s (from %s until %s)\n", e->name, i,
-                            spec->file,
-                            spec->not_before == INT64_MIN ? "any time" : from,
-                            spec->not_after == INT64_MAX ? "any time" : until);
-                }
-                break;
-        case CT_FIELDS:
-                PUT("%s: %zu output fields (policy below)\n", e->name,
-                    config->policy ? cdr_policy_field_count(config->policy)
-                                   : 0);
-                break;
-        }
-        return CDR_OK;
-}
-
 int cdr_config_describe(const cdr_config_t *config, cdr_buf_t *out)
 {
         size_t i;
@@ -1863,14 +1627,38 @@ int cdr_config_describe(const cdr_config_t *config, cdr_buf_t *out)
 
         if (config == NULL || out == NULL)
                 return CDR_ERR_INVAL;
-        PUT("# effective configuration of %s\n", config->path);
+        if (cdr_buf_printf(out, "# effective configuration of %s\n",
+                           config->path) != CDR_OK)
+                return CDR_ERR_NOMEM;
         for (i = 0; i < NENTRIES; i++) {
-                rc = describe_entry(config, &cfg_table[i], out);
+                const cfg_entry_t *e = &cfg_table[i];
+
+                rc = cfg_types[e->type].describe(
+                    config, e, cfield_at(config, e->offset), out);
                 if (rc != CDR_OK)
                         return rc;
         }
-        PUT("# policy\n");
-        if (config->policy != NULL)
-                return cdr_policy_describe(config->policy, out);
         return CDR_OK;
+}
+
+int cdr_config_line(const cdr_config_t *config, const char *key)
+{
+        size_t idx;
+
+        if (find_entry(key, &idx) == NULL || config->lines[idx] == 0)
+                return 1;
+        return config->lines[idx];
+}
+
+int cdr_config_errf(const cdr_config_t *config, int line, const char *path,
+                    char *errstr, size_t errstr_size, const char *fmt, ...)
+{
+        va_list ap;
+        int rc;
+
+        va_start(ap, fmt);
+        rc = cdr_yaml_verrf(errstr, errstr_size, config->path, line, path, fmt,
+                            ap);
+        va_end(ap);
+        return rc;
 }

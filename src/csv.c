@@ -372,12 +372,13 @@ static inline size_t csv_scan_plain(const uint8_t *stop, char delimiter,
  * written at scratch->data + scratch->len, which the caller reserved to
  * at least len bytes; every unescaped value is shorter than its quoted
  * form, so the buffer never moves.  Returns the number of fields or
- * CDR_ERR_MALFORMED / CDR_ERR_TOOBIG with errstr set.
+ * CDR_ERR_MALFORMED / CDR_ERR_TOOBIG with errstr (and, when malformed,
+ * the rule's *code) set.
  */
 static int csv_scan(const cdr_csv_t *csv, const uint8_t *stop, char delimiter,
                     const char *rec, size_t len, const int *map, size_t nmap,
                     cdr_view_t *out, size_t nout, cdr_buf_t *scratch,
-                    char *errstr, size_t errstr_size)
+                    cdr_reason_t *code, char *errstr, size_t errstr_size)
 {
         char label[96];
         size_t pos = 0, col = 0, i;
@@ -405,6 +406,7 @@ static int csv_scan(const cdr_csv_t *csv, const uint8_t *stop, char delimiter,
                                                  "csv: unterminated quoted "
                                                  "field in %s",
                                                  label);
+                                        *code = CDR_REASON_CSV_SYNTAX;
                                         return CDR_ERR_MALFORMED;
                                 }
                                 if ((size_t)(q - rec) + 1 >= len || q[1] != '"')
@@ -442,6 +444,7 @@ static int csv_scan(const cdr_csv_t *csv, const uint8_t *stop, char delimiter,
                                          "csv: unexpected character after "
                                          "closing quote in %s",
                                          label);
+                                *code = CDR_REASON_CSV_SYNTAX;
                                 return CDR_ERR_MALFORMED;
                         }
                 } else {
@@ -455,6 +458,7 @@ static int csv_scan(const cdr_csv_t *csv, const uint8_t *stop, char delimiter,
                                                        : "csv: line break "
                                                          "outside quotes in %s",
                                          label);
+                                *code = CDR_REASON_CSV_SYNTAX;
                                 return CDR_ERR_MALFORMED;
                         }
                         v.p = rec + pos;
@@ -472,6 +476,7 @@ static int csv_scan(const cdr_csv_t *csv, const uint8_t *stop, char delimiter,
                         cdr_errf(errstr, errstr_size,
                                  "csv: too many columns (more than %d)",
                                  CDR_CSV_MAX_COLUMNS);
+                        *code = CDR_REASON_CSV_COLUMN_COUNT;
                         return CDR_ERR_MALFORMED;
                 }
         }
@@ -482,6 +487,7 @@ int cdr_csv_split(char delimiter, const char *rec, size_t len,
                   cdr_view_t *fields, size_t max, cdr_buf_t *scratch,
                   char *errstr, size_t errstr_size)
 {
+        cdr_reason_t code;
         uint8_t stop[256];
         int n;
 
@@ -493,7 +499,7 @@ int cdr_csv_split(char delimiter, const char *rec, size_t len,
         csv_stop_table(stop, delimiter);
         len = cdr_record_body(rec, len);
         n = csv_scan(NULL, stop, delimiter, rec, len, NULL, 0, fields, max,
-                     scratch, errstr, errstr_size);
+                     scratch, &code, errstr, errstr_size);
         if (n > 0 && (size_t)n > max) {
                 cdr_errf(errstr, errstr_size,
                          "csv: %d columns, more than the %zu expected", n, max);
@@ -563,6 +569,13 @@ const char *cdr_csv_column_name(const cdr_csv_t *csv, size_t i)
         return i < csv->ncolumns ? csv->names[i] : NULL;
 }
 
+/* A record the reader refuses, for rule `code`. */
+static int refused(cdr_record_t *record, cdr_reason_t code)
+{
+        record->reason = code;
+        return CDR_ERR_MALFORMED;
+}
+
 int cdr_csv_parse(const cdr_csv_t *csv, const char *rec, size_t len,
                   cdr_record_t *record, char *errstr, size_t errstr_size)
 {
@@ -583,18 +596,18 @@ int cdr_csv_parse(const cdr_csv_t *csv, const char *rec, size_t len,
         body = cdr_record_body(rec, len);
         if (body == 0 && csv->ncolumns != 1) {
                 cdr_errf(errstr, errstr_size, "csv: empty record");
-                return CDR_ERR_MALFORMED;
+                return refused(record, CDR_REASON_CSV_EMPTY_RECORD);
         }
         n = csv_scan(csv, csv->stop, csv->delimiter, rec, body, csv->slot,
                      csv->ncolumns, record->value, nslots, &record->scratch,
-                     errstr, errstr_size);
+                     &record->reason, errstr, errstr_size);
         if (n < 0)
                 return n;
         record->nfields = (size_t)n;
         if (CDR_UNLIKELY((size_t)n != csv->ncolumns)) {
                 cdr_errf(errstr, errstr_size, "csv: %d columns, expected %zu",
                          n, csv->ncolumns);
-                return CDR_ERR_MALFORMED;
+                return refused(record, CDR_REASON_CSV_COLUMN_COUNT);
         }
         return CDR_OK;
 }

@@ -3,7 +3,6 @@
  * see hpke.h.  Section numbers below are RFC 9180's.
  */
 #include "cdranon/hpke.h"
-#include "seal_kat.h"
 
 #include <string.h>
 
@@ -244,12 +243,11 @@ static int extract_and_expand(const uint8_t dh[32],
         return rc;
 }
 
-/* Encap with a given ephemeral private key: enc = pkE, kem_context =
- * enc || pkR. */
-static int encap_with(const uint8_t pkR[CDR_HPKE_NPK],
-                      const uint8_t skE[CDR_HPKE_NSK],
-                      uint8_t shared_secret[CDR_HPKE_NSECRET],
-                      uint8_t enc[CDR_HPKE_NENC])
+/* enc = pkE, kem_context = enc || pkR. */
+int cdr_hpke_encap_with(const uint8_t pkR[CDR_HPKE_NPK],
+                        const uint8_t skE[CDR_HPKE_NSK],
+                        uint8_t shared_secret[CDR_HPKE_NSECRET],
+                        uint8_t enc[CDR_HPKE_NENC])
 {
         uint8_t dh[32], kem_context[2 * CDR_HPKE_NPK];
         int rc;
@@ -278,22 +276,7 @@ int cdr_hpke_encap(const uint8_t pkR[CDR_HPKE_NPK],
                 ERR_clear_error();
                 return CDR_ERR_CRYPTO;
         }
-        rc = encap_with(pkR, skE, shared_secret, enc);
-        OPENSSL_cleanse(skE, sizeof(skE));
-        return rc;
-}
-
-int cdr_hpke_encap_deterministic(const uint8_t pkR[CDR_HPKE_NPK],
-                                 const uint8_t *ikmE, size_t ikmE_len,
-                                 uint8_t shared_secret[CDR_HPKE_NSECRET],
-                                 uint8_t enc[CDR_HPKE_NENC])
-{
-        uint8_t skE[CDR_HPKE_NSK], pkE[CDR_HPKE_NPK];
-        int rc;
-
-        rc = cdr_hpke_derive_keypair(ikmE, ikmE_len, skE, pkE);
-        if (rc == CDR_OK)
-                rc = encap_with(pkR, skE, shared_secret, enc);
+        rc = cdr_hpke_encap_with(pkR, skE, shared_secret, enc);
         OPENSSL_cleanse(skE, sizeof(skE));
         return rc;
 }
@@ -388,24 +371,6 @@ int cdr_hpke_setup_base_s(cdr_hpke_ctx_t *ctx, uint16_t aead_id,
         int rc;
 
         rc = cdr_hpke_encap(pkR, shared_secret, enc);
-        if (rc == CDR_OK)
-                rc = cdr_hpke_key_schedule(ctx, aead_id, shared_secret, info,
-                                           info_len);
-        OPENSSL_cleanse(shared_secret, sizeof(shared_secret));
-        return rc;
-}
-
-int cdr_hpke_setup_base_s_deterministic(cdr_hpke_ctx_t *ctx, uint16_t aead_id,
-                                        const uint8_t pkR[CDR_HPKE_NPK],
-                                        const void *info, size_t info_len,
-                                        const uint8_t *ikmE, size_t ikmE_len,
-                                        uint8_t enc[CDR_HPKE_NENC])
-{
-        uint8_t shared_secret[CDR_HPKE_NSECRET];
-        int rc;
-
-        rc = cdr_hpke_encap_deterministic(pkR, ikmE, ikmE_len, shared_secret,
-                                          enc);
         if (rc == CDR_OK)
                 rc = cdr_hpke_key_schedule(ctx, aead_id, shared_secret, info,
                                            info_len);

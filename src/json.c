@@ -480,9 +480,10 @@ static void json_label(char *out, size_t size, cdr_view_t name, size_t idx)
         cdr_errf(out, size, "field %zu", idx + 1);
 }
 
-static int json_string_error(int err, const char *label, char *errstr,
-                             size_t errstr_size)
+static int json_string_error(int err, const char *label, cdr_reason_t *code,
+                             char *errstr, size_t errstr_size)
 {
+        *code = CDR_REASON_JSON_SYNTAX;
         switch (err) {
         case JSON_STR_EOF:
                 cdr_errf(errstr, errstr_size, "json: unexpected end of input");
@@ -494,6 +495,7 @@ static int json_string_error(int err, const char *label, char *errstr,
         case JSON_STR_UTF8:
                 cdr_errf(errstr, errstr_size, "json: invalid UTF-8 in %s",
                          label);
+                *code = CDR_REASON_JSON_INVALID_UTF8;
                 break;
         case JSON_STR_SURROGATE:
                 cdr_errf(errstr, errstr_size,
@@ -514,6 +516,13 @@ static int json_literal(const char *s, size_t len, size_t i, const char *lit,
                (len - i == n || json_ends_value((unsigned char)s[i + n]));
 }
 
+/* A record the reader refuses, for rule `code`. */
+static int refused(cdr_record_t *record, cdr_reason_t code)
+{
+        record->reason = code;
+        return CDR_ERR_MALFORMED;
+}
+
 int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                    cdr_record_t *record, char *errstr, size_t errstr_size)
 {
@@ -532,7 +541,7 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
         record->raw.n = len;
         if (CDR_UNLIKELY(len > UINT32_MAX)) {
                 cdr_errf(errstr, errstr_size, "json: record too long");
-                return CDR_ERR_MALFORMED;
+                return refused(record, CDR_REASON_RECORD_TOO_LONG);
         }
         memset(keys.used, 0, sizeof(keys.used));
 
@@ -541,7 +550,7 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                 goto eof;
         if (rec[i] != '{') {
                 cdr_errf(errstr, errstr_size, "json: record is not an object");
-                return CDR_ERR_MALFORMED;
+                return refused(record, CDR_REASON_JSON_NOT_AN_OBJECT);
         }
         i = json_skip_ws(rec, len, i + 1);
         if (i < len && rec[i] == '}') {
@@ -555,27 +564,27 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                         cdr_errf(errstr, errstr_size,
                                  "json: expected a field name at field %zu",
                                  nfields + 1);
-                        return CDR_ERR_MALFORMED;
+                        return refused(record, CDR_REASON_JSON_SYNTAX);
                 }
                 if (CDR_UNLIKELY(nfields == CDR_JSON_MAX_FIELDS)) {
                         cdr_errf(errstr, errstr_size,
                                  "json: more than %d fields",
                                  CDR_JSON_MAX_FIELDS);
-                        return CDR_ERR_MALFORMED;
+                        return refused(record, CDR_REASON_JSON_TOO_MANY_FIELDS);
                 }
                 i++;
                 err = json_string(rec, len, &i, 1, &record->scratch, &name);
                 if (CDR_UNLIKELY(err != JSON_STR_OK)) {
                         cdr_errf(label, sizeof(label), "name of field %zu",
                                  nfields + 1);
-                        return json_string_error(err, label, errstr,
-                                                 errstr_size);
+                        return json_string_error(err, label, &record->reason,
+                                                 errstr, errstr_size);
                 }
                 if (CDR_UNLIKELY(json_key_seen(&keys, name))) {
                         json_label(label, sizeof(label), name, nfields);
                         cdr_errf(errstr, errstr_size, "json: duplicate %s",
                                  label);
-                        return CDR_ERR_MALFORMED;
+                        return refused(record, CDR_REASON_JSON_DUPLICATE_FIELD);
                 }
                 slot = cdr_schema_find(schema, name.p, name.n);
                 if (CDR_UNLIKELY(i >= len || rec[i] != ':'))
@@ -587,7 +596,7 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                         cdr_errf(errstr, errstr_size,
                                  "json: %s: expected ':' after the name",
                                  label);
-                        return CDR_ERR_MALFORMED;
+                        return refused(record, CDR_REASON_JSON_SYNTAX);
                 }
                 i++;
                 if (CDR_UNLIKELY(i >= len || json_is_ws((unsigned char)rec[i])))
@@ -603,8 +612,9 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                                           &record->scratch, &v);
                         if (CDR_UNLIKELY(err != JSON_STR_OK)) {
                                 json_label(label, sizeof(label), name, nfields);
-                                return json_string_error(err, label, errstr,
-                                                         errstr_size);
+                                return json_string_error(err, label,
+                                                         &record->reason,
+                                                         errstr, errstr_size);
                         }
                         break;
                 case '-':
@@ -623,7 +633,7 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                                 json_label(label, sizeof(label), name, nfields);
                                 cdr_errf(errstr, errstr_size,
                                          "json: %s: invalid number", label);
-                                return CDR_ERR_MALFORMED;
+                                return refused(record, CDR_REASON_JSON_SYNTAX);
                         }
                         v.p = rec + i;
                         v.n = end - i;
@@ -653,13 +663,13 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                         cdr_errf(errstr, errstr_size,
                                  "json: %s: nested objects are not accepted",
                                  label);
-                        return CDR_ERR_MALFORMED;
+                        return refused(record, CDR_REASON_JSON_NESTED);
                 case '[':
                         json_label(label, sizeof(label), name, nfields);
                         cdr_errf(errstr, errstr_size,
                                  "json: %s: nested arrays are not accepted",
                                  label);
-                        return CDR_ERR_MALFORMED;
+                        return refused(record, CDR_REASON_JSON_NESTED);
                 default:
                         goto bad_value;
                 }
@@ -683,7 +693,7 @@ int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
                                  "json: %s: expected ',' or '}' after the "
                                  "value",
                                  label);
-                        return CDR_ERR_MALFORMED;
+                        return refused(record, CDR_REASON_JSON_SYNTAX);
                 }
                 i++;
                 if (CDR_UNLIKELY(i >= len || rec[i] != '"'))
@@ -694,15 +704,15 @@ done:
         if (json_skip_ws(rec, len, i) != len) {
                 cdr_errf(errstr, errstr_size,
                          "json: trailing characters after the object");
-                return CDR_ERR_MALFORMED;
+                return refused(record, CDR_REASON_JSON_SYNTAX);
         }
         return CDR_OK;
 
 bad_value:
         json_label(label, sizeof(label), name, nfields);
         cdr_errf(errstr, errstr_size, "json: %s: invalid value", label);
-        return CDR_ERR_MALFORMED;
+        return refused(record, CDR_REASON_JSON_SYNTAX);
 eof:
         cdr_errf(errstr, errstr_size, "json: unexpected end of input");
-        return CDR_ERR_MALFORMED;
+        return refused(record, CDR_REASON_JSON_SYNTAX);
 }

@@ -1,28 +1,20 @@
-/* Key files: who may read them (keyfile.h). */
+/* Key files: who may read them, and making new ones (keyfile.h). */
 #include "cdranon/keyfile.h"
+#include "cdranon/util.h"
 
 #include <errno.h>
-#include <linux/posix_acl.h>
-#include <linux/posix_acl_xattr.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <acl/libacl.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/xattr.h>
+#include <sys/acl.h>
 #include <unistd.h>
 
-#define ACL_XATTR   "system.posix_acl_access"
-#define ACL_MAX     4096 /* bytes: 511 entries, far beyond any real ACL */
-#define ENTRY_SIZE  8    /* e_tag (2), e_perm (2), e_id (4), little-endian */
-#define HEADER_SIZE 4    /* a_version (4) */
-
-static uint32_t le32(const unsigned char *p)
-{
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-               (uint32_t)p[3] << 24;
-}
-
-static unsigned le16(const unsigned char *p)
-{
-        return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 static int refuse_mode(const char *path, const struct stat *st,
                        const char *what, char *errstr, size_t errstr_size)
@@ -34,48 +26,73 @@ static int refuse_mode(const char *path, const struct stat *st,
         return CDR_ERR_PERM;
 }
 
+/* rwx of an ACL entry as mode bits. */
+static unsigned entry_perm(acl_entry_t entry)
+{
+        acl_permset_t set;
+
+        if (acl_get_permset(entry, &set) != 0)
+                return 7;
+        return (acl_get_perm(set, ACL_READ) == 1 ? 4 : 0) |
+               (acl_get_perm(set, ACL_WRITE) == 1 ? 2 : 0) |
+               (acl_get_perm(set, ACL_EXECUTE) == 1 ? 1 : 0);
+}
+
 /* The ACL of a file whose group bits are set (they are then its mask):
- * no entry but the owner's and the effective user's may grant access. */
+ * no entry but the owner's and the effective user's may grant access.
+ * A file without an extended ACL (or on a file system without ACLs) has
+ * real group bits, and is refused for them. */
 static int check_acl(int fd, const char *path, const struct stat *st,
                      const char *what, char *errstr, size_t errstr_size)
 {
-        unsigned char acl[ACL_MAX];
-        unsigned mask = 7, perm, tag;
-        ssize_t n;
-        size_t i, count;
-        uint32_t id;
+        acl_entry_t entry;
+        acl_tag_t tag;
+        unsigned mask = 7, perm;
+        int extended, which, rc = CDR_OK;
+        acl_t acl;
 
-        n = fgetxattr(fd, ACL_XATTR, acl, sizeof(acl));
-        if (n < 0 && (errno == ENODATA || errno == ENOTSUP))
+        extended = acl_extended_fd(fd);
+        if (extended == 0 ||
+            (extended < 0 &&
+             (errno == ENOTSUP || errno == EOPNOTSUPP || errno == ENODATA)))
                 return refuse_mode(path, st, what, errstr, errstr_size);
-        if (n < 0 || n < HEADER_SIZE || (n - HEADER_SIZE) % ENTRY_SIZE != 0 ||
-            le32(acl) != POSIX_ACL_XATTR_VERSION) {
+        acl = extended > 0 ? acl_get_fd(fd) : NULL;
+        if (acl == NULL) {
                 cdr_errf(errstr, errstr_size, "%s: cannot read its ACL: %s",
-                         path, n < 0 ? strerror(errno) : "malformed");
+                         path, strerror(errno));
                 return CDR_ERR_IO;
         }
-        count = (size_t)(n - HEADER_SIZE) / ENTRY_SIZE;
-        for (i = 0; i < count; i++)
-                if (le16(acl + HEADER_SIZE + i * ENTRY_SIZE) == ACL_MASK)
-                        mask = le16(acl + HEADER_SIZE + i * ENTRY_SIZE + 2);
-        for (i = 0; i < count; i++) {
-                const unsigned char *e = acl + HEADER_SIZE + i * ENTRY_SIZE;
+        for (which = ACL_FIRST_ENTRY; acl_get_entry(acl, which, &entry) == 1;
+             which = ACL_NEXT_ENTRY)
+                if (acl_get_tag_type(entry, &tag) == 0 && tag == ACL_MASK)
+                        mask = entry_perm(entry);
+        for (which = ACL_FIRST_ENTRY;
+             rc == CDR_OK && acl_get_entry(acl, which, &entry) == 1;
+             which = ACL_NEXT_ENTRY) {
+                uid_t *uid;
 
-                tag = le16(e);
-                perm = le16(e + 2) & 7;
-                id = le32(e + 4);
+                if (acl_get_tag_type(entry, &tag) != 0)
+                        tag = ACL_UNDEFINED_TAG;
+                perm = entry_perm(entry);
                 switch (tag) {
                 case ACL_USER_OBJ:
                 case ACL_MASK:
                         break;
                 case ACL_USER:
-                        if (id != (uint32_t)geteuid() && (perm & mask) != 0) {
+                        uid = acl_get_qualifier(entry);
+                        if (uid == NULL) {
+                                cdr_errf(errstr, errstr_size,
+                                         "%s: cannot read its ACL: %s", path,
+                                         strerror(errno));
+                                rc = CDR_ERR_IO;
+                        } else if (*uid != geteuid() && (perm & mask) != 0) {
                                 cdr_errf(errstr, errstr_size,
                                          "%s: %s ACL gives uid %lu access; "
                                          "remove the entry (setfacl -x)",
-                                         path, what, (unsigned long)id);
-                                return CDR_ERR_PERM;
+                                         path, what, (unsigned long)*uid);
+                                rc = CDR_ERR_PERM;
                         }
+                        acl_free(uid);
                         break;
                 case ACL_GROUP_OBJ:
                 case ACL_GROUP:
@@ -85,22 +102,24 @@ static int check_acl(int fd, const char *path, const struct stat *st,
                                          "remove the entry (setfacl -x) or "
                                          "chmod g-rwx it",
                                          path, what);
-                                return CDR_ERR_PERM;
+                                rc = CDR_ERR_PERM;
                         }
                         break;
                 case ACL_OTHER:
                         if (perm != 0)
-                                return refuse_mode(path, st, what, errstr,
-                                                   errstr_size);
+                                rc = refuse_mode(path, st, what, errstr,
+                                                 errstr_size);
                         break;
                 default:
                         cdr_errf(errstr, errstr_size,
-                                 "%s: cannot read its ACL: entry tag %u", path,
-                                 tag);
-                        return CDR_ERR_IO;
+                                 "%s: cannot read its ACL: entry tag %d", path,
+                                 (int)tag);
+                        rc = CDR_ERR_IO;
+                        break;
                 }
         }
-        return CDR_OK;
+        acl_free(acl);
+        return rc;
 }
 
 int cdr_keyfile_check(int fd, const char *path, const struct stat *st,
@@ -124,4 +143,85 @@ int cdr_keyfile_check(int fd, const char *path, const struct stat *st,
         if (st->st_mode & S_IRWXG)
                 return check_acl(fd, path, st, what, errstr, errstr_size);
         return CDR_OK;
+}
+
+void cdr_keyfile_sync_dir(const char *path)
+{
+        char *copy = strdup(path);
+        int dfd;
+
+        if (copy == NULL)
+                return;
+        dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+                (void)fsync(dfd);
+                close(dfd);
+        }
+        free(copy);
+}
+
+/* Creates `path` (which must not exist) with `mode` whatever the umask,
+ * writes bio's contents and syncs.  On failure the file is removed. */
+static int write_new_file(const char *path, mode_t mode, BIO *bio, char *errstr,
+                          size_t errstr_size)
+{
+        char *data;
+        long n = BIO_get_mem_data(bio, &data);
+        int fd;
+
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        if (fd < 0) {
+                cdr_errf(errstr, errstr_size, "%s: %s", path,
+                         errno == EEXIST ? "already exists; not overwriting "
+                                           "a key file"
+                                         : strerror(errno));
+                return CDR_ERR_IO;
+        }
+        if (fchmod(fd, mode) != 0 || n <= 0 ||
+            cdr_write_all(fd, data, (size_t)n) != 0 || fsync(fd) != 0) {
+                cdr_errf(errstr, errstr_size, "%s: cannot write: %s", path,
+                         strerror(errno));
+                close(fd);
+                unlink(path);
+                return CDR_ERR_IO;
+        }
+        if (close(fd) != 0) {
+                cdr_errf(errstr, errstr_size, "%s: cannot write: %s", path,
+                         strerror(errno));
+                unlink(path);
+                return CDR_ERR_IO;
+        }
+        return CDR_OK;
+}
+
+int cdr_custodian_keygen(const char *private_path, const char *public_path,
+                         char *errstr, size_t errstr_size)
+{
+        EVP_PKEY *pkey = NULL;
+        BIO *priv = NULL, *pub = NULL;
+        int rc = CDR_ERR_CRYPTO;
+
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+        priv = BIO_new(BIO_s_secmem()); /* wiped when freed */
+        pub = BIO_new(BIO_s_mem());
+        if (pkey == NULL || priv == NULL || pub == NULL ||
+            PEM_write_bio_PrivateKey(priv, pkey, NULL, NULL, 0, NULL, NULL) !=
+                1 ||
+            PEM_write_bio_PUBKEY(pub, pkey) != 1) {
+                cdr_errf(errstr, errstr_size, "custodian key generation: %s",
+                         cdr_strerror(CDR_ERR_CRYPTO));
+                goto out;
+        }
+        rc = write_new_file(private_path, 0600, priv, errstr, errstr_size);
+        if (rc != CDR_OK)
+                goto out;
+        rc = write_new_file(public_path, 0644, pub, errstr, errstr_size);
+        if (rc != CDR_OK)
+                unlink(private_path);
+out:
+        BIO_free(pub);
+        BIO_free(priv);
+        EVP_PKEY_free(pkey);
+        ERR_clear_error();
+        return rc;
 }

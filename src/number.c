@@ -142,42 +142,72 @@
  * number of at most 17 digits. */
 #define RAW_MAX_DIGITS 32
 
-static const char R_TEL_EMPTY[] = "empty tel URI";
-static const char R_SIP_NO_USER[] = "SIP URI without user part";
-static const char R_SIP_EMPTY[] = "empty SIP user part";
-static const char R_LETTERS[] = "letters in number";
-static const char R_BAD_CHAR[] = "invalid character in number";
-static const char R_PLUS_TWICE[] = "more than one '+'";
-static const char R_PLUS_INSIDE[] = "'+' not at start of number";
-static const char R_NO_DIGITS[] = "no digits in number";
-static const char R_PLUS_ALONE[] = "no digits after '+'";
-static const char R_IDD_ALONE[] = "no digits after international prefix";
-static const char R_NP_ALONE[] = "no digits after national prefix";
-static const char R_TOO_LONG[] = "more than 15 digits";
-static const char R_TOO_SHORT[] = "too few digits for its country code";
-static const char R_CC_ZERO[] = "country code starts with 0";
-static const char R_CC_SPARE[] = "unassigned country code";
-static const char R_NANP_TRUNK[] = "NANP number starting with trunk prefix 1";
-static const char R_PARAM_BAD[] = "invalid URI parameter";
-static const char R_PARAM_TWICE[] = "URI parameter given twice";
-static const char R_CONTEXT_BAD[] = "invalid phone-context in URI";
-static const char R_CONTEXT_DOMAIN[] =
-    "local number with a domain name as phone-context";
-static const char R_CONTEXT_CC[] = "phone-context without a country code";
-static const char R_CONTEXT_SHORT[] =
-    "local number does not complete its phone-context";
-static const char R_CONTEXT_MISMATCH[] =
-    "phone-context does not begin the global number";
-static const char R_NATIONAL_SHORT[] =
-    "too many digits for a short code, too few for a national number";
-static const char R_IMSI_CHAR[] = "IMSI has a non-digit character";
-static const char R_IMSI_SHORT[] = "IMSI shorter than 6 digits";
-static const char R_IMSI_LONG[] = "IMSI longer than 15 digits";
-static const char R_IMEI_CHAR[] = "IMEI has a character other than a digit, "
-                                  "'-' or space";
-static const char R_IMEI_SHORT[] = "IMEI shorter than 14 digits";
-static const char R_IMEI_LONG[] = "IMEI longer than 16 digits";
-static const char R_ID_LONG[] = "id too long";
+static const cdr_rule_t R_TEL_EMPTY = {CDR_REASON_NUMBER_MALFORMED,
+                                       "empty tel URI"};
+static const cdr_rule_t R_SIP_NO_USER = {CDR_REASON_NUMBER_MALFORMED,
+                                         "SIP URI without user part"};
+static const cdr_rule_t R_SIP_EMPTY = {CDR_REASON_NUMBER_MALFORMED,
+                                       "empty SIP user part"};
+static const cdr_rule_t R_LETTERS = {CDR_REASON_NUMBER_MALFORMED,
+                                     "letters in number"};
+static const cdr_rule_t R_BAD_CHAR = {CDR_REASON_NUMBER_MALFORMED,
+                                      "invalid character in number"};
+static const cdr_rule_t R_PLUS_TWICE = {CDR_REASON_NUMBER_MALFORMED,
+                                        "more than one '+'"};
+static const cdr_rule_t R_PLUS_INSIDE = {CDR_REASON_NUMBER_MALFORMED,
+                                         "'+' not at start of number"};
+static const cdr_rule_t R_NO_DIGITS = {CDR_REASON_NUMBER_MALFORMED,
+                                       "no digits in number"};
+static const cdr_rule_t R_PLUS_ALONE = {CDR_REASON_NUMBER_MALFORMED,
+                                        "no digits after '+'"};
+static const cdr_rule_t R_IDD_ALONE = {CDR_REASON_NUMBER_MALFORMED,
+                                       "no digits after international prefix"};
+static const cdr_rule_t R_NP_ALONE = {CDR_REASON_NUMBER_MALFORMED,
+                                      "no digits after national prefix"};
+static const cdr_rule_t R_TOO_LONG = {CDR_REASON_NUMBER_TOO_LONG,
+                                      "more than 15 digits"};
+static const cdr_rule_t R_TOO_SHORT = {CDR_REASON_NUMBER_TOO_SHORT,
+                                       "too few digits for its country code"};
+static const cdr_rule_t R_CC_ZERO = {CDR_REASON_NUMBER_COUNTRY_CODE,
+                                     "country code starts with 0"};
+static const cdr_rule_t R_CC_SPARE = {CDR_REASON_NUMBER_COUNTRY_CODE,
+                                      "unassigned country code"};
+static const cdr_rule_t R_NANP_TRUNK = {
+    CDR_REASON_NUMBER_TRUNK_PREFIX, "NANP number starting with trunk prefix 1"};
+static const cdr_rule_t R_PARAM_BAD = {CDR_REASON_NUMBER_URI_PARAMETER,
+                                       "invalid URI parameter"};
+static const cdr_rule_t R_PARAM_TWICE = {CDR_REASON_NUMBER_URI_PARAMETER,
+                                         "URI parameter given twice"};
+static const cdr_rule_t R_CONTEXT_BAD = {CDR_REASON_NUMBER_PHONE_CONTEXT,
+                                         "invalid phone-context in URI"};
+static const cdr_rule_t R_CONTEXT_DOMAIN = {
+    CDR_REASON_NUMBER_PHONE_CONTEXT,
+    "local number with a domain name as phone-context"};
+static const cdr_rule_t R_CONTEXT_CC = {CDR_REASON_NUMBER_PHONE_CONTEXT,
+                                        "phone-context without a country code"};
+static const cdr_rule_t R_CONTEXT_SHORT = {
+    CDR_REASON_NUMBER_PHONE_CONTEXT,
+    "local number does not complete its phone-context"};
+static const cdr_rule_t R_CONTEXT_MISMATCH = {
+    CDR_REASON_NUMBER_PHONE_CONTEXT,
+    "phone-context does not begin the global number"};
+static const cdr_rule_t R_NATIONAL_SHORT = {
+    CDR_REASON_NUMBER_TOO_SHORT,
+    "too many digits for a short code, too few for a national number"};
+static const cdr_rule_t R_IMSI_CHAR = {CDR_REASON_IMSI_MALFORMED,
+                                       "IMSI has a non-digit character"};
+static const cdr_rule_t R_IMSI_SHORT = {CDR_REASON_IMSI_MALFORMED,
+                                        "IMSI shorter than 6 digits"};
+static const cdr_rule_t R_IMSI_LONG = {CDR_REASON_IMSI_MALFORMED,
+                                       "IMSI longer than 15 digits"};
+static const cdr_rule_t R_IMEI_CHAR = {
+    CDR_REASON_IMEI_MALFORMED, "IMEI has a character other than a digit, "
+                               "'-' or space"};
+static const cdr_rule_t R_IMEI_SHORT = {CDR_REASON_IMEI_MALFORMED,
+                                        "IMEI shorter than 14 digits"};
+static const cdr_rule_t R_IMEI_LONG = {CDR_REASON_IMEI_MALFORMED,
+                                       "IMEI longer than 16 digits"};
+static const cdr_rule_t R_ID_LONG = {CDR_REASON_ID_TOO_LONG, "id too long"};
 
 static const char WITHHELD[] = "withheld";
 
@@ -621,33 +651,33 @@ enum {
  * the rules of the top comment: the trunk prefixes after the country code
  * are dropped, then the E.164 checks.
  */
-static const char *put_e164(const char *d, size_t nd, unsigned how, char *out,
-                            size_t *outlen)
+static const cdr_rule_t *put_e164(const char *d, size_t nd, unsigned how,
+                                  char *out, size_t *outlen)
 {
         const cc_plan_t *cp;
         size_t cc_len, off = 0, nsn;
         int nanp;
 
         if (nd == 0)
-                return R_TOO_SHORT;
+                return &R_TOO_SHORT;
         if (d[0] == '0')
-                return R_CC_ZERO;
+                return &R_CC_ZERO;
         cc_len = cc_len_digits(d, nd);
         if (cc_len == 0)
-                return nd < 3 ? R_TOO_SHORT : R_CC_SPARE;
+                return nd < 3 ? &R_TOO_SHORT : &R_CC_SPARE;
         cp = cc_plan(d, cc_len);
         nanp = cc_len == 1 && d[0] == '1';
         if (!nanp || (how & CC_FROM_CONTEXT))
                 off = trunk_len(cp, d + cc_len, nd - cc_len);
         if (nanp && nd > cc_len + off && d[cc_len + off] == '1')
-                return R_NANP_TRUNK;
+                return &R_NANP_TRUNK;
         nsn = nd - cc_len - off;
         if (cc_len + nsn > E164_MAX_DIGITS)
-                return R_TOO_LONG;
+                return &R_TOO_LONG;
         if ((how & CC_MUST_COMPLETE) && (nsn >= 32 || !(cp->all & (1u << nsn))))
-                return R_CONTEXT_SHORT;
+                return &R_CONTEXT_SHORT;
         if (nsn < nsn_min(cp, cc_len))
-                return R_TOO_SHORT;
+                return &R_TOO_SHORT;
         out[0] = '+';
         memcpy(out + 1, d, cc_len);
         memcpy(out + 1 + cc_len, d + cc_len + off, nsn);
@@ -726,7 +756,8 @@ static int is_extension(const char *p, size_t n)
  * any, and are dropped.  phone-context, ext and isub may come once each.
  * Parameter names are compared without case.
  */
-static const char *split_params(const char *p, size_t n, subscriber_t *sub)
+static const cdr_rule_t *split_params(const char *p, size_t n,
+                                      subscriber_t *sub)
 {
         const char *end = p + n, *q = memchr(p, ';', n);
         int ext = 0, isub = 0;
@@ -747,25 +778,25 @@ static const char *split_params(const char *p, size_t n, subscriber_t *sub)
                 val_len = eq != NULL ? len - name_len - 1 : 0;
                 if (!is_pname(name, name_len) || (val != NULL && val_len == 0))
                         return eq_nocase(name, name_len, "phone-context")
-                                   ? R_CONTEXT_BAD
-                                   : R_PARAM_BAD;
+                                   ? &R_CONTEXT_BAD
+                                   : &R_PARAM_BAD;
                 if (eq_nocase(name, name_len, "phone-context")) {
                         if (sub->ctx != NULL)
-                                return R_PARAM_TWICE;
+                                return &R_PARAM_TWICE;
                         if (val == NULL)
-                                return R_CONTEXT_BAD;
+                                return &R_CONTEXT_BAD;
                         sub->ctx = val;
                         sub->ctx_len = val_len;
                 } else if (eq_nocase(name, name_len, "ext")) {
                         if (ext++)
-                                return R_PARAM_TWICE;
+                                return &R_PARAM_TWICE;
                         if (val == NULL || !is_extension(val, val_len))
-                                return R_PARAM_BAD;
+                                return &R_PARAM_BAD;
                 } else if (eq_nocase(name, name_len, "isub")) {
                         if (isub++)
-                                return R_PARAM_TWICE;
+                                return &R_PARAM_TWICE;
                         if (val == NULL)
-                                return R_PARAM_BAD;
+                                return &R_PARAM_BAD;
                 }
         }
         return NULL;
@@ -799,8 +830,8 @@ static int is_domainname(const char *p, size_t n)
 /* A phone-context value: a global-number-digits descriptor ('+', then
  * digits and visual separators) gives its digits in cd (at most 15), a
  * domain name sets *domain; anything else is malformed. */
-static const char *context_parse(const char *c, size_t n, char *cd, size_t *ncd,
-                                 int *domain)
+static const cdr_rule_t *context_parse(const char *c, size_t n, char *cd,
+                                       size_t *ncd, int *domain)
 {
         size_t i;
 
@@ -812,22 +843,22 @@ static const char *context_parse(const char *c, size_t n, char *cd, size_t *ncd,
 
                         if (is_digit(ch)) {
                                 if (*ncd == E164_MAX_DIGITS)
-                                        return R_CONTEXT_BAD;
+                                        return &R_CONTEXT_BAD;
                                 cd[(*ncd)++] = (char)ch;
                         } else if (!is_visual(ch)) {
-                                return R_CONTEXT_BAD;
+                                return &R_CONTEXT_BAD;
                         }
                 }
-                return *ncd > 0 ? NULL : R_CONTEXT_BAD;
+                return *ncd > 0 ? NULL : &R_CONTEXT_BAD;
         }
         if (!is_domainname(c, n))
-                return R_CONTEXT_BAD;
+                return &R_CONTEXT_BAD;
         *domain = 1;
         return NULL;
 }
 
-static const char *put_service(const char *d, size_t nd, char *out,
-                               size_t *outlen, cdr_numclass_t *cls)
+static const cdr_rule_t *put_service(const char *d, size_t nd, char *out,
+                                     size_t *outlen, cdr_numclass_t *cls)
 {
         *cls = CDR_NUM_SERVICE;
         memcpy(out, d, nd);
@@ -840,11 +871,12 @@ static const char *put_service(const char *d, size_t nd, char *out,
  * Rule 3's phone-context: d[0..nd) are the number's digits, plus its '+'.
  * all is room for the context's digits and d.
  */
-static const char *with_context(const plan_view_t *pv, const subscriber_t *sub,
-                                const char *d, size_t nd, int plus, char *all,
-                                char *out, size_t *outlen, cdr_numclass_t *cls)
+static const cdr_rule_t *with_context(const plan_view_t *pv,
+                                      const subscriber_t *sub, const char *d,
+                                      size_t nd, int plus, char *all, char *out,
+                                      size_t *outlen, cdr_numclass_t *cls)
 {
-        const char *why;
+        const cdr_rule_t *why;
         size_t ncd, cc;
         int domain;
 
@@ -853,18 +885,18 @@ static const char *with_context(const plan_view_t *pv, const subscriber_t *sub,
                 return why;
         if (plus) {
                 if (nd == 0)
-                        return R_PLUS_ALONE;
+                        return &R_PLUS_ALONE;
                 if (!domain && (ncd > nd || memcmp(d, all, ncd) != 0))
-                        return R_CONTEXT_MISMATCH;
+                        return &R_CONTEXT_MISMATCH;
                 return put_e164(d, nd, 0, out, outlen);
         }
         if (nd == 0)
-                return R_NO_DIGITS;
+                return &R_NO_DIGITS;
         if (domain)
-                return R_CONTEXT_DOMAIN;
+                return &R_CONTEXT_DOMAIN;
         cc = all[0] == '0' ? 0 : cc_len_digits(all, ncd);
         if (cc == 0)
-                return R_CONTEXT_CC;
+                return &R_CONTEXT_CC;
         if (ncd == pv->cc_len && memcmp(all, pv->cc, ncd) == 0 &&
             nd <= pv->short_max && !starts_with(d, nd, pv->idd, pv->idd_len))
                 return put_service(d, nd, out, outlen, cls);
@@ -875,21 +907,22 @@ static const char *with_context(const plan_view_t *pv, const subscriber_t *sub,
 }
 
 /* The home country code, then d[0..nd). */
-static const char *put_national(const plan_view_t *pv, const char *d, size_t nd,
-                                char *all, char *out, size_t *outlen)
+static const cdr_rule_t *put_national(const plan_view_t *pv, const char *d,
+                                      size_t nd, char *all, char *out,
+                                      size_t *outlen)
 {
         memcpy(all, pv->cc, pv->cc_len);
         memcpy(all + pv->cc_len, d, nd);
         return put_e164(all, pv->cc_len + nd, 0, out, outlen);
 }
 
-static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
-                          char *out, size_t *outlen, cdr_numclass_t *cls)
+static const cdr_rule_t *msisdn(const plan_view_t *pv, const char *p, size_t n,
+                                char *out, size_t *outlen, cdr_numclass_t *cls)
 {
         char d[RAW_MAX_DIGITS];
         char all[E164_MAX_DIGITS + RAW_MAX_DIGITS];
         subscriber_t sub = {p, n, NULL, 0};
-        const char *params = NULL;
+        const cdr_rule_t *params = NULL;
         size_t nd = 0;
         size_t i;
         int plus = 0, scheme;
@@ -900,7 +933,7 @@ static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
         if (scheme && prefix_nocase(p, n, "tel:")) {
                 params = split_params(p + 4, n - 4, &sub);
                 if (sub.num_len == 0)
-                        return R_TEL_EMPTY;
+                        return &R_TEL_EMPTY;
         } else if (scheme && (prefix_nocase(p, n, "sip:") ||
                               prefix_nocase(p, n, "sips:"))) {
                 size_t skip = p[3] == ':' ? 4 : 5;
@@ -910,10 +943,10 @@ static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
                 n -= skip;
                 at = memchr(p, '@', n);
                 if (at == NULL)
-                        return R_SIP_NO_USER;
+                        return &R_SIP_NO_USER;
                 params = split_params(p, (size_t)(at - p), &sub);
                 if (sub.num_len == 0)
-                        return R_SIP_EMPTY;
+                        return &R_SIP_EMPTY;
         }
         p = sub.num;
         n = sub.num_len;
@@ -932,7 +965,7 @@ static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
 
                 if (is_digit(c)) {
                         if (nd == RAW_MAX_DIGITS)
-                                return R_TOO_LONG;
+                                return &R_TOO_LONG;
                         d[nd++] = (char)c;
                         continue;
                 }
@@ -948,13 +981,13 @@ static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
                         break;
                 case '+':
                         if (plus)
-                                return R_PLUS_TWICE;
+                                return &R_PLUS_TWICE;
                         if (nd > 0)
-                                return R_PLUS_INSIDE;
+                                return &R_PLUS_INSIDE;
                         plus = 1;
                         break;
                 default:
-                        return is_alpha(c) ? R_LETTERS : R_BAD_CHAR;
+                        return is_alpha(c) ? &R_LETTERS : &R_BAD_CHAR;
                 }
         }
 
@@ -964,14 +997,14 @@ static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
                                     cls);
         if (plus) {
                 if (nd == 0)
-                        return R_PLUS_ALONE;
+                        return &R_PLUS_ALONE;
                 return put_e164(d, nd, 0, out, outlen);
         }
         if (nd == 0)
-                return R_NO_DIGITS;
+                return &R_NO_DIGITS;
         if (starts_with(d, nd, pv->idd, pv->idd_len)) {
                 if (nd == pv->idd_len)
-                        return R_IDD_ALONE;
+                        return &R_IDD_ALONE;
                 return put_e164(d + pv->idd_len, nd - pv->idd_len, 0, out,
                                 outlen);
         }
@@ -979,38 +1012,40 @@ static const char *msisdn(const plan_view_t *pv, const char *p, size_t n,
                 return put_service(d, nd, out, outlen, cls);
         if (starts_with(d, nd, pv->np, pv->np_len)) {
                 if (nd == pv->np_len)
-                        return R_NP_ALONE;
+                        return &R_NP_ALONE;
                 return put_national(pv, d + pv->np_len, nd - pv->np_len, all,
                                     out, outlen);
         }
         if (nd > E164_MAX_DIGITS)
-                return R_TOO_LONG;
+                return &R_TOO_LONG;
         if (nd > NATIONAL_MAX_DIGITS)
                 return put_e164(d, nd, 0, out, outlen);
         if (nd >= E164_MIN_DIGITS)
                 return put_national(pv, d, nd, all, out, outlen);
-        return R_NATIONAL_SHORT;
+        return &R_NATIONAL_SHORT;
 }
 
-static const char *imsi(const char *p, size_t n, char *out, size_t *outlen)
+static const cdr_rule_t *imsi(const char *p, size_t n, char *out,
+                              size_t *outlen)
 {
         size_t i;
 
         for (i = 0; i < n; i++) {
                 if (!is_digit((unsigned char)p[i]))
-                        return R_IMSI_CHAR;
+                        return &R_IMSI_CHAR;
         }
         if (n < 6)
-                return R_IMSI_SHORT;
+                return &R_IMSI_SHORT;
         if (n > 15)
-                return R_IMSI_LONG;
+                return &R_IMSI_LONG;
         memcpy(out, p, n);
         out[n] = '\0';
         *outlen = n;
         return NULL;
 }
 
-static const char *imei(const char *p, size_t n, char *out, size_t *outlen)
+static const cdr_rule_t *imei(const char *p, size_t n, char *out,
+                              size_t *outlen)
 {
         size_t nd = 0;
         size_t i;
@@ -1024,22 +1059,22 @@ static const char *imei(const char *p, size_t n, char *out, size_t *outlen)
                                 out[nd] = (char)c;
                         nd++;
                 } else if (c != '-' && c != ' ') {
-                        return R_IMEI_CHAR;
+                        return &R_IMEI_CHAR;
                 }
         }
         if (nd < 14)
-                return R_IMEI_SHORT;
+                return &R_IMEI_SHORT;
         if (nd > 16)
-                return R_IMEI_LONG;
+                return &R_IMEI_LONG;
         out[14] = '\0';
         *outlen = 14;
         return NULL;
 }
 
-static const char *id(const char *p, size_t n, char *out, size_t *outlen)
+static const cdr_rule_t *id(const char *p, size_t n, char *out, size_t *outlen)
 {
         if (n > CDR_CANON_MAX - 1)
-                return R_ID_LONG;
+                return &R_ID_LONG;
         memcpy(out, p, n);
         out[n] = '\0';
         *outlen = n;
@@ -1047,7 +1082,7 @@ static const char *id(const char *p, size_t n, char *out, size_t *outlen)
 }
 
 /*
- * See number.h.  `in` may be NULL only when len is 0; `reason` may be
+ * See number.h.  `in` may be NULL only when len is 0; `rule` may be
  * NULL.  plan is needed (and checked) for CDR_KIND_MSISDN only, and may
  * be NULL for the other kinds.  Returns CDR_ERR_INVAL for a NULL
  * argument, an unknown kind or a plan whose country code is not exactly
@@ -1056,13 +1091,13 @@ static const char *id(const char *p, size_t n, char *out, size_t *outlen)
  */
 int cdr_number_canonical(const cdr_numbering_t *plan, cdr_kind_t kind,
                          const char *in, size_t len, char *out, size_t *outlen,
-                         cdr_numclass_t *cls, const char **reason)
+                         cdr_numclass_t *cls, const cdr_rule_t **rule)
 {
         plan_view_t pv = {0};
-        const char *why;
+        const cdr_rule_t *why;
 
-        if (reason != NULL)
-                *reason = NULL;
+        if (rule != NULL)
+                *rule = NULL;
         if (out == NULL || outlen == NULL || cls == NULL ||
             (in == NULL && len > 0) || cdr_kind_name(kind) == NULL)
                 return CDR_ERR_INVAL;
@@ -1101,8 +1136,8 @@ int cdr_number_canonical(const cdr_numbering_t *plan, cdr_kind_t kind,
                 out[0] = '\0';
                 *outlen = 0;
                 *cls = CDR_NUM_PERSONAL;
-                if (reason != NULL)
-                        *reason = why;
+                if (rule != NULL)
+                        *rule = why;
                 return CDR_ERR_MALFORMED;
         }
         return CDR_OK;

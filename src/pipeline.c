@@ -14,6 +14,7 @@
  */
 #include "cdranon/pipeline.h"
 #include "cdranon/kafka_util.h"
+#include "cdranon/util.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -34,8 +35,6 @@
 #define CLOSE_FLUSH_MS      10000
 #define FATAL_FLUSH_MS      2000
 #define ABORTS_IN_A_ROW_MAX 10 /* then the cause is not transient */
-#define BACKOFF_MIN_MS      100
-#define BACKOFF_MAX_MS      1000
 
 /* One input message and its results, copied out of the transform (whose
  * views last only until its next record).  The buffers are reused from
@@ -44,10 +43,10 @@ struct slot {
         rd_kafka_message_t *msg;
         int worker;
         cdr_verdict_t verdict;
-        cdr_buf_t value;  /* anonymised JSON (PUBLISH), dead letter (DEAD) */
-        cdr_buf_t key;    /* PUBLISH: the pseudonym key */
-        cdr_buf_t sealed; /* binary sealed record */
-        unsigned reason;  /* DEAD: cdr_metrics_reason_class */
+        cdr_buf_t value;     /* anonymised JSON (PUBLISH), dead letter (DEAD) */
+        cdr_buf_t key;       /* PUBLISH: the pseudonym key */
+        cdr_buf_t sealed;    /* binary sealed record */
+        cdr_reason_t reason; /* DEAD: the rule broken */
 };
 
 struct worker {
@@ -120,22 +119,6 @@ struct cdr_pipeline_s {
         cdr_pipeline_stats_t stats;
 };
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-                ;
-}
-
 /* `name` is the event's stable name (pipeline.h). */
 static void event(cdr_pipeline_t *p, int level, const char *name,
                   const char *fmt, ...) CDR_PRINTF(4, 5);
@@ -173,174 +156,6 @@ static int fatal_return(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
 {
         cdr_errf(errstr, errstr_size, "%s", p->fatal_errstr);
         return CDR_ERR_KAFKA;
-}
-
-/*
- * Transaction steps.
- */
-
-enum { STEP_RETRY, STEP_ABORT, STEP_FATAL };
-
-/* INTRODUCTION.md: fatal stops; abortable aborts; retriable retries;
- * anything else is treated as fatal.  A retriable error past the retry
- * budget is fatal too. */
-static int classify(const rd_kafka_error_t *error, int64_t deadline)
-{
-        if (rd_kafka_error_is_fatal(error))
-                return STEP_FATAL;
-        if (rd_kafka_error_txn_requires_abort(error))
-                return STEP_ABORT;
-        if (rd_kafka_error_is_retriable(error) && now_ms() < deadline)
-                return STEP_RETRY;
-        return STEP_FATAL;
-}
-
-static void txn_errf(char *errstr, size_t errstr_size, const char *what,
-                     const rd_kafka_error_t *error, int retry_ms)
-{
-        if (!rd_kafka_error_is_fatal(error) &&
-            !rd_kafka_error_txn_requires_abort(error) &&
-            rd_kafka_error_is_retriable(error))
-                cdr_errf(errstr, errstr_size,
-                         "%s: %s: %s (still failing after %d s of retries)",
-                         what, rd_kafka_error_name(error),
-                         rd_kafka_error_string(error), retry_ms / 1000);
-        else
-                cdr_errf(errstr, errstr_size, "%s: %s: %s", what,
-                         rd_kafka_error_name(error),
-                         rd_kafka_error_string(error));
-}
-
-static void backoff(int *ms)
-{
-        sleep_ms(*ms);
-        *ms = *ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *ms * 2;
-}
-
-int cdr_txn_init(rd_kafka_t *producer, int timeout_ms, int retry_ms,
-                 cdr_pipeline_stats_t *stats, char *errstr, size_t errstr_size)
-{
-        int64_t deadline = now_ms() + retry_ms;
-        int wait = BACKOFF_MIN_MS;
-
-        for (;;) {
-                rd_kafka_error_t *error =
-                    rd_kafka_init_transactions(producer, timeout_ms);
-
-                if (error == NULL)
-                        return CDR_OK;
-                if (classify(error, deadline) == STEP_RETRY) {
-                        stats->retries++;
-                        rd_kafka_error_destroy(error);
-                        backoff(&wait);
-                        continue;
-                }
-                /* Nothing is open yet, so there is nothing to abort: an
-                 * abortable error here is as fatal as any other. */
-                txn_errf(errstr, errstr_size, "init_transactions", error,
-                         retry_ms);
-                rd_kafka_error_destroy(error);
-                return CDR_ERR_KAFKA;
-        }
-}
-
-int cdr_txn_begin(rd_kafka_t *producer, char *errstr, size_t errstr_size)
-{
-        rd_kafka_error_t *error = rd_kafka_begin_transaction(producer);
-
-        if (error == NULL)
-                return CDR_OK;
-        txn_errf(errstr, errstr_size, "begin_transaction", error, 0);
-        rd_kafka_error_destroy(error);
-        return CDR_ERR_KAFKA;
-}
-
-int cdr_txn_abort(rd_kafka_t *producer, int timeout_ms, int retry_ms,
-                  cdr_pipeline_stats_t *stats, char *errstr, size_t errstr_size)
-{
-        int64_t deadline = now_ms() + retry_ms;
-        int wait = BACKOFF_MIN_MS;
-
-        for (;;) {
-                rd_kafka_error_t *error =
-                    rd_kafka_abort_transaction(producer, timeout_ms);
-
-                if (error == NULL) {
-                        stats->txn_aborted++;
-                        return CDR_TXN_ABORTED;
-                }
-                if (!rd_kafka_error_is_fatal(error) &&
-                    classify(error, deadline) == STEP_RETRY) {
-                        stats->retries++;
-                        rd_kafka_error_destroy(error);
-                        backoff(&wait);
-                        continue;
-                }
-                txn_errf(errstr, errstr_size, "abort_transaction", error,
-                         retry_ms);
-                rd_kafka_error_destroy(error);
-                return CDR_ERR_KAFKA;
-        }
-}
-
-int cdr_txn_commit(rd_kafka_t *producer,
-                   const rd_kafka_topic_partition_list_t *offsets,
-                   const rd_kafka_consumer_group_metadata_t *cgmd,
-                   int timeout_ms, int retry_ms, cdr_pipeline_stats_t *stats,
-                   char *errstr, size_t errstr_size)
-{
-        int64_t deadline = now_ms() + retry_ms;
-        int wait = BACKOFF_MIN_MS;
-        rd_kafka_error_t *error;
-        int step;
-
-        /* Retried with the same offsets and group metadata, as
-         * rdkafka.h recommends: the call is retriable, not resumable. */
-        while (offsets != NULL && offsets->cnt > 0) {
-                error = rd_kafka_send_offsets_to_transaction(producer, offsets,
-                                                             cgmd, timeout_ms);
-                if (error == NULL)
-                        break;
-                step = classify(error, deadline);
-                if (step == STEP_RETRY) {
-                        stats->retries++;
-                        rd_kafka_error_destroy(error);
-                        backoff(&wait);
-                        continue;
-                }
-                txn_errf(errstr, errstr_size, "send_offsets_to_transaction",
-                         error, retry_ms);
-                rd_kafka_error_destroy(error);
-                if (step == STEP_ABORT)
-                        return cdr_txn_abort(producer, timeout_ms, retry_ms,
-                                             stats, errstr, errstr_size);
-                return CDR_ERR_KAFKA;
-        }
-
-        /* Resumable: a retried call goes on with the commit that is
-         * already progressing. */
-        wait = BACKOFF_MIN_MS;
-        for (;;) {
-                error = rd_kafka_commit_transaction(producer, timeout_ms);
-                if (error == NULL)
-                        break;
-                step = classify(error, deadline);
-                if (step == STEP_RETRY) {
-                        stats->retries++;
-                        rd_kafka_error_destroy(error);
-                        backoff(&wait);
-                        continue;
-                }
-                txn_errf(errstr, errstr_size, "commit_transaction", error,
-                         retry_ms);
-                rd_kafka_error_destroy(error);
-                if (step == STEP_ABORT)
-                        return cdr_txn_abort(producer, timeout_ms, retry_ms,
-                                             stats, errstr, errstr_size);
-                return CDR_ERR_KAFKA;
-        }
-        stats->txn_committed++;
-        return CDR_OK;
 }
 
 /*
@@ -526,7 +341,7 @@ static int abort_and_rewind(cdr_pipeline_t *p, const char *why)
         if (p->eos && p->txn_open) {
                 cdr_errf(errstr, sizeof(errstr), "%s", why);
                 rc = cdr_txn_abort(p->producer, p->opts.txn_timeout_ms,
-                                   p->opts.retry_ms, &p->stats, errstr,
+                                   p->opts.retry_ms, &p->stats.txn, errstr,
                                    sizeof(errstr));
                 if (rc < 0) {
                         p->txn_open = 0;
@@ -567,7 +382,7 @@ static int alo_commit(cdr_pipeline_t *p)
                       "last commit will be processed again",
                       rd_kafka_err2str(err));
         else {
-                p->stats.txn_committed++;
+                p->stats.txn.committed++;
                 window_latency(p);
         }
         window_reset(p);
@@ -591,8 +406,8 @@ static int commit_window(cdr_pipeline_t *p)
         cgmd = rd_kafka_consumer_group_metadata(p->consumer);
         errstr[0] = '\0';
         rc = cdr_txn_commit(p->producer, p->offsets, cgmd,
-                            p->opts.txn_timeout_ms, p->opts.retry_ms, &p->stats,
-                            errstr, sizeof(errstr));
+                            p->opts.txn_timeout_ms, p->opts.retry_ms,
+                            &p->stats.txn, errstr, sizeof(errstr));
         if (cgmd != NULL)
                 rd_kafka_consumer_group_metadata_destroy(cgmd);
         if (rc == CDR_OK) {
@@ -614,7 +429,8 @@ static int commit_due(const cdr_pipeline_t *p)
         if (p->window_records == 0)
                 return 0;
         return p->window_records >= (uint64_t)p->config->commit_records ||
-               now_ms() - p->window_start_ms >= p->config->commit_interval_ms;
+               cdr_now_ms() - p->window_start_ms >=
+                   p->config->commit_interval_ms;
 }
 
 /*
@@ -661,9 +477,8 @@ static void worker_run(struct worker *w)
                         return;
                 }
                 s->verdict = result.verdict;
-                s->reason = result.verdict == CDR_VERDICT_DEAD
-                                ? cdr_metrics_reason_class(result.reason)
-                                : 0;
+                s->reason =
+                    result.verdict == CDR_VERDICT_DEAD ? result.code : 0;
                 cdr_buf_reset(&s->key);
                 if (result.verdict == CDR_VERDICT_PUBLISH) {
                         err = slot_copy(&s->value, result.anonymised);
@@ -869,7 +684,7 @@ static int batch_produce(cdr_pipeline_t *p)
                 p->txn_open = 1;
         }
         if (p->window_records == 0)
-                p->window_start_ms = now_ms();
+                p->window_start_ms = cdr_now_ms();
         for (i = 0; i < p->nslots; i++) {
                 const struct slot *s = &p->slots[i];
                 const rd_kafka_message_t *m = s->msg;
@@ -973,10 +788,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         if (!p->fatal && p->eos && p->txn_open) {
                                 char errstr[512] = "assignment lost";
 
-                                if (cdr_txn_abort(p->producer,
-                                                  p->opts.txn_timeout_ms,
-                                                  p->opts.retry_ms, &p->stats,
-                                                  errstr, sizeof(errstr)) < 0)
+                                if (cdr_txn_abort(
+                                        p->producer, p->opts.txn_timeout_ms,
+                                        p->opts.retry_ms, &p->stats.txn, errstr,
+                                        sizeof(errstr)) < 0)
                                         set_fatal(p, "%s", errstr);
                                 p->txn_open = 0;
                         }
@@ -1415,7 +1230,7 @@ cdr_pipeline_t *cdr_pipeline_new(cdr_engine_t *engine,
         atomic_store(&p->quiet, 0);
         if (p->eos &&
             cdr_txn_init(p->producer, p->opts.txn_timeout_ms, p->opts.retry_ms,
-                         &p->stats, errstr, errstr_size) != CDR_OK) {
+                         &p->stats.txn, errstr, errstr_size) != CDR_OK) {
                 cdr_err_prefix(errstr, errstr_size,
                                "transactional.id '%s': ", p->transactional_id);
                 goto err;
@@ -1524,7 +1339,7 @@ int cdr_pipeline_poll(cdr_pipeline_t *p, int timeout_ms, char *errstr,
                 return fatal_return(p, errstr, errstr_size);
         if (p->window_records > 0) {
                 int64_t left = p->window_start_ms +
-                               p->config->commit_interval_ms - now_ms();
+                               p->config->commit_interval_ms - cdr_now_ms();
 
                 if (left < wait)
                         wait = left > 0 ? (int)left : 0;

@@ -14,6 +14,7 @@
  * the action and the rule broken, never the value.
  */
 #include "cdranon/policy.h"
+#include "cdranon/civil.h"
 #include "cdranon/encode.h"
 
 #include <stdlib.h>
@@ -97,7 +98,6 @@ struct cdr_policy_s {
         int key_field;     /* index into fields, or -1 */
         int event_slot;    /* set explicitly, or -1 */
         int truncate_slot; /* input of the first truncate field, or -1 */
-        cdr_suppress_t *suppress;
         int supp_slots[CDR_MAX_SLOTS];
         int supp_pairs[CDR_MAX_SLOTS]; /* pair of each supp_slots[i] */
         size_t nsupp;
@@ -114,6 +114,17 @@ struct cdr_policy_s {
 #define VALUE_MAX (CDR_CANON_MAX + 2)
 #define NULL_LEN  4
 _Static_assert(CDR_PSEUDONYM_MAX + 3 <= VALUE_MAX, "a pseudonym fits");
+
+/* The rules of the values themselves (number.c and civil.c have those of
+ * identifiers and timestamps). */
+static const cdr_rule_t R_INVALID_UTF8 = {CDR_REASON_VALUE_INVALID_UTF8,
+                                          "invalid UTF-8"};
+static const cdr_rule_t R_NOT_A_NUMBER = {CDR_REASON_VALUE_NOT_A_NUMBER,
+                                          "not a number"};
+static const cdr_rule_t R_TOO_MANY_DIGITS = {CDR_REASON_VALUE_NOT_A_NUMBER,
+                                             "too many significant digits"};
+static const cdr_rule_t R_INVALID_VALUE = {CDR_REASON_VALUE_INVALID,
+                                           "invalid value"};
 
 /* --- small text helpers ---------------------------------------------- */
 
@@ -318,227 +329,6 @@ static int int_parse(const char *s, size_t n, int64_t *v)
         return 0;
 }
 
-/* --- timestamps -------------------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back
- * (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-        int64_t era;
-        unsigned yoe, doy, doe;
-
-        y -= m <= 2;
-        era = (y >= 0 ? y : y - 399) / 400;
-        yoe = (unsigned)(y - era * 400);
-        doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-        int64_t era;
-        unsigned doe, yoe, doy, mp;
-
-        z += 719468;
-        era = (z >= 0 ? z : z - 146096) / 146097;
-        doe = (unsigned)(z - era * 146097);
-        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        mp = (5 * doy + 2) / 153;
-        *d = doy - (153 * mp + 2) / 5 + 1;
-        *m = mp < 10 ? mp + 3 : mp - 9;
-        *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static unsigned days_in_month(int64_t y, unsigned m)
-{
-        static const unsigned char dim[12] = {31, 28, 31, 30, 31, 30,
-                                              31, 31, 30, 31, 30, 31};
-        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-        return m == 2 && leap ? 29 : dim[m - 1];
-}
-
-/* Output years are 0000-9999, the four-digit years of ISO 8601. */
-#define EPOCH_MIN (-62167219200LL) /* 0000-01-01T00:00:00Z */
-#define EPOCH_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
-
-/* Reads exactly `width` digits at s[*i]. */
-static int read_digits(const char *s, size_t n, size_t *i, int width,
-                       unsigned *out)
-{
-        unsigned v = 0;
-        int k;
-
-        for (k = 0; k < width; k++) {
-                if (*i >= n || !is_digit(s[*i]))
-                        return -1;
-                v = v * 10 + (unsigned)(s[(*i)++] - '0');
-        }
-        *out = v;
-        return 0;
-}
-
-/* Epoch seconds: -?DIGITS(.DIGITS)?, floored to the second. */
-static int parse_epoch(const char *s, size_t n, int64_t *epoch,
-                       const char **rule)
-{
-        size_t i = 0, digits = 0;
-        int64_t v = 0;
-        int neg = 0, frac = 0;
-
-        if (i < n && s[i] == '-') {
-                neg = 1;
-                i++;
-        }
-        for (; i < n && is_digit(s[i]); i++, digits++)
-                if (v <= EPOCH_MAX)
-                        v = v * 10 + (s[i] - '0');
-        if (digits == 0)
-                goto bad;
-        if (i < n && s[i] == '.') {
-                i++;
-                if (i >= n || !is_digit(s[i]))
-                        goto bad;
-                for (; i < n && is_digit(s[i]); i++)
-                        frac |= s[i] != '0';
-        }
-        if (i != n)
-                goto bad;
-        if (neg)
-                v = -v - frac;
-        if (v < EPOCH_MIN || v > EPOCH_MAX) {
-                *rule = "timestamp out of range";
-                return CDR_ERR_MALFORMED;
-        }
-        *epoch = v;
-        return CDR_OK;
-bad:
-        *rule = "not a timestamp";
-        return CDR_ERR_MALFORMED;
-}
-
-/* ISO 8601 extended format: YYYY-MM-DD, then optionally ('T' | ' ')
- * hh:mm[:ss[(.|,)fraction]] and a zone (Z, +hh, +hhmm, +hh:mm; none
- * means UTC).  A leap second (:60) counts as :59 of its minute. */
-static int parse_iso(const char *s, size_t n, int64_t *epoch, const char **rule)
-{
-        unsigned year, mon, day, hh = 0, mm = 0, ss = 0, oh = 0, om = 0;
-        int64_t t;
-        size_t i = 0;
-        int sign = 0;
-
-        if (read_digits(s, n, &i, 4, &year) || i >= n || s[i++] != '-' ||
-            read_digits(s, n, &i, 2, &mon) || i >= n || s[i++] != '-' ||
-            read_digits(s, n, &i, 2, &day))
-                goto bad;
-        if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
-                i++;
-                if (read_digits(s, n, &i, 2, &hh) || i >= n || s[i++] != ':' ||
-                    read_digits(s, n, &i, 2, &mm))
-                        goto bad;
-                if (i < n && s[i] == ':') {
-                        i++;
-                        if (read_digits(s, n, &i, 2, &ss))
-                                goto bad;
-                        if (i < n && (s[i] == '.' || s[i] == ',')) {
-                                i++;
-                                if (i >= n || !is_digit(s[i]))
-                                        goto bad;
-                                while (i < n && is_digit(s[i]))
-                                        i++;
-                        }
-                }
-                if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
-                        i++;
-                } else if (i < n && (s[i] == '+' || s[i] == '-')) {
-                        sign = s[i++] == '-' ? -1 : 1;
-                        if (read_digits(s, n, &i, 2, &oh))
-                                goto bad;
-                        if (i < n && s[i] == ':')
-                                i++;
-                        if (i < n && read_digits(s, n, &i, 2, &om))
-                                goto bad;
-                }
-        }
-        if (i != n)
-                goto bad;
-        if (mon < 1 || mon > 12) {
-                *rule = "month out of range";
-                return CDR_ERR_MALFORMED;
-        }
-        if (day < 1 || day > days_in_month(year, mon)) {
-                *rule = "day out of range";
-                return CDR_ERR_MALFORMED;
-        }
-        if (hh > 23 || mm > 59 || ss > 60) {
-                *rule = "time out of range";
-                return CDR_ERR_MALFORMED;
-        }
-        if (oh > 23 || om > 59) {
-                *rule = "zone offset out of range";
-                return CDR_ERR_MALFORMED;
-        }
-        if (ss == 60)
-                ss = 59;
-        t = days_from_civil(year, mon, day) * 86400 +
-            (int64_t)(hh * 3600 + mm * 60 + ss) -
-            sign * (int64_t)(oh * 3600 + om * 60);
-        if (t < EPOCH_MIN || t > EPOCH_MAX) {
-                *rule = "timestamp out of range";
-                return CDR_ERR_MALFORMED;
-        }
-        *epoch = t;
-        return CDR_OK;
-bad:
-        *rule = "not a timestamp";
-        return CDR_ERR_MALFORMED;
-}
-
-/* A trimmed, non-empty timestamp in either accepted form. */
-static int parse_time(cdr_view_t v, int64_t *epoch, const char **rule)
-{
-        if (v.n >= 5 && is_digit(v.p[0]) && v.p[4] == '-')
-                return parse_iso(v.p, v.n, epoch, rule);
-        return parse_epoch(v.p, v.n, epoch, rule);
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-        int64_t q = a / b;
-
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static void put2(char *o, unsigned v)
-{
-        o[0] = (char)('0' + v / 10);
-        o[1] = (char)('0' + v % 10);
-}
-
-/* Writes "YYYY-MM-DDThh:mm:ssZ" (20 bytes) for t in EPOCH_MIN..MAX. */
-static void format_iso(int64_t t, char out[20])
-{
-        int64_t days = floor_div(t, 86400), y;
-        unsigned sec = (unsigned)(t - days * 86400), m, d;
-
-        civil_from_days(days, &y, &m, &d);
-        put2(out, (unsigned)(y / 100));
-        put2(out + 2, (unsigned)(y % 100));
-        out[4] = '-';
-        put2(out + 5, m);
-        out[7] = '-';
-        put2(out + 8, d);
-        out[10] = 'T';
-        put2(out + 11, sec / 3600);
-        out[13] = ':';
-        put2(out + 14, sec / 60 % 60);
-        out[16] = ':';
-        put2(out + 17, sec % 60);
-        out[19] = 'Z';
-}
-
 /* --- building a policy ------------------------------------------------- */
 
 cdr_policy_t *cdr_policy_new(const cdr_numbering_t *plan)
@@ -588,7 +378,6 @@ void cdr_policy_destroy(cdr_policy_t *policy)
                 field_free(&policy->fields[i]);
         free(policy->fields);
         cdr_schema_destroy(policy->schema);
-        cdr_suppress_destroy(policy->suppress);
         free(policy);
 }
 
@@ -983,16 +772,16 @@ int cdr_policy_set_key_field(cdr_policy_t *policy, const char *name,
         return CDR_ERR_INVAL;
 }
 
-int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
-                               const char *const *fields, size_t nfields,
-                               char *errstr, size_t errstr_size)
+int cdr_policy_set_suppression_fields(cdr_policy_t *policy,
+                                      const char *const *fields, size_t nfields,
+                                      char *errstr, size_t errstr_size)
 {
         int slots[CDR_MAX_SLOTS];
         size_t i, n = 0, j;
 
         if (nfields == 0) {
                 cdr_errf(errstr, errstr_size, "suppression: no fields named");
-                goto err;
+                return CDR_ERR_INVAL;
         }
         for (i = 0; i < nfields; i++) {
                 int slot;
@@ -1000,7 +789,7 @@ int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
                 if (fields[i] == NULL || fields[i][0] == '\0') {
                         cdr_errf(errstr, errstr_size,
                                  "suppression: empty field name");
-                        goto err;
+                        return CDR_ERR_INVAL;
                 }
                 slot = cdr_schema_add(policy->schema, fields[i],
                                       strlen(fields[i]));
@@ -1008,7 +797,7 @@ int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
                         cdr_errf(errstr, errstr_size,
                                  "suppression: more than %d input fields",
                                  CDR_MAX_SLOTS);
-                        goto err;
+                        return CDR_ERR_INVAL;
                 }
                 for (j = 0; j < n && slots[j] != slot; j++)
                         ;
@@ -1022,18 +811,7 @@ int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
                 policy->supp_pairs[i] =
                     add_pair(policy, slots[i], CDR_KIND_MSISDN);
         }
-        cdr_suppress_destroy(policy->suppress);
-        policy->suppress = set;
         return CDR_OK;
-err:
-        cdr_suppress_destroy(set);
-        return CDR_ERR_INVAL;
-}
-
-void cdr_policy_replace_suppression(cdr_policy_t *policy, cdr_suppress_t *set)
-{
-        cdr_suppress_destroy(policy->suppress);
-        policy->suppress = set;
 }
 
 int cdr_policy_set_event_time_field(cdr_policy_t *policy, const char *from,
@@ -1069,7 +847,8 @@ size_t cdr_policy_field_count(const cdr_policy_t *policy)
         return n;
 }
 
-int cdr_policy_describe(const cdr_policy_t *policy, cdr_buf_t *out)
+int cdr_policy_describe(const cdr_policy_t *policy,
+                        const cdr_suppress_t *suppress, cdr_buf_t *out)
 {
         int wname = 0, wfrom = 0, rc = CDR_OK;
         int event_slot;
@@ -1096,8 +875,9 @@ int cdr_policy_describe(const cdr_policy_t *policy, cdr_buf_t *out)
         if (rc == CDR_OK && policy->nsupp == 0)
                 rc = cdr_buf_puts(out, "suppression: none\n");
         if (rc == CDR_OK && policy->nsupp > 0) {
-                rc = cdr_buf_printf(out, "suppression: %zu numbers; fields",
-                                    cdr_suppress_count(policy->suppress));
+                rc = cdr_buf_printf(
+                    out, "suppression: %zu numbers; fields",
+                    suppress != NULL ? cdr_suppress_count(suppress) : 0);
                 for (i = 0; i < policy->nsupp && rc == CDR_OK; i++)
                         rc = cdr_buf_printf(
                             out, "%s %s", i ? "," : "",
@@ -1123,7 +903,7 @@ int cdr_policy_describe(const cdr_policy_t *policy, cdr_buf_t *out)
 typedef struct {
         int rc; /* of cdr_number_canonical */
         cdr_numclass_t cls;
-        const char *rule; /* rc != CDR_OK: the rule broken */
+        const cdr_rule_t *rule; /* rc != CDR_OK: the rule broken */
         size_t len;
         char text[CDR_CANON_MAX];
 } canon_t;
@@ -1196,6 +976,25 @@ static void put_null(cdr_buf_t *json)
         put_raw(json, "null", NULL_LEN);
 }
 
+/* The value of `keep number` and `bucket`, trimmed in *v: an empty one
+ * is written as null (returns 1), one that is not a JSON number is
+ * refused (CDR_ERR_MALFORMED with *rule set), any other is left to the
+ * caller (returns 0). */
+static inline int number_or_null(cdr_view_t *v, cdr_buf_t *json,
+                                 const cdr_rule_t **rule)
+{
+        *v = trim(*v);
+        if (v->n == 0) {
+                put_null(json);
+                return 1;
+        }
+        if (!json_number(v->p, v->n)) {
+                *rule = &R_NOT_A_NUMBER;
+                return CDR_ERR_MALFORMED;
+        }
+        return 0;
+}
+
 /* Writes one field's value (present, not JSON null) into the room
  * cdr_policy_apply reserved: f->value_max bytes, or the value's length
  * for `keep number` (`keep` reserves its own).  Returns 0,
@@ -1203,7 +1002,8 @@ static void put_null(cdr_buf_t *json)
 static int put_value(const cdr_policy_t *policy, const field_t *f,
                      cdr_pseudonymiser_t *ps, const cdr_record_t *record,
                      cdr_view_t v, canon_memo_t *memo, cdr_buf_t *json,
-                     char *key, size_t *keylen, int is_key, const char **rule)
+                     char *key, size_t *keylen, int is_key,
+                     const cdr_rule_t **rule)
 {
         const canon_t *c;
         canon_t own;
@@ -1211,6 +1011,7 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
         size_t n, i;
         int64_t t, x;
         dec_t d;
+        int rc;
 
         switch (f->act) {
         case ACT_KEEP:
@@ -1218,24 +1019,18 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                         return CDR_OK;
                 if (cdr_utf8_valid(v.p, v.n))
                         return CDR_ERR_NOMEM;
-                *rule = "invalid UTF-8";
+                *rule = &R_INVALID_UTF8;
                 return CDR_ERR_MALFORMED;
         case ACT_KEEP_NUMBER:
-                v = trim(v);
-                if (v.n == 0) {
-                        put_null(json);
-                        return CDR_OK;
-                }
-                if (!json_number(v.p, v.n)) {
-                        *rule = "not a number";
-                        return CDR_ERR_MALFORMED;
-                }
+                rc = number_or_null(&v, json, rule);
+                if (rc != 0)
+                        return rc > 0 ? CDR_OK : rc;
                 put_raw(json, v.p, v.n);
                 return CDR_OK;
         case ACT_PSEUDONYMISE:
                 c = field_canon(policy, f, record, f->kind, v, memo, &own);
                 if (c->rc != CDR_OK) {
-                        *rule = c->rule;
+                        *rule = c->rule != NULL ? c->rule : &R_INVALID_VALUE;
                         return CDR_ERR_MALFORMED;
                 }
                 if (c->cls != CDR_NUM_PERSONAL) {
@@ -1264,11 +1059,12 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                         put_null(json);
                         return CDR_OK;
                 }
-                if (parse_time(v, &t, rule) != CDR_OK)
+                if (cdr_civil_parse_time(v.p, v.n, &t, rule) != CDR_OK)
                         return CDR_ERR_MALFORMED;
                 o = json->data + json->len;
                 o[0] = '"';
-                format_iso(floor_div(t, f->unit) * f->unit, o + 1);
+                cdr_civil_format_iso(cdr_civil_floor_div(t, f->unit) * f->unit,
+                                     o + 1);
                 o[21] = '"';
                 json->len += 22;
                 return CDR_OK;
@@ -1285,7 +1081,7 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                                                   : CDR_KIND_MSISDN,
                                 v, memo, &own);
                 if (c->rc != CDR_OK) {
-                        *rule = c->rule;
+                        *rule = c->rule != NULL ? c->rule : &R_INVALID_VALUE;
                         return CDR_ERR_MALFORMED;
                 }
                 /* A prefix as long as the number would publish the
@@ -1319,22 +1115,16 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                         put_quoted(json, c->text + 1, n);
                 return CDR_OK;
         case ACT_BUCKET:
-                v = trim(v);
-                if (v.n == 0) {
-                        put_null(json);
-                        return CDR_OK;
-                }
-                if (!json_number(v.p, v.n)) {
-                        *rule = "not a number";
-                        return CDR_ERR_MALFORMED;
-                }
+                rc = number_or_null(&v, json, rule);
+                if (rc != 0)
+                        return rc > 0 ? CDR_OK : rc;
                 if (int_parse(v.p, v.n, &x) == 0) {
                         for (i = 0; i < f->nbounds; i++)
                                 if (x < f->bounds[i].ceil)
                                         break;
                 } else {
                         if (dec_parse(v.p, v.n, &d) != 0) {
-                                *rule = "too many significant digits";
+                                *rule = &R_TOO_MANY_DIGITS;
                                 return CDR_ERR_MALFORMED;
                         }
                         for (i = 0; i < f->nbounds; i++)
@@ -1353,14 +1143,15 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
 /* 1 when the record's value in any suppression field is a listed
  * subscriber.  A value that is not a valid number is not suppressed
  * here: normal processing decides what becomes of it. */
-static int is_suppressed(const cdr_policy_t *policy, const cdr_record_t *record,
-                         canon_memo_t *memo)
+static int is_suppressed(const cdr_policy_t *policy,
+                         const cdr_suppress_t *suppress,
+                         const cdr_record_t *record, canon_memo_t *memo)
 {
         const canon_t *c;
         canon_t own;
         size_t i;
 
-        if (policy->suppress == NULL || policy->nsupp == 0)
+        if (suppress == NULL || policy->nsupp == 0)
                 return 0;
         for (i = 0; i < policy->nsupp; i++) {
                 int slot = policy->supp_slots[i];
@@ -1377,7 +1168,7 @@ static int is_suppressed(const cdr_policy_t *policy, const cdr_record_t *record,
                 }
                 if (c->rc != CDR_OK || c->cls != CDR_NUM_PERSONAL)
                         continue;
-                if (cdr_suppress_contains(policy->suppress, c->text, c->len))
+                if (cdr_suppress_contains(suppress, c->text, c->len))
                         return 1;
         }
         return 0;
@@ -1411,7 +1202,7 @@ static void prefetch_pseudonyms(const cdr_policy_t *policy,
  * (truncated to fit, NUL-terminated), without a printf on the path every
  * malformed record takes. */
 static void put_reason(char *reason, size_t size, const char *from,
-                       const char *action, const char *rule)
+                       const char *action, const cdr_rule_t *rule)
 {
         const char *part[6];
         size_t i, n, len = 0;
@@ -1423,7 +1214,7 @@ static void put_reason(char *reason, size_t size, const char *from,
         part[2] = "': ";
         part[3] = action;
         part[4] = ": ";
-        part[5] = rule != NULL ? rule : "(null)"; /* as printf writes it */
+        part[5] = rule->text;
         for (i = 0; i < 6; i++) {
                 n = strlen(part[i]);
                 if (n > size - 1 - len)
@@ -1442,9 +1233,10 @@ static int apply_nomem(cdr_buf_t *json)
         return CDR_ERR_NOMEM;
 }
 
-int cdr_policy_apply(const cdr_policy_t *policy, cdr_pseudonymiser_t *ps,
-                     const cdr_record_t *record, cdr_buf_t *json, char *key,
-                     size_t *keylen, char *reason, size_t reason_size)
+int cdr_policy_apply(const cdr_policy_t *policy, const cdr_suppress_t *suppress,
+                     cdr_pseudonymiser_t *ps, const cdr_record_t *record,
+                     cdr_buf_t *json, char *key, size_t *keylen,
+                     cdr_reason_t *code, char *reason, size_t reason_size)
 {
         canon_memo_t memo;
         size_t i;
@@ -1458,17 +1250,19 @@ int cdr_policy_apply(const cdr_policy_t *policy, cdr_pseudonymiser_t *ps,
                 key[0] = '\0';
         if (reason && reason_size)
                 reason[0] = '\0';
+        if (code != NULL)
+                *code = CDR_REASON_OTHER;
         /* First, so that the suppression check overlaps the loads. */
         if (ps != NULL)
                 prefetch_pseudonyms(policy, ps, record, &memo);
-        if (is_suppressed(policy, record, &memo))
+        if (is_suppressed(policy, suppress, record, &memo))
                 return CDR_VERDICT_SUPPRESS;
         if (cdr_buf_reserve(json, 1) != CDR_OK)
                 return CDR_ERR_NOMEM;
         json->data[json->len++] = '{';
         for (i = 0; i < policy->nfields; i++) {
                 const field_t *f = &policy->fields[i];
-                const char *rule = "invalid value";
+                const cdr_rule_t *rule = &R_INVALID_VALUE;
                 size_t room;
                 cdr_view_t v;
                 int null;
@@ -1499,6 +1293,8 @@ int cdr_policy_apply(const cdr_policy_t *policy, cdr_pseudonymiser_t *ps,
                                        &rule);
                 }
                 if (rc == CDR_ERR_MALFORMED) {
+                        if (code != NULL)
+                                *code = rule->code;
                         put_reason(reason, reason_size, f->from, f->action,
                                    rule);
                         cdr_buf_reset(json);
@@ -1525,7 +1321,7 @@ int cdr_policy_event_time(const cdr_policy_t *policy,
 {
         int slot = policy->event_slot >= 0 ? policy->event_slot
                                            : policy->truncate_slot;
-        const char *rule;
+        const cdr_rule_t *rule;
         cdr_view_t v;
 
         if (slot < 0)
@@ -1536,7 +1332,7 @@ int cdr_policy_event_time(const cdr_policy_t *policy,
         v = trim(v);
         if (v.n == 0)
                 return CDR_ERR_NOTFOUND;
-        if (parse_time(v, epoch, &rule) != CDR_OK)
+        if (cdr_civil_parse_time(v.p, v.n, epoch, &rule) != CDR_OK)
                 return CDR_ERR_MALFORMED;
         return CDR_OK;
 }
@@ -1547,7 +1343,7 @@ int cdr_policy_record_mentions(const cdr_policy_t *policy,
 {
         char buf[CDR_CANON_MAX];
         cdr_numclass_t cls;
-        const char *rule;
+        const cdr_rule_t *rule;
         size_t i, clen = 0;
 
         for (i = 0; i < policy->nmsisdn; i++) {

@@ -1,6 +1,6 @@
 /*
- * Keyed pseudonyms, HMAC-SHA256 with precomputed states, and the key ring.
- * See pseudonym.h and docs/pseudonyms.md.
+ * Keyed pseudonyms and HMAC-SHA256 with precomputed states.  See
+ * pseudonym.h and docs/pseudonyms.md; the keys come from keyring.c.
  *
  * HMAC is built from OpenSSL's low-level SHA-256 block function rather
  * than HMAC() or EVP_MAC: those set up the key (two compressions) or
@@ -12,7 +12,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include "cdranon/pseudonym.h"
-#include "cdranon/keyfile.h"
+#include "secmem.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -22,98 +22,18 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #define BLOCK         64 /* SHA-256 block */
 #define PAD_MAX       55 /* most message bytes in a final block */
 #define PSEUDONYM_MAC 16 /* bytes of the MAC kept in a pseudonym */
 #define CACHE_VALUE   32 /* longest canonical value the cache holds */
 #define CACHE_MAX     ((size_t)1 << 24)
-#define HUGE_PAGE     ((size_t)2 << 20)
-#define KEYFILE_MAX   ((size_t)1 << 20)
-#define KEY_HEX       (2 * CDR_HMAC_KEY_LEN)
 #define DOMAIN        "cdranon.v1."
 #define NKINDS        4
 
 typedef char cdr_key_id_t[CDR_KEY_ID_MAX + 1];
-
-/* --- Memory for secrets -------------------------------------------- */
-
-/* Key material, the states derived from it, file buffers holding hex keys
- * and the cache of canonical identifiers live in anonymous mappings kept
- * out of core dumps.  Secret regions are also locked in memory when the
- * system allows (a failed mlock is not an error: RLIMIT_MEMLOCK is often
- * small).  Every region is wiped before it is unmapped. */
-
-static void *region_alloc(size_t size, int lock)
-{
-        void *p;
-
-        if (size == 0)
-                size = 1;
-        p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED)
-                return NULL;
-#ifdef MADV_DONTDUMP
-        (void)madvise(p, size, MADV_DONTDUMP);
-#endif
-        if (lock)
-                (void)mlock(p, size);
-        return p;
-}
-
-/* A region for the pseudonym cache: like region_alloc (not locked), and
- * aligned to and backed by 2 MiB pages where the system allows, because
- * the cache is read at random and would otherwise cost a TLB miss per
- * lookup.  Release it with region_free(p, size, 0). */
-static void *region_alloc_huge(size_t size)
-{
-        size_t span, head;
-        char *p;
-
-        if (size < HUGE_PAGE)
-                return region_alloc(size, 0);
-        span = size + HUGE_PAGE;
-        p = mmap(NULL, span, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED)
-                return NULL;
-        head = (HUGE_PAGE - (uintptr_t)p % HUGE_PAGE) % HUGE_PAGE;
-        if (head > 0)
-                munmap(p, head);
-        munmap(p + head + size, span - head - size); /* never empty */
-        p += head;
-#ifdef MADV_HUGEPAGE
-        (void)madvise(p, size, MADV_HUGEPAGE);
-#endif
-#ifdef MADV_DONTDUMP
-        (void)madvise(p, size, MADV_DONTDUMP);
-#endif
-        return p;
-}
-
-static void region_free(void *p, size_t size, int lock)
-{
-        if (p == NULL)
-                return;
-        if (size == 0)
-                size = 1;
-        OPENSSL_cleanse(p, size);
-        if (lock)
-                (void)munlock(p, size);
-        munmap(p, size);
-}
 
 /* --- HMAC-SHA256 ----------------------------------------------------- */
 
@@ -240,7 +160,7 @@ cdr_hmac_t *cdr_hmac_new(const unsigned char *key, size_t keylen)
 
         if (key == NULL && keylen > 0)
                 return NULL;
-        hmac = region_alloc(sizeof(*hmac), 1);
+        hmac = cdr_secmem_alloc(sizeof(*hmac), 1);
         if (hmac == NULL)
                 return NULL;
         hmac_init(hmac, key, keylen);
@@ -249,7 +169,7 @@ cdr_hmac_t *cdr_hmac_new(const unsigned char *key, size_t keylen)
 
 void cdr_hmac_destroy(cdr_hmac_t *hmac)
 {
-        region_free(hmac, sizeof(*hmac), 1);
+        cdr_secmem_free(hmac, sizeof(*hmac), 1);
 }
 
 void cdr_hmac_compute(const cdr_hmac_t *hmac, const void *msg, size_t len,
@@ -278,453 +198,6 @@ size_t cdr_base32_encode(const unsigned char *in, size_t len, char *out)
                 out[n++] = alphabet[(acc << (5 - bits)) & 31];
         out[n] = '\0';
         return n;
-}
-
-/* --- Key ring -------------------------------------------------------- */
-
-struct cdr_keyring_s {
-        size_t count;
-        cdr_key_id_t *ids;
-        unsigned char *keys; /* count * CDR_HMAC_KEY_LEN, locked region */
-        size_t keys_size;
-};
-
-static int key_id_valid(const char *id, size_t len)
-{
-        size_t i;
-
-        if (len == 0 || len > CDR_KEY_ID_MAX)
-                return 0;
-        for (i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)id[i];
-                if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                      (c >= '0' && c <= '9') || c == '_' || c == '-'))
-                        return 0;
-        }
-        return 1;
-}
-
-static int hex_nibble(unsigned char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        return -1;
-}
-
-/* Two valid lower-case hex digits as a byte. */
-static unsigned char hex_byte(const char *p)
-{
-        return (unsigned char)(hex_nibble((unsigned char)p[0]) << 4 |
-                               hex_nibble((unsigned char)p[1]));
-}
-
-static int is_blank(char c)
-{
-        return c == ' ' || c == '\t' || c == '\r';
-}
-
-static int find_id(const cdr_key_id_t *ids, size_t count, const char *id)
-{
-        size_t i;
-
-        for (i = 0; i < count; i++)
-                if (strcmp(ids[i], id) == 0)
-                        return 1;
-        return 0;
-}
-
-/* Parses key file text into ids[] and, when keys is not NULL, keys[]
- * (room for one entry per line of text).  Messages
- * name the line and the rule, never the text of a key. */
-static int parse_ring(const char *path, const char *text, size_t len,
-                      cdr_key_id_t *ids, unsigned char *keys, size_t *count,
-                      char *errstr, size_t errstr_size)
-{
-        const char *p = text, *end = text + len;
-        size_t lineno = 0, n = 0;
-
-        while (p < end) {
-                const char *eol = memchr(p, '\n', (size_t)(end - p));
-                const char *q, *id, *hex;
-                size_t idlen, hexlen, i;
-
-                if (eol == NULL)
-                        eol = end;
-                lineno++;
-                q = memchr(p, '#', (size_t)(eol - p));
-                if (q == NULL)
-                        q = eol;
-                while (q > p && is_blank(q[-1]))
-                        q--;
-                while (p < q && is_blank(*p))
-                        p++;
-                if (p == q)
-                        goto next;
-
-                id = p;
-                while (p < q && !is_blank(*p))
-                        p++;
-                idlen = (size_t)(p - id);
-                if (idlen > CDR_KEY_ID_MAX) {
-                        cdr_errf(errstr, errstr_size,
-                                 "%s:%zu: key id longer than %d characters",
-                                 path, lineno, CDR_KEY_ID_MAX);
-                        return CDR_ERR_INVAL;
-                }
-                if (!key_id_valid(id, idlen)) {
-                        cdr_errf(errstr, errstr_size,
-                                 "%s:%zu: bad key id (allowed: A-Z a-z 0-9 "
-                                 "_ -)",
-                                 path, lineno);
-                        return CDR_ERR_INVAL;
-                }
-                while (p < q && is_blank(*p))
-                        p++;
-                hex = p;
-                while (p < q && !is_blank(*p))
-                        p++;
-                hexlen = (size_t)(p - hex);
-                if (hexlen == 0) {
-                        cdr_errf(errstr, errstr_size,
-                                 "%s:%zu: missing key after key id", path,
-                                 lineno);
-                        return CDR_ERR_INVAL;
-                }
-                if (p != q) {
-                        cdr_errf(errstr, errstr_size,
-                                 "%s:%zu: unexpected text after key", path,
-                                 lineno);
-                        return CDR_ERR_INVAL;
-                }
-                if (hexlen != KEY_HEX) {
-                        cdr_errf(errstr, errstr_size,
-                                 "%s:%zu: key is not %d hex digits", path,
-                                 lineno, KEY_HEX);
-                        return CDR_ERR_INVAL;
-                }
-                for (i = 0; i < KEY_HEX; i++) {
-                        if (hex_nibble((unsigned char)hex[i]) < 0) {
-                                cdr_errf(errstr, errstr_size,
-                                         "%s:%zu: key is not lower-case "
-                                         "hex",
-                                         path, lineno);
-                                return CDR_ERR_INVAL;
-                        }
-                }
-                memcpy(ids[n], id, idlen);
-                ids[n][idlen] = '\0';
-                if (find_id(ids, n, ids[n])) {
-                        cdr_errf(errstr, errstr_size,
-                                 "%s:%zu: duplicate key id '%s'", path, lineno,
-                                 ids[n]);
-                        return CDR_ERR_INVAL;
-                }
-                if (keys != NULL) {
-                        unsigned char *key = keys + n * CDR_HMAC_KEY_LEN;
-                        for (i = 0; i < CDR_HMAC_KEY_LEN; i++)
-                                key[i] = hex_byte(hex + 2 * i);
-                }
-                n++;
-        next:
-                p = eol + 1;
-        }
-        *count = n;
-        return CDR_OK;
-}
-
-/* Reads an open key file (whose size fstat gave) into a locked region
- * that the caller releases with region_free(*text, *size, 1). */
-static int read_file(const char *path, int fd, const struct stat *st,
-                     char **text, size_t *len, size_t *size, char *errstr,
-                     size_t errstr_size)
-{
-        size_t cap, n = 0;
-        char *buf;
-
-        if ((uintmax_t)st->st_size > KEYFILE_MAX) {
-                cdr_errf(errstr, errstr_size, "%s: larger than %zu bytes", path,
-                         KEYFILE_MAX);
-                return CDR_ERR_TOOBIG;
-        }
-        cap = (size_t)st->st_size;
-        buf = region_alloc(cap, 1);
-        if (buf == NULL) {
-                cdr_errf(errstr, errstr_size, "%s: out of memory", path);
-                return CDR_ERR_NOMEM;
-        }
-        while (n < cap) {
-                ssize_t r = pread(fd, buf + n, cap - n, (off_t)n);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r < 0) {
-                        cdr_errf(errstr, errstr_size, "%s: %s", path,
-                                 strerror(errno));
-                        region_free(buf, cap, 1);
-                        return CDR_ERR_IO;
-                }
-                if (r == 0)
-                        break;
-                n += (size_t)r;
-        }
-        *text = buf;
-        *len = n;
-        *size = cap;
-        return CDR_OK;
-}
-
-static size_t count_lines(const char *text, size_t len)
-{
-        size_t n = 1, i;
-
-        for (i = 0; i < len; i++)
-                n += text[i] == '\n';
-        return n;
-}
-
-void cdr_keyring_destroy(cdr_keyring_t *ring)
-{
-        if (ring == NULL)
-                return;
-        region_free(ring->keys, ring->keys_size, 1);
-        free(ring->ids);
-        free(ring);
-}
-
-cdr_keyring_t *cdr_keyring_load(const char *path, char *errstr,
-                                size_t errstr_size)
-{
-        cdr_keyring_t *ring = NULL;
-        char *text = NULL;
-        size_t len = 0, text_size = 0, cap;
-        struct stat st;
-        int fd;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-                return NULL;
-        }
-        if (fstat(fd, &st) != 0) {
-                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-                goto err;
-        }
-        if (cdr_keyfile_check(fd, path, &st, "key file", errstr, errstr_size) !=
-            CDR_OK)
-                goto err;
-        if (read_file(path, fd, &st, &text, &len, &text_size, errstr,
-                      errstr_size) != CDR_OK)
-                goto err;
-
-        ring = calloc(1, sizeof(*ring));
-        if (ring == NULL)
-                goto nomem;
-        cap = count_lines(text, len);
-        ring->ids = calloc(cap, sizeof(*ring->ids));
-        ring->keys_size = cap * CDR_HMAC_KEY_LEN;
-        ring->keys = region_alloc(ring->keys_size, 1);
-        if (ring->ids == NULL || ring->keys == NULL)
-                goto nomem;
-        if (parse_ring(path, text, len, ring->ids, ring->keys, &ring->count,
-                       errstr, errstr_size) != CDR_OK)
-                goto err;
-        if (ring->count == 0) {
-                cdr_errf(errstr, errstr_size, "%s: no keys", path);
-                goto err;
-        }
-        region_free(text, text_size, 1);
-        close(fd);
-        return ring;
-
-nomem:
-        cdr_errf(errstr, errstr_size, "%s: out of memory", path);
-err:
-        cdr_keyring_destroy(ring);
-        region_free(text, text_size, 1);
-        close(fd);
-        return NULL;
-}
-
-size_t cdr_keyring_count(const cdr_keyring_t *ring)
-{
-        return ring->count;
-}
-
-const char *cdr_keyring_id(const cdr_keyring_t *ring, size_t i)
-{
-        return i < ring->count ? ring->ids[i] : NULL;
-}
-
-const char *cdr_keyring_active_id(const cdr_keyring_t *ring)
-{
-        return ring->ids[ring->count - 1];
-}
-
-/* The first of kYYYYMMDD, kYYYYMMDD-2, kYYYYMMDD-3, ... (today, UTC) not
- * in ids. */
-static int default_id(const cdr_key_id_t *ids, size_t count, cdr_key_id_t out)
-{
-        char base[CDR_KEY_ID_MAX + 1];
-        time_t now = time(NULL);
-        struct tm tm;
-        unsigned k;
-
-        if (gmtime_r(&now, &tm) == NULL ||
-            strftime(base, sizeof(base), "k%Y%m%d", &tm) == 0)
-                return CDR_ERR_INVAL;
-        snprintf(out, CDR_KEY_ID_MAX + 1, "%s", base);
-        for (k = 2; find_id(ids, count, out); k++) {
-                int w = snprintf(out, CDR_KEY_ID_MAX + 1, "%s-%u", base, k);
-                if (w < 0 || w > CDR_KEY_ID_MAX)
-                        return CDR_ERR_INVAL;
-        }
-        return CDR_OK;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t w = write(fd, p, n);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w < 0)
-                        return -1;
-                p += w;
-                n -= (size_t)w;
-        }
-        return 0;
-}
-
-/* Makes a new directory entry durable; failure is not reported because
- * the key itself has already been written and synced. */
-static void sync_parent_dir(const char *path)
-{
-        char *copy = strdup(path);
-        int dfd;
-
-        if (copy == NULL)
-                return;
-        dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-                (void)fsync(dfd);
-                close(dfd);
-        }
-        free(copy);
-}
-
-int cdr_keyring_append_new(const char *path, const char *id, char *new_id,
-                           char *errstr, size_t errstr_size)
-{
-        unsigned char key[CDR_HMAC_KEY_LEN];
-        char line[CDR_KEY_ID_MAX + KEY_HEX + 4];
-        cdr_key_id_t *ids = NULL, chosen;
-        char *text = NULL;
-        size_t len = 0, text_size = 0, cap, count = 0, n, i;
-        struct stat st;
-        int fd, created = 0, rc;
-
-        if (id != NULL && !key_id_valid(id, strlen(id))) {
-                cdr_errf(errstr, errstr_size,
-                         "bad key id (1 to %d of A-Z a-z 0-9 _ -)",
-                         CDR_KEY_ID_MAX);
-                return CDR_ERR_INVAL;
-        }
-        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-                created = 1;
-                if (fchmod(fd, 0600) != 0) {
-                        cdr_errf(errstr, errstr_size, "%s: chmod: %s", path,
-                                 strerror(errno));
-                        rc = CDR_ERR_IO;
-                        goto out;
-                }
-        } else if (errno == EEXIST) {
-                fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY |
-                                    O_NONBLOCK);
-        }
-        if (fd < 0) {
-                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-                return CDR_ERR_IO;
-        }
-        /* Two writers appending at once could both pick the same id. */
-        if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
-                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-                rc = CDR_ERR_IO;
-                goto out;
-        }
-        rc = cdr_keyfile_check(fd, path, &st, "key file", errstr, errstr_size);
-        if (rc != CDR_OK)
-                goto out;
-        rc = read_file(path, fd, &st, &text, &len, &text_size, errstr,
-                       errstr_size);
-        if (rc != CDR_OK)
-                goto out;
-        cap = count_lines(text, len);
-        ids = calloc(cap, sizeof(*ids));
-        if (ids == NULL) {
-                cdr_errf(errstr, errstr_size, "%s: out of memory", path);
-                rc = CDR_ERR_NOMEM;
-                goto out;
-        }
-        rc =
-            parse_ring(path, text, len, ids, NULL, &count, errstr, errstr_size);
-        if (rc != CDR_OK)
-                goto out;
-
-        if (id == NULL) {
-                rc = default_id(ids, count, chosen);
-                if (rc != CDR_OK) {
-                        cdr_errf(errstr, errstr_size,
-                                 "%s: no free default key id", path);
-                        goto out;
-                }
-        } else {
-                snprintf(chosen, sizeof(chosen), "%s", id);
-                if (find_id(ids, count, chosen)) {
-                        cdr_errf(errstr, errstr_size,
-                                 "%s: key id '%s' is already in use", path,
-                                 chosen);
-                        rc = CDR_ERR_INVAL;
-                        goto out;
-                }
-        }
-
-        if (RAND_priv_bytes(key, sizeof(key)) != 1) {
-                cdr_errf(errstr, errstr_size, "no random bytes for a new key");
-                rc = CDR_ERR_CRYPTO;
-                goto out;
-        }
-        n = 0;
-        if (len > 0 && text[len - 1] != '\n')
-                line[n++] = '\n';
-        n += (size_t)snprintf(line + n, sizeof(line) - n, "%s ", chosen);
-        for (i = 0; i < sizeof(key); i++) {
-                line[n++] = "0123456789abcdef"[key[i] >> 4];
-                line[n++] = "0123456789abcdef"[key[i] & 15];
-        }
-        line[n++] = '\n';
-        if (write_all(fd, line, n) != 0 || fsync(fd) != 0) {
-                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-                rc = CDR_ERR_IO;
-                goto out;
-        }
-        if (created)
-                sync_parent_dir(path);
-        if (new_id != NULL)
-                memcpy(new_id, chosen, strlen(chosen) + 1);
-        rc = CDR_OK;
-
-out:
-        OPENSSL_cleanse(key, sizeof(key));
-        OPENSSL_cleanse(line, sizeof(line));
-        region_free(text, text_size, 1);
-        free(ids);
-        if (fd >= 0)
-                close(fd);
-        if (rc != CDR_OK && created)
-                unlink(path);
-        return rc;
 }
 
 /* --- Pseudonymiser --------------------------------------------------- */
@@ -793,7 +266,7 @@ cdr_pseudonymiser_t *cdr_pseudonymiser_new(const cdr_keyring_t *ring,
         cdr_pseudonymiser_t *ps;
         size_t entries, k;
 
-        if (ring == NULL || key_index >= ring->count) {
+        if (ring == NULL || key_index >= cdr_keyring_count(ring)) {
                 cdr_errf(errstr, errstr_size,
                          "key index %zu is not in the key ring", key_index);
                 return NULL;
@@ -805,16 +278,17 @@ cdr_pseudonymiser_t *cdr_pseudonymiser_new(const cdr_keyring_t *ring,
                          cache_entries, CACHE_MAX);
                 return NULL;
         }
-        ps = region_alloc(sizeof(*ps), 1);
+        ps = cdr_secmem_alloc(sizeof(*ps), 1);
         if (ps == NULL) {
                 cdr_errf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
-        hmac_init(&ps->hmac, ring->keys + key_index * CDR_HMAC_KEY_LEN,
+        hmac_init(&ps->hmac, cdr_keyring_key(ring, key_index),
                   CDR_HMAC_KEY_LEN);
-        memcpy(ps->key_id, ring->ids[key_index], sizeof(ps->key_id));
-        ps->prefix_len = (size_t)snprintf(ps->prefix, sizeof(ps->prefix),
-                                          "%s:", ring->ids[key_index]);
+        snprintf(ps->key_id, sizeof(ps->key_id), "%s",
+                 cdr_keyring_id(ring, key_index));
+        ps->prefix_len =
+            (size_t)snprintf(ps->prefix, sizeof(ps->prefix), "%s:", ps->key_id);
         for (k = 0; k < NKINDS; k++) {
                 int w = snprintf((char *)ps->domain[k], BLOCK, "%s%s", DOMAIN,
                                  kind_names[k]);
@@ -830,7 +304,7 @@ cdr_pseudonymiser_t *cdr_pseudonymiser_new(const cdr_keyring_t *ring,
                 ps->mask = entries - 1;
                 ps->cache_size = entries * sizeof(struct cache_entry);
                 /* Anonymous pages are zero: every tag starts empty. */
-                ps->cache = region_alloc_huge(ps->cache_size);
+                ps->cache = cdr_secmem_alloc_huge(ps->cache_size);
                 if (ps->cache == NULL || RAND_bytes((unsigned char *)&ps->seed,
                                                     sizeof(ps->seed)) != 1) {
                         cdr_errf(errstr, errstr_size,
@@ -848,8 +322,8 @@ void cdr_pseudonymiser_destroy(cdr_pseudonymiser_t *ps)
 {
         if (ps == NULL)
                 return;
-        region_free(ps->cache, ps->cache_size, 0);
-        region_free(ps, sizeof(*ps), 1);
+        cdr_secmem_free(ps->cache, ps->cache_size, 0);
+        cdr_secmem_free(ps, sizeof(*ps), 1);
 }
 
 /* The slot that may hold canon[0..len) as kind.  The seed keeps chosen

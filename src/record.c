@@ -129,6 +129,7 @@ int cdr_record_reset(cdr_record_t *record, size_t nslots, size_t len)
         record->raw.p = NULL;
         record->raw.n = 0;
         record->nfields = 0;
+        record->reason = CDR_REASON_OTHER;
         cdr_buf_reset(&record->scratch);
         return cdr_buf_reserve(&record->scratch, len);
 }

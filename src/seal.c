@@ -18,7 +18,6 @@
  */
 #include "cdranon/seal.h"
 #include "cdranon/hpke.h"
-#include "seal_kat.h"
 #include "sealed.h"
 
 #include <errno.h>
@@ -32,6 +31,10 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+
+_Static_assert(SEALED_KEY_ID_LEN == CDR_KEY_ID_LEN &&
+                   SEALED_KEY_ID_HEX_SIZE == CDR_KEY_ID_HEX_SIZE,
+               "sealed.h and seal.h agree on the key id");
 
 typedef struct {
         uint8_t pk[CDR_HPKE_NPK];
@@ -63,43 +66,15 @@ struct cdr_sealer_s {
         uint64_t epoch_records;
         int epoch_seconds;
         uint64_t nepochs;
-        int64_t swept;   /* monotonic second of the last sweep */
-        int wall_key;    /* key of the processing time, or CDR_ERR_NOTFOUND */
-        uint8_t ikm[64]; /* test hook: next epoch's ikmE */
-        size_t ikm_len;
+        int64_t swept; /* monotonic second of the last sweep */
+        int wall_key;  /* key of the processing time, or CDR_ERR_NOTFOUND */
+        cdr_sealer_encap_fn *encap; /* NULL: cdr_hpke_encap */
+        void *encap_opaque;
         /* The record being sealed piece by piece (cdr_sealer_begin). */
         int streaming;
         size_t stream_key;   /* its key's index, so its epoch's */
         uint64_t stream_len; /* plaintext bytes so far */
 };
-
-static void key_id_hex(const uint8_t id[CDR_KEY_ID_LEN],
-                       char hex[CDR_KEY_ID_HEX_SIZE])
-{
-        static const char digits[] = "0123456789abcdef";
-        size_t i;
-
-        for (i = 0; i < CDR_KEY_ID_LEN; i++) {
-                hex[2 * i] = digits[id[i] >> 4];
-                hex[2 * i + 1] = digits[id[i] & 15];
-        }
-        hex[2 * CDR_KEY_ID_LEN] = '\0';
-}
-
-/* key id = SHA-256(raw public key)[0..8) */
-static int key_id_of(const uint8_t pk[CDR_HPKE_NPK], uint8_t id[CDR_KEY_ID_LEN])
-{
-        uint8_t md[32];
-        unsigned int len = 0;
-
-        if (EVP_Digest(pk, CDR_HPKE_NPK, md, &len, EVP_sha256(), NULL) != 1 ||
-            len != sizeof(md)) {
-                ERR_clear_error();
-                return CDR_ERR_CRYPTO;
-        }
-        memcpy(id, md, CDR_KEY_ID_LEN);
-        return CDR_OK;
-}
 
 /* Errors about spec i: "LINE: keys.custodian_public: FILE: why". */
 static void spec_err(char *errstr, size_t errstr_size,
@@ -158,7 +133,7 @@ static int load_public(const cdr_custodian_spec_t *spec, custodian_key_t *key,
                 goto out;
         }
         if (rc == CDR_OK)
-                rc = key_id_of(key->pk, key->key_id);
+                rc = cdr_sealed_key_id(key->pk, key->key_id);
         if (rc != CDR_OK)
                 spec_err(errstr, errstr_size, spec, cdr_strerror(rc));
 out:
@@ -275,7 +250,7 @@ int cdr_custodian_set_find(const cdr_custodian_set_t *set, int64_t t)
 void cdr_custodian_key_id(const cdr_custodian_set_t *set, size_t i,
                           char hex[CDR_KEY_ID_HEX_SIZE])
 {
-        key_id_hex(set->keys[i].key_id, hex);
+        cdr_sealed_key_id_hex(set->keys[i].key_id, hex);
 }
 
 static int64_t monotonic_seconds(void)
@@ -367,18 +342,15 @@ uint64_t cdr_sealer_epochs(const cdr_sealer_t *sealer)
         return sealer->nepochs;
 }
 
-int cdr_sealer_set_ephemeral_ikm(cdr_sealer_t *sealer, const uint8_t *ikmE,
-                                 size_t ikmE_len)
+void cdr_sealer_set_encap(cdr_sealer_t *sealer, cdr_sealer_encap_fn *encap,
+                          void *opaque)
 {
         size_t i;
 
-        if (ikmE_len == 0 || ikmE_len > sizeof(sealer->ikm))
-                return CDR_ERR_INVAL;
-        memcpy(sealer->ikm, ikmE, ikmE_len);
-        sealer->ikm_len = ikmE_len;
+        sealer->encap = encap;
+        sealer->encap_opaque = opaque;
         for (i = 0; i < sealer->keys->n; i++)
                 sealer->epochs[i].open = 0;
-        return CDR_OK;
 }
 
 /* Starts a new epoch for key `k`: encapsulate, export the data key and
@@ -390,40 +362,22 @@ static int epoch_start(cdr_sealer_t *sealer, size_t k, char *errstr,
 {
         const custodian_key_t *key = &sealer->keys->keys[k];
         epoch_t *epoch = &sealer->epochs[k];
-        cdr_hpke_ctx_t hpke;
-        uint8_t data_key[32];
+        uint8_t shared_secret[CDR_HPKE_NSECRET];
         int rc;
 
         epoch->open = 0;
-        if (sealer->ikm_len != 0) {
-                rc = cdr_hpke_setup_base_s_deterministic(
-                    &hpke, SEALED_HPKE_AEAD, key->pk, SEALED_INFO,
-                    sizeof(SEALED_INFO) - 1, sealer->ikm, sealer->ikm_len,
-                    epoch->enc);
-                OPENSSL_cleanse(sealer->ikm, sizeof(sealer->ikm));
-                sealer->ikm_len = 0;
-        } else {
-                rc = cdr_hpke_setup_base_s(&hpke, SEALED_HPKE_AEAD, key->pk,
-                                           SEALED_INFO, sizeof(SEALED_INFO) - 1,
-                                           epoch->enc);
-        }
-        if (rc == CDR_OK)
-                rc = cdr_hpke_export(&hpke, SEALED_LABEL_KEY,
-                                     sizeof(SEALED_LABEL_KEY) - 1, data_key,
-                                     sizeof(data_key));
-        if (rc == CDR_OK)
-                rc = cdr_hpke_export(&hpke, SEALED_LABEL_PREFIX,
-                                     sizeof(SEALED_LABEL_PREFIX) - 1,
-                                     epoch->prefix, sizeof(epoch->prefix));
-        cdr_hpke_ctx_wipe(&hpke);
+        if (sealer->encap != NULL)
+                rc = sealer->encap(sealer->encap_opaque, key->pk, shared_secret,
+                                   epoch->enc);
+        else
+                rc = cdr_hpke_encap(key->pk, shared_secret, epoch->enc);
         if (rc == CDR_OK && epoch->cctx == NULL &&
             (epoch->cctx = EVP_CIPHER_CTX_new()) == NULL)
                 rc = CDR_ERR_NOMEM;
-        if (rc == CDR_OK && EVP_EncryptInit_ex(epoch->cctx, sealer->cipher,
-                                               NULL, data_key, NULL) != 1) {
-                ERR_clear_error();
-                rc = CDR_ERR_CRYPTO;
-        }
+        if (rc == CDR_OK)
+                rc = cdr_sealed_epoch_keys(shared_secret, sealer->cipher,
+                                           epoch->cctx, 1, epoch->prefix);
+        OPENSSL_cleanse(shared_secret, sizeof(shared_secret));
         if (rc == CDR_OK) {
                 uint8_t first[CDR_HPKE_NN];
 
@@ -437,7 +391,6 @@ static int epoch_start(cdr_sealer_t *sealer, size_t k, char *errstr,
                         rc = CDR_ERR_CRYPTO;
                 }
         }
-        OPENSSL_cleanse(data_key, sizeof(data_key));
         if (rc != CDR_OK) {
                 cdr_errf(errstr, errstr_size,
                          "sealer: starting an epoch for custodian key %s: %s",

@@ -1,11 +1,12 @@
 /*
  * Lists of source coordinates (sources.h).  Each source is kept as the
  * text source_key makes, in an array sorted once the list is complete;
- * matching a record is a binary search.
+ * matching a record is a binary search.  Dead-letter lines are read with
+ * jansson: a list is read once, far from the hot path.
  */
 #include "cdranon/sources.h"
 
-#include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,137 +88,88 @@ static int topic_ok(const char *t)
                          "0123456789._-") == n;
 }
 
-static int hex_digit(char c)
+/* A name of the "source" member into name[0..name_size): a string
+ * without control characters (escaped or not). */
+static int source_name(const json_t *v, char *name, size_t name_size)
 {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
+        const char *text;
+        size_t len, i;
 
-/* A JSON string at *p (after its opening quote) into out, NUL-terminated;
- * *p is left after the closing quote.  Only what cdranon writes in names
- * is accepted: \\, \", \/ and \uXXXX for printable ASCII; other bytes
- * as they are, control characters excepted. */
-static int json_string(const char **p, char *out, size_t size)
-{
-        const char *s = *p;
-        size_t n = 0;
-
-        while (*s != '"') {
-                char c = *s++;
-
-                if ((unsigned char)c < 0x20 || c == 0x7f)
-                        return CDR_ERR_MALFORMED;
-                if (c == '\\') {
-                        c = *s++;
-                        if (c == 'u') {
-                                int v = 0, i, d;
-
-                                for (i = 0; i < 4; i++) {
-                                        d = hex_digit(s[i]);
-                                        if (d < 0)
-                                                return CDR_ERR_MALFORMED;
-                                        v = v * 16 + d;
-                                }
-                                if (v < 0x20 || v >= 0x7f)
-                                        return CDR_ERR_MALFORMED;
-                                c = (char)v;
-                                s += 4;
-                        } else if (c != '"' && c != '\\' && c != '/') {
-                                return CDR_ERR_MALFORMED;
-                        }
-                }
-                if (n + 1 >= size)
-                        return CDR_ERR_TOOBIG;
-                out[n++] = c;
-        }
-        out[n] = '\0';
-        *p = s + 1;
-        return CDR_OK;
-}
-
-/* A non-negative decimal integer at *p, at most `max`. */
-static int json_uint(const char **p, long long max, long long *out)
-{
-        const char *s = *p;
-        long long v = 0;
-
-        if (*s < '0' || *s > '9')
+        if (!json_is_string(v))
                 return CDR_ERR_MALFORMED;
-        while (*s >= '0' && *s <= '9') {
-                if (v > (max - (*s - '0')) / 10)
+        text = json_string_value(v);
+        len = json_string_length(v);
+        for (i = 0; i < len; i++)
+                if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
                         return CDR_ERR_MALFORMED;
-                v = v * 10 + (*s++ - '0');
-        }
-        *out = v;
-        *p = s;
+        if (len + 1 > name_size)
+                return CDR_ERR_TOOBIG;
+        memcpy(name, text, len + 1);
         return CDR_OK;
 }
 
-/* The "source" object of a dead-letter line.  A quote inside the reason
- * string is escaped, so the first `"source":{` is the member. */
+/* A non-negative integer of at most `max`. */
+static int source_uint(const json_t *v, long long max, long long *out)
+{
+        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+            json_integer_value(v) > max)
+                return CDR_ERR_MALFORMED;
+        *out = (long long)json_integer_value(v);
+        return CDR_OK;
+}
+
+/* The "source" object of a dead-letter line: {"topic", "partition",
+ * "offset"} or {"file", "line"}, nothing else. */
 static int parse_dead_letter(const char *line, cdr_source_t *src, char *name,
                              size_t name_size)
 {
-        static const char SOURCE[] = "\"source\":{";
-        const char *p = strstr(line, SOURCE);
-        char member[16];
-        int have_offset = 0, have_line = 0, have_partition = 0, rc;
-        long long v;
+        const json_t *source;
+        json_error_t error;
+        json_t *root;
+        long long n;
+        int rc = CDR_ERR_MALFORMED;
 
-        if (p == NULL)
+        root = json_loads(line, JSON_REJECT_DUPLICATES, &error);
+        if (root == NULL)
                 return CDR_ERR_MALFORMED;
-        p += sizeof(SOURCE) - 1;
-        while (*p != '}') {
-                if (*p++ != '"' ||
-                    json_string(&p, member, sizeof(member)) != CDR_OK ||
-                    *p++ != ':')
-                        return CDR_ERR_MALFORMED;
-                if (*p == '"') {
-                        p++;
-                        rc = json_string(&p, name, name_size);
-                        if (rc != CDR_OK)
-                                return rc;
-                        if (strcmp(member, "topic") == 0 && src->file == NULL)
-                                src->topic = name;
-                        else if (strcmp(member, "file") == 0 &&
-                                 src->topic == NULL)
-                                src->file = name;
-                        else
-                                return CDR_ERR_MALFORMED;
-                } else if (strcmp(member, "partition") == 0) {
-                        if (json_uint(&p, INT32_MAX, &v) != CDR_OK)
-                                return CDR_ERR_MALFORMED;
-                        src->partition = (int32_t)v;
-                        have_partition = 1;
-                } else if (strcmp(member, "offset") == 0) {
-                        if (json_uint(&p, INT64_MAX, &v) != CDR_OK)
-                                return CDR_ERR_MALFORMED;
-                        src->offset = v;
-                        have_offset = 1;
-                } else if (strcmp(member, "line") == 0) {
-                        if (json_uint(&p, INT64_MAX, &v) != CDR_OK)
-                                return CDR_ERR_MALFORMED;
-                        src->line = (uint64_t)v;
-                        have_line = 1;
-                } else {
-                        return CDR_ERR_MALFORMED;
-                }
-                if (*p == ',')
-                        p++;
-                else if (*p != '}')
-                        return CDR_ERR_MALFORMED;
+        source = json_object_get(root, "source");
+        if (!json_is_object(source))
+                goto out;
+        if (json_object_get(source, "topic") != NULL &&
+            json_object_size(source) == 3) {
+                rc = source_name(json_object_get(source, "topic"), name,
+                                 name_size);
+                if (rc != CDR_OK)
+                        goto out;
+                rc = CDR_ERR_MALFORMED;
+                if (!topic_ok(name) ||
+                    source_uint(json_object_get(source, "partition"), INT32_MAX,
+                                &n) != CDR_OK)
+                        goto out;
+                src->partition = (int32_t)n;
+                if (source_uint(json_object_get(source, "offset"), INT64_MAX,
+                                &n) != CDR_OK)
+                        goto out;
+                src->offset = n;
+                src->topic = name;
+                rc = CDR_OK;
+        } else if (json_object_get(source, "file") != NULL &&
+                   json_object_size(source) == 2) {
+                rc = source_name(json_object_get(source, "file"), name,
+                                 name_size);
+                if (rc != CDR_OK)
+                        goto out;
+                rc = CDR_ERR_MALFORMED;
+                if (source_uint(json_object_get(source, "line"), INT64_MAX,
+                                &n) != CDR_OK)
+                        goto out;
+                src->line = (uint64_t)n;
+                src->file = name;
+                rc = CDR_OK;
         }
-        if (src->topic != NULL && have_partition && have_offset && !have_line &&
-            topic_ok(src->topic))
-                return CDR_OK;
-        if (src->file != NULL && have_line && !have_partition && !have_offset)
-                return CDR_OK;
-        return CDR_ERR_MALFORMED;
+out:
+        json_decref(root);
+        return rc;
 }
 
 /* The next field of a plain line (runs of spaces and tabs between). */
@@ -235,12 +187,20 @@ static const char *field(const char **p, size_t *len)
         return start;
 }
 
+/* s[0..len): a non-negative decimal integer of at most `max`. */
 static int plain_uint(const char *s, size_t len, long long max, long long *out)
 {
-        const char *p = s;
+        long long v = 0;
+        size_t i;
 
-        if (json_uint(&p, max, out) != CDR_OK || (size_t)(p - s) != len)
+        if (len == 0)
                 return CDR_ERR_MALFORMED;
+        for (i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9' || v > (max - (s[i] - '0')) / 10)
+                        return CDR_ERR_MALFORMED;
+                v = v * 10 + (s[i] - '0');
+        }
+        *out = v;
         return CDR_OK;
 }
 

@@ -1,6 +1,6 @@
 /*
  * The suppression list (opt-outs): a set of canonical msisdns loaded from
- * a file, see policy.h.
+ * a file, see suppress.h.
  *
  * The set is an open-addressing hash table with linear probing, keyed by
  * XXH3 of the canonical string; entries keep the full string, so a hash
@@ -9,7 +9,7 @@
  * including the old blocks when they grow, and so are the read buffers
  * used at load.
  */
-#include "cdranon/policy.h"
+#include "cdranon/suppress.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -163,7 +163,7 @@ cdr_suppress_t *cdr_suppress_load(const char *path, const cdr_numbering_t *plan,
         while ((got = getline(&line, &linecap, f)) >= 0) {
                 size_t len = (size_t)got, start = 0, outlen = 0;
                 cdr_numclass_t cls = CDR_NUM_PERSONAL;
-                const char *rule = NULL;
+                const cdr_rule_t *rule = NULL;
                 char *hash;
 
                 lineno++;

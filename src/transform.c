@@ -7,25 +7,39 @@
 #include "cdranon/csv.h"
 #include "cdranon/encode.h"
 #include "cdranon/json.h"
+#include "cdranon/policy.h"
 #include "cdranon/pseudonym.h"
 #include "cdranon/seal.h"
+#include "cdranon/suppress.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+/* What a reload replaces, as a whole: the contents of the files the
+ * configuration names. */
+struct loaded {
+        cdr_keyring_t *ring;
+        cdr_suppress_t *suppress;        /* NULL: no suppression list */
+        cdr_custodian_set_t *custodians; /* NULL: no sealing */
+};
+
 struct cdr_engine_s {
-        const cdr_config_t *config;
-        cdr_policy_t *policy;       /* owned by config */
+        const cdr_config_t *config; /* data, only read */
+        /* Compiled from config->fields at start; a configuration is not
+         * reloaded, so neither is the policy.  (One policy today; the
+         * engine is where a policy per output would live.) */
+        cdr_policy_t *policy;
         const cdr_schema_t *schema; /* owned by policy */
         cdr_csv_t *csv;             /* CSV input only */
         int header_pending;         /* CSV header line not seen yet */
-        cdr_keyring_t *ring;
-        cdr_custodian_set_t *custodians; /* NULL: no sealing */
-        /* Sets replaced by a reload: a transform's sealer may still use
-         * one until its next record, so they live as long as the
-         * engine (a reload is rare and a set is small). */
+        int seal;                   /* custodian keys loaded, records sealed */
+        struct loaded files;
+        /* Custodian sets replaced by a reload: a transform's sealer may
+         * still use one until its next record, so they live as long as
+         * the engine (a reload is rare and a set is small). */
         cdr_custodian_set_t **retired;
         size_t nretired;
         /* The sealer picks a custodian key by event time only when there
@@ -49,6 +63,133 @@ struct cdr_transform_s {
         char reason[256];
         cdr_transform_stats_t stats;
 };
+
+/* An error of the configuration's: "PATH:LINE: key.path: msg" (the
+ * error's name when msg is empty); out of memory is "PATH: out of
+ * memory".  Returns rc. */
+static int config_fail(const cdr_config_t *config, int rc, int line,
+                       const char *path, const char *msg, char *errstr,
+                       size_t errstr_size)
+{
+        if (rc == CDR_ERR_NOMEM)
+                cdr_errf(errstr, errstr_size, "%s: out of memory",
+                         config->path);
+        else
+                cdr_config_errf(config, line, path, errstr, errstr_size, "%s",
+                                msg[0] ? msg : cdr_strerror(rc));
+        return rc;
+}
+
+/* The allow-list, key field, event-time field and suppression fields of
+ * the configuration, compiled.  Errors name the file, line and key as
+ * the configuration's own do. */
+static cdr_policy_t *compile_policy(const cdr_config_t *config, char *errstr,
+                                    size_t errstr_size)
+{
+        cdr_policy_t *policy;
+        char path[640], msg[512];
+        size_t i;
+        int rc = CDR_OK;
+
+        policy = cdr_policy_new(&config->numbers);
+        if (policy == NULL) {
+                config_fail(config, CDR_ERR_NOMEM, 0, NULL, "", errstr,
+                            errstr_size);
+                return NULL;
+        }
+        msg[0] = '\0';
+        for (i = 0; i < config->nfields && rc == CDR_OK; i++) {
+                const cdr_field_spec_t *f = &config->fields[i];
+
+                rc = cdr_policy_add_field(policy, f->name, f->action, f->from,
+                                          msg, sizeof(msg));
+                if (rc != CDR_OK) {
+                        snprintf(path, sizeof(path), "fields.%s%s", f->name,
+                                 f->mapped ? ".action" : "");
+                        config_fail(config, rc, f->action_line, path, msg,
+                                    errstr, errstr_size);
+                }
+        }
+        if (rc == CDR_OK && config->anonymised_key != NULL) {
+                rc = cdr_policy_set_key_field(policy, config->anonymised_key,
+                                              msg, sizeof(msg));
+                if (rc != CDR_OK)
+                        config_fail(
+                            config, rc,
+                            cdr_config_line(config, "output.anonymised.key"),
+                            "output.anonymised.key", msg, errstr, errstr_size);
+        }
+        if (rc == CDR_OK && config->event_time_field != NULL) {
+                rc = cdr_policy_set_event_time_field(
+                    policy, config->event_time_field, msg, sizeof(msg));
+                if (rc != CDR_OK)
+                        config_fail(config, rc,
+                                    cdr_config_line(config, "input.event_time"),
+                                    "input.event_time", msg, errstr,
+                                    errstr_size);
+        }
+        if (rc == CDR_OK && config->suppression_fields != NULL) {
+                rc = cdr_policy_set_suppression_fields(
+                    policy, (const char *const *)config->suppression_fields,
+                    config->nsuppression_fields, msg, sizeof(msg));
+                if (rc != CDR_OK)
+                        config_fail(
+                            config, rc,
+                            cdr_config_line(config, "suppression.fields"),
+                            "suppression.fields", msg, errstr, errstr_size);
+        }
+        if (rc != CDR_OK) {
+                cdr_policy_destroy(policy);
+                return NULL;
+        }
+        return policy;
+}
+
+/* The key ring the configuration names, read now.  At start its errors
+ * name the configuration's file and line, on a reload the key file's. */
+static cdr_keyring_t *load_ring(const cdr_config_t *config, int at_start,
+                                char *errstr, size_t errstr_size)
+{
+        cdr_keyring_t *ring;
+        char msg[512];
+
+        msg[0] = '\0';
+        ring = cdr_keyring_load(config->hmac_key_file, msg, sizeof(msg));
+        if (ring != NULL)
+                return ring;
+        if (at_start)
+                config_fail(config, CDR_ERR_INVAL,
+                            cdr_config_line(config, "keys.hmac"), "keys.hmac",
+                            msg[0] ? msg : "cannot load the key file", errstr,
+                            errstr_size);
+        else
+                cdr_errf(errstr, errstr_size, "%s", msg);
+        return NULL;
+}
+
+/* The suppression list, likewise. */
+static cdr_suppress_t *load_suppression(const cdr_config_t *config,
+                                        int at_start, char *errstr,
+                                        size_t errstr_size)
+{
+        cdr_suppress_t *set;
+        char msg[512];
+
+        msg[0] = '\0';
+        set = cdr_suppress_load(config->suppression_file, &config->numbers, msg,
+                                sizeof(msg));
+        if (set != NULL)
+                return set;
+        if (at_start)
+                config_fail(config, CDR_ERR_INVAL,
+                            cdr_config_line(config, "suppression.file"),
+                            "suppression.file",
+                            msg[0] ? msg : "cannot load the list", errstr,
+                            errstr_size);
+        else
+                cdr_errf(errstr, errstr_size, "%s", msg);
+        return NULL;
+}
 
 /* The custodian public keys the configuration names, read now. */
 static cdr_custodian_set_t *load_custodians(const cdr_config_t *config,
@@ -79,8 +220,24 @@ cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
                 return NULL;
         }
         engine->config = config;
-        engine->policy = config->policy;
-        engine->schema = cdr_policy_schema(config->policy);
+        engine->seal = seal;
+
+        /* In the order the loader checked them when it did this work,
+         * so that a configuration with several faults names the same
+         * one first. */
+        engine->files.ring = load_ring(config, 1, errstr, errstr_size);
+        if (engine->files.ring == NULL)
+                goto err;
+        engine->policy = compile_policy(config, errstr, errstr_size);
+        if (engine->policy == NULL)
+                goto err;
+        engine->schema = cdr_policy_schema(engine->policy);
+        if (config->suppression_file != NULL) {
+                engine->files.suppress =
+                    load_suppression(config, 1, errstr, errstr_size);
+                if (engine->files.suppress == NULL)
+                        goto err;
+        }
 
         if (config->format == CDR_FORMAT_CSV) {
                 engine->csv = cdr_csv_new(config->csv_delimiter, engine->schema,
@@ -102,11 +259,6 @@ cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
                 engine->header_pending = config->csv_header;
         }
 
-        engine->ring =
-            cdr_keyring_load(config->hmac_key_file, errstr, errstr_size);
-        if (engine->ring == NULL)
-                goto err;
-
         if (seal) {
                 if (config->ncustodian == 0) {
                         cdr_errf(errstr, errstr_size,
@@ -115,9 +267,9 @@ cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
                                  config->path);
                         goto err;
                 }
-                engine->custodians =
+                engine->files.custodians =
                     load_custodians(config, errstr, errstr_size);
-                if (engine->custodians == NULL)
+                if (engine->files.custodians == NULL)
                         goto err;
                 engine->event_time_picks_key =
                     config->ncustodian > 1 ||
@@ -131,6 +283,14 @@ err:
         return NULL;
 }
 
+static void loaded_free(struct loaded *files)
+{
+        cdr_custodian_set_destroy(files->custodians);
+        cdr_suppress_destroy(files->suppress);
+        cdr_keyring_destroy(files->ring);
+        memset(files, 0, sizeof(*files));
+}
+
 void cdr_engine_destroy(cdr_engine_t *engine)
 {
         size_t i;
@@ -140,9 +300,9 @@ void cdr_engine_destroy(cdr_engine_t *engine)
         for (i = 0; i < engine->nretired; i++)
                 cdr_custodian_set_destroy(engine->retired[i]);
         free(engine->retired);
-        cdr_custodian_set_destroy(engine->custodians);
-        cdr_keyring_destroy(engine->ring);
+        loaded_free(&engine->files);
         cdr_csv_destroy(engine->csv);
+        cdr_policy_destroy(engine->policy);
         free(engine);
 }
 
@@ -172,30 +332,51 @@ const cdr_config_t *cdr_engine_config(const cdr_engine_t *engine)
 
 const char *cdr_engine_key_id(const cdr_engine_t *engine)
 {
-        return cdr_keyring_active_id(engine->ring);
+        return cdr_keyring_active_id(engine->files.ring);
+}
+
+const cdr_policy_t *cdr_engine_policy(const cdr_engine_t *engine)
+{
+        return engine->policy;
+}
+
+const cdr_keyring_t *cdr_engine_keyring(const cdr_engine_t *engine)
+{
+        return engine->files.ring;
+}
+
+const cdr_suppress_t *cdr_engine_suppression(const cdr_engine_t *engine)
+{
+        return engine->files.suppress;
+}
+
+int cdr_engine_describe(const cdr_engine_t *engine, cdr_buf_t *out)
+{
+        if (cdr_buf_puts(out, "# policy\n") != CDR_OK)
+                return CDR_ERR_NOMEM;
+        return cdr_policy_describe(engine->policy, engine->files.suppress, out);
 }
 
 int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size)
 {
         const cdr_config_t *config = engine->config;
-        cdr_keyring_t *ring;
-        cdr_suppress_t *set = NULL;
-        cdr_custodian_set_t *custodians = NULL, **retired;
+        struct loaded next = {NULL, NULL, NULL};
+        cdr_custodian_set_t **retired;
 
         /* Everything is read before anything is replaced: a broken file
          * leaves all three as they were. */
-        ring = cdr_keyring_load(config->hmac_key_file, errstr, errstr_size);
-        if (ring == NULL)
-                return CDR_ERR_INVAL;
+        next.ring = load_ring(config, 0, errstr, errstr_size);
+        if (next.ring == NULL)
+                goto err;
         if (config->suppression_file != NULL) {
-                set = cdr_suppress_load(config->suppression_file,
-                                        &config->numbers, errstr, errstr_size);
-                if (set == NULL)
+                next.suppress =
+                    load_suppression(config, 0, errstr, errstr_size);
+                if (next.suppress == NULL)
                         goto err;
         }
-        if (engine->custodians != NULL) {
-                custodians = load_custodians(config, errstr, errstr_size);
-                if (custodians == NULL)
+        if (engine->seal) {
+                next.custodians = load_custodians(config, errstr, errstr_size);
+                if (next.custodians == NULL)
                         goto err;
                 retired = realloc(engine->retired,
                                   (engine->nretired + 1) * sizeof(*retired));
@@ -204,20 +385,16 @@ int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size)
                         goto err;
                 }
                 engine->retired = retired;
-                engine->retired[engine->nretired++] = engine->custodians;
-                engine->custodians = custodians;
+                engine->retired[engine->nretired++] = engine->files.custodians;
+                engine->files.custodians = NULL;
         }
-        if (set != NULL)
-                cdr_policy_replace_suppression(engine->policy, set);
-        cdr_keyring_destroy(engine->ring);
-        engine->ring = ring;
+        loaded_free(&engine->files);
+        engine->files = next;
         atomic_fetch_add(&engine->generation, 1);
         return CDR_OK;
 
 err:
-        cdr_custodian_set_destroy(custodians);
-        cdr_suppress_destroy(set);
-        cdr_keyring_destroy(ring);
+        loaded_free(&next);
         return CDR_ERR_INVAL;
 }
 
@@ -230,7 +407,7 @@ static int transform_load_key(cdr_transform_t *t, char *errstr,
 
         t->generation = atomic_load(&engine->generation);
         ps = cdr_pseudonymiser_new(
-            engine->ring, cdr_keyring_count(engine->ring) - 1,
+            engine->files.ring, cdr_keyring_count(engine->files.ring) - 1,
             engine->config->pseudonym_cache, errstr, errstr_size);
         if (ps == NULL)
                 return CDR_ERR_INVAL;
@@ -255,18 +432,19 @@ static int transform_load_sealer(cdr_transform_t *t, char *errstr,
         const cdr_engine_t *engine = t->engine;
         cdr_sealer_t *sealer;
 
-        if (engine->custodians == NULL || engine->custodians == t->sealer_keys)
+        if (engine->files.custodians == NULL ||
+            engine->files.custodians == t->sealer_keys)
                 return CDR_OK;
-        sealer =
-            cdr_sealer_new(engine->custodians, engine->config->epoch_records,
-                           engine->config->epoch_seconds, errstr, errstr_size);
+        sealer = cdr_sealer_new(
+            engine->files.custodians, engine->config->epoch_records,
+            engine->config->epoch_seconds, errstr, errstr_size);
         if (sealer == NULL)
                 return CDR_ERR_INVAL;
         if (t->sealer != NULL)
                 t->stats.sealer_epochs += cdr_sealer_epochs(t->sealer);
         cdr_sealer_destroy(t->sealer);
         t->sealer = sealer;
-        t->sealer_keys = engine->custodians;
+        t->sealer_keys = engine->files.custodians;
         return CDR_OK;
 }
 
@@ -320,13 +498,14 @@ static void stage_observe(cdr_transform_t *t, int stage, int64_t from,
 }
 
 static int transform_dead(cdr_transform_t *t, const cdr_source_t *source,
-                          cdr_result_t *result)
+                          cdr_reason_t code, cdr_result_t *result)
 {
         cdr_buf_reset(&t->dead_letter);
         if (cdr_deadletter_encode(&t->dead_letter, t->reason, source) != CDR_OK)
                 return CDR_ERR_NOMEM;
         result->verdict = CDR_VERDICT_DEAD;
         result->reason = t->reason;
+        result->code = code;
         result->dead_letter.p = t->dead_letter.data;
         result->dead_letter.n = t->dead_letter.len;
         t->stats.dead++;
@@ -341,6 +520,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
         const cdr_config_t *config = engine->config;
         size_t body = cdr_record_body(rec, len);
         int64_t event_time = INT64_MIN;
+        cdr_reason_t code = CDR_REASON_OTHER;
         int parsed = 0, err, verdict;
         size_t keylen = 0;
         int64_t t0 = 0, t1 = 0, t2, t3;
@@ -367,6 +547,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                 cdr_errf(t->reason, sizeof(t->reason),
                          "record: longer than input.max_record_bytes (%zu)",
                          config->max_record_bytes);
+                code = CDR_REASON_RECORD_TOO_LONG;
         } else {
                 /* The readers reset the record themselves. */
                 if (engine->csv != NULL)
@@ -380,6 +561,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                         parsed = 1;
                 else if (err != CDR_ERR_MALFORMED)
                         return err;
+                code = t->record.reason;
         }
 
         if (timed) {
@@ -388,9 +570,10 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
         }
         if (parsed) {
                 cdr_buf_reset(&t->json);
-                verdict = cdr_policy_apply(engine->policy, t->ps, &t->record,
-                                           &t->json, t->key, &keylen, t->reason,
-                                           sizeof(t->reason));
+                verdict = cdr_policy_apply(
+                    engine->policy, engine->files.suppress, t->ps, &t->record,
+                    &t->json, t->key, &keylen, &code, t->reason,
+                    sizeof(t->reason));
                 if (verdict < 0)
                         return verdict;
                 if (t->sealer != NULL && engine->event_time_picks_key &&
@@ -419,7 +602,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                 t->stats.suppressed++;
                 break;
         default:
-                err = transform_dead(t, source, result);
+                err = transform_dead(t, source, code, result);
                 if (err != CDR_OK)
                         return err;
                 break;

@@ -11,13 +11,13 @@
 #include "cdranon/encode.h"
 #include "cdranon/hpke.h"
 #include "sealed.h"
+#include "secmem.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +28,10 @@
 
 #define EPOCH_CACHE  8
 #define KEY_FILE_MAX 16384 /* a PEM X25519 key is about 120 bytes */
+
+_Static_assert(SEALED_KEY_ID_LEN == CDR_KEY_ID_LEN &&
+                   SEALED_KEY_ID_HEX_SIZE == CDR_KEY_ID_HEX_SIZE,
+               "sealed.h and seal.h agree on the key id");
 
 typedef struct {
         uint8_t sk[CDR_HPKE_NSK];
@@ -89,108 +93,10 @@ struct cdr_unsealer_s {
         long_record_t lr;  /* a line too long to hold, in two passes */
 };
 
-static void hex_id(const uint8_t id[CDR_KEY_ID_LEN],
-                   char hex[CDR_KEY_ID_HEX_SIZE])
-{
-        static const char digits[] = "0123456789abcdef";
-        size_t i;
-
-        for (i = 0; i < CDR_KEY_ID_LEN; i++) {
-                hex[2 * i] = digits[id[i] >> 4];
-                hex[2 * i + 1] = digits[id[i] & 15];
-        }
-        hex[2 * CDR_KEY_ID_LEN] = '\0';
-}
-
-/* ---- key generation ---- */
-
-static int write_all(int fd, const char *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t w = write(fd, p, n);
-
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w <= 0)
-                        return -1;
-                p += w;
-                n -= (size_t)w;
-        }
-        return 0;
-}
-
-/* Creates `path` (which must not exist) with `mode` whatever the umask,
- * writes bio's contents and syncs.  On failure the file is removed. */
-static int write_new_file(const char *path, mode_t mode, BIO *bio, char *errstr,
-                          size_t errstr_size)
-{
-        char *data;
-        long n = BIO_get_mem_data(bio, &data);
-        int fd;
-
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-        if (fd < 0) {
-                cdr_errf(errstr, errstr_size, "%s: %s", path,
-                         errno == EEXIST ? "already exists; not overwriting "
-                                           "a key file"
-                                         : strerror(errno));
-                return CDR_ERR_IO;
-        }
-        if (fchmod(fd, mode) != 0 || n <= 0 ||
-            write_all(fd, data, (size_t)n) != 0 || fsync(fd) != 0) {
-                cdr_errf(errstr, errstr_size, "%s: cannot write: %s", path,
-                         strerror(errno));
-                close(fd);
-                unlink(path);
-                return CDR_ERR_IO;
-        }
-        if (close(fd) != 0) {
-                cdr_errf(errstr, errstr_size, "%s: cannot write: %s", path,
-                         strerror(errno));
-                unlink(path);
-                return CDR_ERR_IO;
-        }
-        return CDR_OK;
-}
-
-int cdr_custodian_keygen(const char *private_path, const char *public_path,
-                         char *errstr, size_t errstr_size)
-{
-        EVP_PKEY *pkey = NULL;
-        BIO *priv = NULL, *pub = NULL;
-        int rc = CDR_ERR_CRYPTO;
-
-        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
-        priv = BIO_new(BIO_s_secmem()); /* wiped when freed */
-        pub = BIO_new(BIO_s_mem());
-        if (pkey == NULL || priv == NULL || pub == NULL ||
-            PEM_write_bio_PrivateKey(priv, pkey, NULL, NULL, 0, NULL, NULL) !=
-                1 ||
-            PEM_write_bio_PUBKEY(pub, pkey) != 1) {
-                cdr_errf(errstr, errstr_size, "custodian key generation: %s",
-                         cdr_strerror(CDR_ERR_CRYPTO));
-                goto out;
-        }
-        rc = write_new_file(private_path, 0600, priv, errstr, errstr_size);
-        if (rc != CDR_OK)
-                goto out;
-        rc = write_new_file(public_path, 0644, pub, errstr, errstr_size);
-        if (rc != CDR_OK)
-                unlink(private_path);
-out:
-        BIO_free(pub);
-        BIO_free(priv);
-        EVP_PKEY_free(pkey);
-        ERR_clear_error();
-        return rc;
-}
-
 /* ---- keys ---- */
 
-/* The private keys live in an anonymous mapping kept out of core dumps
- * and locked in memory where the system allows (a failed mlock is not an
- * error: RLIMIT_MEMLOCK is often small), as the pseudonymisation keys do
- * (pseudonym.c).  keys_free wipes before unmapping. */
+/* The private keys live in memory kept out of core dumps and locked
+ * where the system allows (secmem.h), as the pseudonymisation keys do. */
 static size_t keys_size(size_t n)
 {
         return n * sizeof(private_key_t);
@@ -198,25 +104,12 @@ static size_t keys_size(size_t n)
 
 static private_key_t *keys_alloc(size_t n)
 {
-        void *p = mmap(NULL, keys_size(n), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-        if (p == MAP_FAILED)
-                return NULL;
-#ifdef MADV_DONTDUMP
-        (void)madvise(p, keys_size(n), MADV_DONTDUMP);
-#endif
-        (void)mlock(p, keys_size(n));
-        return p;
+        return cdr_secmem_alloc(keys_size(n), 1);
 }
 
 static void keys_free(private_key_t *keys, size_t n)
 {
-        if (keys == NULL)
-                return;
-        OPENSSL_cleanse(keys, keys_size(n));
-        (void)munlock(keys, keys_size(n));
-        munmap(keys, keys_size(n));
+        cdr_secmem_free(keys, keys_size(n), 1);
 }
 
 cdr_unsealer_t *cdr_unsealer_new(void)
@@ -279,19 +172,14 @@ void cdr_unsealer_destroy(cdr_unsealer_t *unsealer)
 int cdr_unsealer_add_key(cdr_unsealer_t *unsealer, const uint8_t sk[32])
 {
         private_key_t key, *keys;
-        uint8_t pk[CDR_HPKE_NPK], md[32];
-        unsigned int md_len = 0;
+        uint8_t pk[CDR_HPKE_NPK];
         size_t i;
 
-        if (cdr_hpke_public_key(sk, pk) != CDR_OK)
-                return CDR_ERR_CRYPTO;
-        if (EVP_Digest(pk, sizeof(pk), md, &md_len, EVP_sha256(), NULL) != 1) {
-                ERR_clear_error();
-                return CDR_ERR_CRYPTO;
-        }
         memset(&key, 0, sizeof(key));
+        if (cdr_hpke_public_key(sk, pk) != CDR_OK ||
+            cdr_sealed_key_id(pk, key.key_id) != CDR_OK)
+                return CDR_ERR_CRYPTO;
         memcpy(key.sk, sk, CDR_HPKE_NSK);
-        memcpy(key.key_id, md, CDR_KEY_ID_LEN);
         for (i = 0; i < unsealer->n; i++) {
                 if (CRYPTO_memcmp(unsealer->keys[i].sk, sk, CDR_HPKE_NSK) ==
                     0) {
@@ -415,7 +303,7 @@ size_t cdr_unsealer_key_count(const cdr_unsealer_t *unsealer)
 void cdr_unsealer_key_id(const cdr_unsealer_t *unsealer, size_t i,
                          char hex[CDR_KEY_ID_HEX_SIZE])
 {
-        hex_id(unsealer->keys[i].key_id, hex);
+        cdr_sealed_key_id_hex(unsealer->keys[i].key_id, hex);
 }
 
 uint64_t cdr_unsealer_key_opened(const cdr_unsealer_t *unsealer, size_t i)
@@ -436,15 +324,14 @@ static uint64_t get_be(const uint8_t *p, int bytes)
 }
 
 /* The keyed GCM context of (key, enc): from the cache, or set up by
- * SetupBaseR and the two exports into the least recently filled slot.
- * Returns NULL with *rc set when enc is not a usable point (CDR_ERR_AUTH)
- * or a primitive failed. */
+ * Decap and the epoch's key schedule (sealed.h) into the least recently
+ * filled slot.  Returns NULL with *rc set when enc is not a usable point
+ * (CDR_ERR_AUTH) or a primitive failed. */
 static epoch_ctx_t *epoch_ctx(cdr_unsealer_t *unsealer, size_t k,
                               const uint8_t enc[CDR_HPKE_NENC], int *rc)
 {
+        uint8_t shared_secret[CDR_HPKE_NSECRET];
         epoch_ctx_t *slot;
-        cdr_hpke_ctx_t hpke;
-        uint8_t data_key[32];
         size_t i;
         int err;
 
@@ -457,29 +344,16 @@ static epoch_ctx_t *epoch_ctx(cdr_unsealer_t *unsealer, size_t k,
         slot = &unsealer->cache[unsealer->victim];
         unsealer->victim = (unsealer->victim + 1) % EPOCH_CACHE;
         slot->valid = 0;
-        err = cdr_hpke_setup_base_r(&hpke, SEALED_HPKE_AEAD, enc,
-                                    unsealer->keys[k].sk, SEALED_INFO,
-                                    sizeof(SEALED_INFO) - 1);
+        err = cdr_hpke_decap(enc, unsealer->keys[k].sk, shared_secret);
         if (err == CDR_ERR_INVAL)
                 err = CDR_ERR_AUTH;
-        if (err == CDR_OK)
-                err = cdr_hpke_export(&hpke, SEALED_LABEL_KEY,
-                                      sizeof(SEALED_LABEL_KEY) - 1, data_key,
-                                      sizeof(data_key));
-        if (err == CDR_OK)
-                err = cdr_hpke_export(&hpke, SEALED_LABEL_PREFIX,
-                                      sizeof(SEALED_LABEL_PREFIX) - 1,
-                                      slot->prefix, sizeof(slot->prefix));
-        cdr_hpke_ctx_wipe(&hpke);
         if (err == CDR_OK && slot->cctx == NULL &&
             (slot->cctx = EVP_CIPHER_CTX_new()) == NULL)
                 err = CDR_ERR_NOMEM;
-        if (err == CDR_OK && EVP_DecryptInit_ex(slot->cctx, unsealer->cipher,
-                                                NULL, data_key, NULL) != 1) {
-                ERR_clear_error();
-                err = CDR_ERR_CRYPTO;
-        }
-        OPENSSL_cleanse(data_key, sizeof(data_key));
+        if (err == CDR_OK)
+                err = cdr_sealed_epoch_keys(shared_secret, unsealer->cipher,
+                                            slot->cctx, 0, slot->prefix);
+        OPENSSL_cleanse(shared_secret, sizeof(shared_secret));
         if (err != CDR_OK) {
                 *rc = err;
                 return NULL;
@@ -537,7 +411,7 @@ static int header_key(const cdr_unsealer_t *unsealer, const uint8_t *h,
                 if (memcmp(unsealer->keys[*k].key_id, h + SEALED_OFF_KEY_ID,
                            CDR_KEY_ID_LEN) == 0)
                         return CDR_OK;
-        hex_id(h + SEALED_OFF_KEY_ID, hex);
+        cdr_sealed_key_id_hex(h + SEALED_OFF_KEY_ID, hex);
         cdr_errf(errstr, errstr_size,
                  "sealed record: sealed to custodian key %s, which is not "
                  "among the keys given",
@@ -631,7 +505,7 @@ static int header_meta(cdr_unsealer_t *unsealer, const uint8_t *h,
         if (meta == NULL)
                 return CDR_OK;
         memset(meta, 0, sizeof(*meta));
-        hex_id(h + SEALED_OFF_KEY_ID, meta->key_id);
+        cdr_sealed_key_id_hex(h + SEALED_OFF_KEY_ID, meta->key_id);
         meta->counter = get_be(h + SEALED_OFF_COUNTER, 8);
         meta->length = length;
         if (kind == SEALED_SOURCE_NONE)

@@ -1,12 +1,17 @@
-/* Error helpers, views and buffers: see common.h and buf.h. */
+/* Error helpers, views, buffers, the clock and writes: see common.h,
+ * buf.h and util.h. */
 #include "cdranon/common.h"
 #include "cdranon/buf.h"
+#include "cdranon/util.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 int cdr_view_eq(cdr_view_t v, const char *s)
 {
@@ -139,4 +144,41 @@ void cdr_buf_free(cdr_buf_t *buf)
         }
         buf->data = NULL;
         buf->len = buf->cap = 0;
+}
+
+int64_t cdr_now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cdr_sleep_ms(int ms)
+{
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+                ;
+}
+
+int cdr_write_all(int fd, const void *p, size_t n)
+{
+        const char *c = p;
+
+        while (n > 0) {
+                ssize_t w = write(fd, c, n);
+
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0)
+                        return -1;
+                if (w == 0) {
+                        errno = EIO;
+                        return -1;
+                }
+                c += w;
+                n -= (size_t)w;
+        }
+        return 0;
 }

@@ -1,5 +1,8 @@
 /*
- * Tests of the configuration loader (config.h).
+ * Tests of the configuration loader (config.h), and of the engine's
+ * reading of what the configuration names (transform.h): the allow-list
+ * it compiles and the key ring it loads report their errors as the
+ * loader does.
  *
  * Each test copies tests/data/config/ (and its bad/ folder) into a fresh
  * temporary folder and writes the HMAC key files there, because git does
@@ -9,6 +12,7 @@
 #include <criterion/criterion.h>
 
 #include "cdranon/config.h"
+#include "cdranon/transform.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -156,134 +160,140 @@ struct bad_case {
         const char *message; /* "path: message" after "FILE:LINE: " */
         int exact;           /* 0: message is a prefix (text of another
                                 module or of librdkafka follows) */
+        int engine;          /* 1: the configuration loads (it is data
+                                that validates); the engine refuses it */
 };
 
 static const struct bad_case bad_cases[] = {
     /* YAML syntax */
     {"syntax.yaml", 5,
      "input: YAML syntax error: mapping values are not allowed in this context",
-     1},
+     1, 0},
     {"unclosed-quote.yaml", 5,
      "output.sealed.topic: YAML syntax error: while scanning a quoted "
      "scalar, found unexpected end of stream at line 8",
-     1},
+     1, 0},
     {"alias.yaml", 4,
-     "suppression.file: YAML aliases (*keyfile) are not supported", 1},
-    {"two-documents.yaml", 5, "more than one YAML document", 1},
+     "suppression.file: YAML aliases (*keyfile) are not supported", 1, 0},
+    {"two-documents.yaml", 5, "more than one YAML document", 1, 0},
     {"deep.yaml", 2,
      "fields[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
      "[0][0][0][0][0][0][0][0][0][0][0]: nested more than 32 levels deep",
-     1},
+     1, 0},
     {"root-list.yaml", 2,
-     "the configuration must be a mapping of sections, not a list", 1},
+     "the configuration must be a mapping of sections, not a list", 1, 0},
     /* unknown and duplicate keys */
-    {"unknown-top.yaml", 3, "output_topic: unknown key", 1},
-    {"unknown-nested.yaml", 5, "input.tpoic: unknown key", 1},
-    {"dotted-key.yaml", 3, "input.topic: unknown key", 1},
-    {"control-key.yaml", 3, "out?put: unknown key", 1},
+    {"unknown-top.yaml", 3, "output_topic: unknown key", 1, 0},
+    {"unknown-nested.yaml", 5, "input.tpoic: unknown key", 1, 0},
+    {"dotted-key.yaml", 3, "input.topic: unknown key", 1, 0},
+    {"control-key.yaml", 3, "out?put: unknown key", 1, 0},
     {"duplicate.yaml", 6, "pipeline.threads: duplicate key (first at line 4)",
-     1},
+     1, 0},
     {"duplicate-field.yaml", 6,
-     "fields.msisdn: duplicate key (first at line 4)", 1},
+     "fields.msisdn: duplicate key (first at line 4)", 1, 0},
     {"field-unknown-key.yaml", 8,
-     "fields.area.as: unknown key (expected from, action)", 1},
+     "fields.area.as: unknown key (expected from, action)", 1, 0},
     /* wrong types */
-    {"type-int.yaml", 4, "pipeline.threads: expected an integer, not 'four'",
-     1},
-    {"type-map.yaml", 5, "input.topic: expected a topic name, not a mapping",
-     1},
+    {"type-int.yaml", 4, "pipeline.threads: expected an integer, not 'four'", 1,
+     0},
+    {"type-map.yaml", 5, "input.topic: expected a topic name, not a mapping", 1,
+     0},
     {"type-section.yaml", 3,
-     "input: expected a mapping (a section), not a scalar", 1},
+     "input: expected a mapping (a section), not a scalar", 1, 0},
     {"bad-size.yaml", 4,
-     "input.max_record_bytes: expected a size, not '1.5MiB'", 1},
-    {"bool.yaml", 5, "input.csv.header: expected true or false, not 'maybe'",
-     1},
-    {"missing-value.yaml", 4, "input.group: missing value", 1},
+     "input.max_record_bytes: expected a size, not '1.5MiB'", 1, 0},
+    {"bool.yaml", 5, "input.csv.header: expected true or false, not 'maybe'", 1,
+     0},
+    {"missing-value.yaml", 4, "input.group: missing value", 1, 0},
     {"list-item.yaml", 7, "input.csv.columns[1]: expected a name, not a list",
-     1},
+     1, 0},
     {"kafka-nested.yaml", 3,
      "kafka.bootstrap: expected a scalar, not a mapping (write dotted "
      "names: 'a.b: value')",
-     1},
-    {"kafka-null.yaml", 2, "kafka.sasl.password: missing value", 1},
+     1, 0},
+    {"kafka-null.yaml", 2, "kafka.sasl.password: missing value", 1, 0},
     /* out of range and bad values */
-    {"range-int.yaml", 4, "pipeline.threads: 65 is out of range 1..64", 1},
+    {"range-int.yaml", 4, "pipeline.threads: 65 is out of range 1..64", 1, 0},
     {"range-size.yaml", 4,
-     "input.max_record_bytes: 128MiB is out of range 1024..67108864", 1},
+     "input.max_record_bytes: 128MiB is out of range 1024..67108864", 1, 0},
     {"range-u64.yaml", 4, "seal.epoch_records: 0 is out of range 1..4294967296",
-     1},
+     1, 0},
     {"short-code.yaml", 4,
-     "numbers.short_code_max_digits: 7 is out of range 0..6", 1},
+     "numbers.short_code_max_digits: 7 is out of range 0..6", 1, 0},
     {"enum-format.yaml", 4,
-     "input.format: unknown value 'xml' (expected csv or json)", 1},
+     "input.format: unknown value 'xml' (expected csv or json)", 1, 0},
     {"enum-delivery.yaml", 3,
      "delivery: unknown value 'exactly_once' (expected exactly-once or "
      "at-least-once)",
-     1},
+     1, 0},
     {"delimiter.yaml", 5,
-     "input.csv.delimiter: must be one byte (or \"\\t\" or tab)", 1},
+     "input.csv.delimiter: must be one byte (or \"\\t\" or tab)", 1, 0},
     {"bad-topic.yaml", 5,
      "output.sealed.topic: 'cdr sealed' is not a topic name (1-249 of "
      "A-Z a-z 0-9 . _ -)",
-     1},
-    {"country-code.yaml", 4, "numbers.country_code: must be 1 to 3 digits", 1},
+     1, 0},
+    {"country-code.yaml", 4, "numbers.country_code: must be 1 to 3 digits", 1,
+     0},
     {"prefix-letters.yaml", 4,
-     "numbers.international_prefix: '+' is not digits only", 1},
+     "numbers.international_prefix: '+' is not digits only", 1, 0},
     {"kafka-unknown.yaml", 3,
-     "kafka.bootstrap.server: No such configuration property", 0},
+     "kafka.bootstrap.server: No such configuration property", 0, 0},
     /* the allow-list */
     {"unknown-action.yaml", 6,
-     "fields.cause_for_term: unknown action 'scramble'", 1},
-    {"action-argument.yaml", 7, "fields.area.action: prefix", 0},
-    {"field-no-action.yaml", 5, "fields.area: missing action", 1},
+     "fields.cause_for_term: unknown action 'scramble'", 1, 1},
+    {"action-argument.yaml", 7, "fields.area.action: prefix", 0, 1},
+    {"field-no-action.yaml", 5, "fields.area: missing action", 1, 0},
     {"no-fields.yaml", 1,
-     "fields: missing: the allow-list of output fields is required", 1},
-    {"empty-fields.yaml", 3, "fields: must not be empty (the allow-list)", 1},
+     "fields: missing: the allow-list of output fields is required", 1, 0},
+    {"empty-fields.yaml", 3, "fields: must not be empty (the allow-list)", 1,
+     0},
     /* names of input fields when the columns are known */
     {"from-column.yaml", 8,
      "fields.callee.from: no input column 'called_nmber' in input.csv.columns",
-     1},
+     1, 0},
     {"implicit-column.yaml", 8,
-     "fields.start: no input column 'start' in input.csv.columns", 1},
+     "fields.start: no input column 'start' in input.csv.columns", 1, 0},
     {"suppression-column.yaml", 10,
-     "suppression.fields[1]: no input column 'msisdn' in input.csv.columns", 1},
+     "suppression.fields[1]: no input column 'msisdn' in input.csv.columns", 1,
+     0},
     {"event-time.yaml", 4,
-     "input.event_time: no input column 'start' in input.csv.columns", 1},
-    {"key-field.yaml", 5, "output.anonymised.key: key field 'cell_id'", 0},
+     "input.event_time: no input column 'start' in input.csv.columns", 1, 0},
+    {"key-field.yaml", 5, "output.anonymised.key: key field 'cell_id'", 0, 1},
     {"duplicate-column.yaml", 5,
-     "input.csv.columns[2]: duplicate name 'msisdn'", 1},
+     "input.csv.columns[2]: duplicate name 'msisdn'", 1, 0},
     {"json-columns.yaml", 6,
-     "input.csv.columns: only used with input.format: csv", 1},
+     "input.csv.columns: only used with input.format: csv", 1, 0},
     {"header-false.yaml", 5,
-     "input.csv.header: false needs input.csv.columns (the column names)", 1},
+     "input.csv.header: false needs input.csv.columns (the column names)", 1,
+     0},
     /* key files and lists */
     {"no-hmac.yaml", 3,
-     "keys.hmac: missing: the pseudonymisation key file is required", 1},
+     "keys.hmac: missing: the pseudonymisation key file is required", 1, 0},
     {"hmac-missing.yaml", 2,
-     "keys.hmac: cannot read '%T/nosuch.key': No such file or directory", 1},
-    {"hmac-perm.yaml", 2, "keys.hmac: %T/hmac-open.key: ", 0},
-    {"hmac-malformed.yaml", 2, "keys.hmac: %T/hmac-bad.key:2: ", 0},
+     "keys.hmac: cannot read '%T/nosuch.key': No such file or directory", 1, 0},
+    {"hmac-perm.yaml", 2, "keys.hmac: %T/hmac-open.key: ", 0, 1},
+    {"hmac-malformed.yaml", 2, "keys.hmac: %T/hmac-bad.key:2: ", 0, 1},
     {"custodian-missing.yaml", 6,
      "keys.custodian_public[1].file: cannot read '%T/nosuch.pem': No "
      "such file or directory",
-     1},
+     1, 0},
     {"custodian-period.yaml", 6,
-     "keys.custodian_public[0].until: must be later than from", 1},
+     "keys.custodian_public[0].until: must be later than from", 1, 0},
     {"custodian-overlap.yaml", 7,
      "keys.custodian_public[1]: period overlaps "
      "keys.custodian_public[0] (line 4)",
-     1},
+     1, 0},
     {"custodian-date.yaml", 5,
      "keys.custodian_public[0].from: expected a date YYYY-MM-DD or an "
      "ISO 8601 time YYYY-MM-DDTHH:MM:SSZ",
-     1},
+     1, 0},
     {"suppression-missing.yaml", 4,
      "suppression.file: cannot read '%T/nosuch.txt': No such file or directory",
-     1},
+     1, 0},
     {"suppression-no-fields.yaml", 4,
      "suppression.fields: missing: the input fields to look up in "
      "suppression.file",
-     1},
+     1, 0},
 };
 
 Test(config, broken_configurations)
@@ -295,9 +305,19 @@ Test(config, broken_configurations)
         for (i = 0; i < n; i++) {
                 const struct bad_case *c = &bad_cases[i];
                 cdr_config_t *config;
+                cdr_engine_t *engine = NULL;
 
                 config = load(c->file, errstr, sizeof(errstr));
-                cr_expect_null(config, "%s: loaded", c->file);
+                if (c->engine) {
+                        cr_expect_not_null(config, "%s: %s", c->file, errstr);
+                        if (config != NULL)
+                                engine = cdr_engine_new(config, 0, errstr,
+                                                        sizeof(errstr));
+                        cr_expect_null(engine, "%s: engine built", c->file);
+                } else {
+                        cr_expect_null(config, "%s: loaded", c->file);
+                }
+                cdr_engine_destroy(engine);
                 cdr_config_destroy(config);
                 expand(c->message, msg, sizeof(msg));
                 snprintf(want, sizeof(want), "%s/%s:%d: %s", tmpdir, c->file,
@@ -372,7 +392,8 @@ Test(config, full_round_trip)
         };
         cdr_config_t *config = load_ok("full.yaml");
         const cdr_schema_t *schema;
-        char want[PATH_MAX];
+        cdr_engine_t *engine;
+        char want[PATH_MAX], errstr[1024];
         size_t i;
 
         cr_expect_str_eq(config->path, tmp_path("full.yaml"));
@@ -431,14 +452,21 @@ Test(config, full_round_trip)
         cr_expect_str_eq(config->suppression_fields[0], "calling_number");
         cr_expect_str_eq(config->suppression_fields[1], "called_number");
 
-        /* ten fields, one of them dropped */
-        cr_assert_not_null(config->policy);
-        cr_expect_eq(cdr_policy_field_count(config->policy), 9);
-        schema = cdr_policy_schema(config->policy);
+        /* ten fields, one of them dropped, as written */
+        cr_assert_eq(config->nfields, 10);
+        cr_expect_str_eq(config->fields[0].name, "caller");
+        cr_expect_str_eq(config->fields[0].from, "calling_number");
+        cr_expect_eq(config->fields[0].mapped, 1);
+        /* and compiled by the engine */
+        engine = cdr_engine_new(config, 0, errstr, sizeof(errstr));
+        cr_assert_not_null(engine, "%s", errstr);
+        cr_expect_eq(cdr_policy_field_count(cdr_engine_policy(engine)), 9);
+        schema = cdr_policy_schema(cdr_engine_policy(engine));
         for (i = 1; i < 9; i++)
                 cr_expect_geq(
                     cdr_schema_find(schema, columns[i], strlen(columns[i])), 0,
                     "input %s", columns[i]);
+        cdr_engine_destroy(engine);
         cdr_config_destroy(config);
 }
 
@@ -475,7 +503,7 @@ Test(config, defaults)
         cr_expect_str_eq(config->audit_log, tmp_path("cdranon-audit.log"));
         cr_expect_null(config->suppression_file);
         cr_expect_null(config->suppression_fields);
-        cr_expect_eq(cdr_policy_field_count(config->policy), 1);
+        cr_expect_eq(config->nfields, 1);
         cdr_config_destroy(config);
 }
 
@@ -520,6 +548,10 @@ static const struct good_case good_cases[] = {
      "from: 2026-11-01T01:30:00+01:00}]}",
      "keys.custodian_public[0]: %T/custodian.pem (from "
      "2026-11-01T00:30:00Z until any time)"},
+    {"keys: {hmac: hmac.key, custodian_public: [{file: custodian.pem, "
+     "from: '2026-11-01 01:30', until: 2026-12-01T00:00:00.5+0100}]}",
+     "keys.custodian_public[0]: %T/custodian.pem (from "
+     "2026-11-01T01:30:00Z until 2026-11-30T23:00:00Z)"},
     {"keys: {hmac: hmac.key, custodian_public: [{file: custodian.pem, "
      "until: 2028-02-29T23:59:59Z}]}",
      "keys.custodian_public[0]: %T/custodian.pem (from any time until "
@@ -675,8 +707,9 @@ Test(config, set_override)
 Test(config, describe_hides_secrets)
 {
         cdr_config_t *config = load_ok("full.yaml");
+        cdr_engine_t *engine;
         cdr_buf_t out = CDR_BUF_INIT;
-        char errstr[256];
+        char errstr[1024];
 
         cr_assert_eq(cdr_config_set(config, "sasl.oauthbearer.config",
                                     "principal=cdranon secret=0auth-s3cret",
@@ -705,9 +738,15 @@ Test(config, describe_hides_secrets)
                            out.data);
         cr_expect_not_null(strstr(out.data, "(from 2026-11-01T00:00:00Z "
                                             "until 2026-12-01T00:00:00Z)\n"));
-        /* the policy follows the knobs */
-        cr_assert_not_null(strstr(out.data, "# policy\n"));
-        cr_expect_not_null(strstr(strstr(out.data, "# policy\n"), "caller"));
+        /* data only: the policy is the engine's to describe */
+        cr_expect_null(strstr(out.data, "# policy\n"));
+        engine = cdr_engine_new(config, 0, errstr, sizeof(errstr));
+        cr_assert_not_null(engine, "%s", errstr);
+        cdr_buf_reset(&out);
+        cr_assert_eq(cdr_engine_describe(engine, &out), CDR_OK);
+        cr_expect_eq(strncmp(out.data, "# policy\n", 9), 0, "%s", out.data);
+        cr_expect_not_null(strstr(out.data, "caller"));
+        cdr_engine_destroy(engine);
         cdr_buf_free(&out);
         cdr_config_destroy(config);
 }

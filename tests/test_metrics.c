@@ -4,7 +4,14 @@
  * lag out of librdkafka statistics, listen addresses, and the HTTP
  * server over a real socket.
  */
+#include "cdranon/csv.h"
+#include "cdranon/json.h"
+#include "cdranon/listen.h"
 #include "cdranon/metrics.h"
+#include "cdranon/metrics_daemon.h"
+#include "cdranon/metrics_http.h"
+#include "cdranon/policy.h"
+#include "cdranon/reason.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -206,82 +213,243 @@ Test(metrics, histogram_invariants)
         cdr_metrics_destroy(m);
 }
 
-Test(metrics, reason_classes)
+/*
+ * Dead-letter rules as the code reports them: each producer (the CSV
+ * and JSON readers, the policy with number.c's and civil.c's rules, the
+ * transform's length check in test_transform.c) is run on an input that
+ * breaks one rule, and the code it returns beside its text must name
+ * that rule.
+ */
+
+static char reason_buf[512];
+static cdr_reason_t reason_code;
+
+/* A schema of fields a, b, c, for the readers. */
+static cdr_schema_t *abc_schema(void)
+{
+        cdr_schema_t *schema = cdr_schema_new();
+
+        cr_assert_not_null(schema);
+        cr_assert_geq(cdr_schema_add(schema, "a", 1), 0);
+        cr_assert_geq(cdr_schema_add(schema, "b", 1), 0);
+        cr_assert_geq(cdr_schema_add(schema, "c", 1), 0);
+        return schema;
+}
+
+static const char *csv_reason(const char *rec)
+{
+        static const char *const columns[] = {"a", "b", "c"};
+        cdr_schema_t *schema = abc_schema();
+        cdr_record_t record = {0};
+        char err[256];
+        cdr_csv_t *csv = cdr_csv_new(',', schema, err, sizeof(err));
+
+        cr_assert_not_null(csv, "%s", err);
+        cr_assert_eq(cdr_csv_set_columns(csv, columns, 3, err, sizeof(err)),
+                     CDR_OK, "%s", err);
+        reason_buf[0] = '\0';
+        cr_assert_eq(cdr_csv_parse(csv, rec, strlen(rec), &record, reason_buf,
+                                   sizeof(reason_buf)),
+                     CDR_ERR_MALFORMED, "csv '%s' parsed", rec);
+        reason_code = record.reason;
+        cdr_record_free(&record);
+        cdr_csv_destroy(csv);
+        cdr_schema_destroy(schema);
+        return reason_buf;
+}
+
+static const char *json_reason(const char *rec)
+{
+        cdr_schema_t *schema = abc_schema();
+        cdr_record_t record = {0};
+
+        reason_buf[0] = '\0';
+        cr_assert_eq(cdr_json_parse(schema, rec, strlen(rec), &record,
+                                    reason_buf, sizeof(reason_buf)),
+                     CDR_ERR_MALFORMED, "json '%.60s' parsed", rec);
+        reason_code = record.reason;
+        cdr_record_free(&record);
+        cdr_schema_destroy(schema);
+        return reason_buf;
+}
+
+/* The policy's reason for field f, made by `action`, holding `value`,
+ * under the default numbering plan with short codes of up to
+ * `short_max` digits. */
+static const char *policy_reason_plan(const char *action, const char *value,
+                                      unsigned short_max)
+{
+        cdr_numbering_t plan;
+        cdr_policy_t *policy;
+        cdr_record_t record = {0};
+        cdr_buf_t json = CDR_BUF_INIT;
+        char err[256], pseudonym[CDR_PSEUDONYM_MAX + 1];
+        size_t keylen;
+        int slot;
+
+        cdr_numbering_default(&plan);
+        plan.short_code_max_digits = short_max;
+        policy = cdr_policy_new(&plan);
+        cr_assert_not_null(policy);
+        cr_assert_eq(
+            cdr_policy_add_field(policy, "f", action, NULL, err, sizeof(err)),
+            CDR_OK, "%s: %s", action, err);
+        cr_assert_eq(
+            cdr_record_reset(&record,
+                             cdr_schema_count(cdr_policy_schema(policy)), 0),
+            CDR_OK);
+        slot = cdr_schema_find(cdr_policy_schema(policy), "f", 1);
+        record.value[slot].p = value;
+        record.value[slot].n = strlen(value);
+        reason_buf[0] = '\0';
+        /* No pseudonymiser: every case breaks a rule before one is
+         * needed. */
+        cr_assert_eq(cdr_policy_apply(policy, NULL, NULL, &record, &json,
+                                      pseudonym, &keylen, &reason_code,
+                                      reason_buf, sizeof(reason_buf)),
+                     CDR_VERDICT_DEAD, "%s '%s' not dead-lettered", action,
+                     value);
+        cdr_buf_free(&json);
+        cdr_record_free(&record);
+        cdr_policy_destroy(policy);
+        return reason_buf;
+}
+
+static const char *policy_reason(const char *action, const char *value)
+{
+        return policy_reason_plan(action, value, 6);
+}
+
+/* The last producer's code names `name`; `reason` is its text. */
+static void expect_class(const char *reason, const char *name)
+{
+        cr_assert_lt((unsigned)reason_code, CDR_REASON_COUNT);
+        cr_expect_str_eq(cdr_reason_name(reason_code), name, "reason '%s'",
+                         reason);
+        cr_expect_neq(reason[0], '\0', "a text beside the code");
+}
+
+Test(metrics, reason_classes_of_the_readers)
+{
+        char many[CDR_JSON_MAX_FIELDS * 12 + 16];
+        size_t i, n = 0;
+
+        expect_class(csv_reason("1,\"2,3"), "csv_syntax");
+        expect_class(csv_reason("1,\"2\"x,3"), "csv_syntax");
+        expect_class(csv_reason("1,2\"2,3"), "csv_syntax");
+        expect_class(csv_reason("1,2\n2,3"), "csv_syntax");
+        expect_class(csv_reason("1,2"), "csv_column_count");
+        expect_class(csv_reason("1,2,3,4"), "csv_column_count");
+        expect_class(csv_reason(""), "csv_empty_record");
+
+        expect_class(json_reason("{\"a\":1"), "json_syntax");
+        expect_class(json_reason("{\"a\":tru}"), "json_syntax");
+        expect_class(json_reason("{\"a\":1} x"), "json_syntax");
+        expect_class(json_reason("{\"a\":01}"), "json_syntax");
+        expect_class(json_reason("{\"a\":\"\\q\"}"), "json_syntax");
+        expect_class(json_reason("[1]"), "json_not_an_object");
+        expect_class(json_reason("{\"a\":\"\xff\"}"), "json_invalid_utf8");
+        expect_class(json_reason("{\"a\":{}}"), "json_nested");
+        expect_class(json_reason("{\"a\":[]}"), "json_nested");
+        /* input field names are never what decides */
+        expect_class(json_reason("{\"nested arrays are not accepted\":1,"
+                                 "\"nested arrays are not accepted\":2}"),
+                     "json_duplicate_field");
+        expect_class(json_reason("{\"a\":1,\"a\":2}"), "json_duplicate_field");
+        expect_class(json_reason("{\"duplicate x\":tru}"), "json_syntax");
+        n += (size_t)snprintf(many, sizeof(many), "{");
+        for (i = 0; i <= CDR_JSON_MAX_FIELDS; i++)
+                n += (size_t)snprintf(many + n, sizeof(many) - n,
+                                      "%s\"x%zu\":1", i ? "," : "", i);
+        snprintf(many + n, sizeof(many) - n, "}");
+        expect_class(json_reason(many), "json_too_many_fields");
+}
+
+Test(metrics, reason_classes_of_the_policy)
 {
         static const struct {
-                const char *reason;
-                const char *name;
+                const char *action, *value, *name;
         } cases[] = {
-            {"record: longer than input.max_record_bytes (1048576)",
-             "record_too_long"},
-            {"json: record too long", "record_too_long"},
-            {"json: unexpected end of input", "json_syntax"},
-            {"json: field 'a': invalid value", "json_syntax"},
-            {"json: record is not an object", "json_not_an_object"},
-            {"json: invalid UTF-8 in field 'x'", "json_invalid_utf8"},
-            {"json: field 'x': nested objects are not accepted", "json_nested"},
-            {"json: field 'x': nested arrays are not accepted", "json_nested"},
-            /* input field names are never what decides */
-            {"json: duplicate field '+447700900123'", "json_duplicate_field"},
-            {"json: field 'nested arrays are not accepted': invalid number",
-             "json_syntax"},
-            {"json: more than 1024 fields", "json_too_many_fields"},
-            {"csv: unterminated quoted field in field 3", "csv_syntax"},
-            {"csv: 3 columns, expected 16", "csv_column_count"},
-            {"csv: too many columns (more than 4096)", "csv_column_count"},
-            {"csv: empty record", "csv_empty_record"},
-            {"field 'calling_number': pseudonymise msisdn: letters in number",
-             "number_malformed"},
-            {"field 'calling_number': prefix 4: more than one '+'",
-             "number_malformed"},
-            {"field 'called_number': country: more than 15 digits",
-             "number_too_long"},
-            {"field 'c': pseudonymise msisdn: fewer than 7 digits in E.164 "
-             "number",
-             "number_too_short"},
-            {"field 'c': pseudonymise msisdn: too many digits for a short "
-             "code, too few for a national number",
-             "number_too_short"},
-            {"field 'c': pseudonymise msisdn: unassigned country code",
-             "number_country_code"},
-            {"field 'imsi': pseudonymise imsi: IMSI shorter than 6 digits",
-             "imsi_malformed"},
-            {"field 'imei': tac: IMEI has a character other than a digit, "
-             "'-' or space",
-             "imei_malformed"},
-            {"field 'id': pseudonymise id: id too long", "id_too_long"},
-            {"field 'duration': keep number: not a number",
+            {"pseudonymise msisdn", "07700 9001x3", "number_malformed"},
+            {"pseudonymise msisdn", "+44+7700900123", "number_malformed"},
+            {"prefix 4", "0770*0900123", "number_malformed"},
+            {"pseudonymise msisdn", "tel:", "number_malformed"},
+            {"pseudonymise msisdn", "+", "number_malformed"},
+            /* counted as "other" while classes came from the text */
+            {"pseudonymise msisdn", "sip:@example.com", "number_malformed"},
+            {"pseudonymise msisdn",
+             "tel:+447700900123;ext=", "number_uri_parameter"},
+            {"pseudonymise msisdn",
+             "tel:62889;phone-context=+247;phone-context=+44",
+             "number_uri_parameter"},
+            {"pseudonymise msisdn", "tel:7700900123;phone-context=example.com",
+             "number_phone_context"},
+            {"pseudonymise msisdn", "tel:+447700900123;phone-context=+33",
+             "number_phone_context"},
+            {"pseudonymise msisdn", "+112125550123", "number_trunk_prefix"},
+            {"country", "+4477009001231234567", "number_too_long"},
+            {"pseudonymise msisdn", "+44123", "number_too_short"},
+            {"pseudonymise msisdn", "+2812345678", "number_country_code"},
+            {"pseudonymise msisdn", "+0123456789", "number_country_code"},
+            {"pseudonymise imsi", "23415", "imsi_malformed"},
+            {"pseudonymise imsi", "23415x449902300", "imsi_malformed"},
+            {"tac", "35290611938905x", "imei_malformed"},
+            {"pseudonymise imei", "3529061193", "imei_malformed"},
+            {"keep number", "12a", "value_not_a_number"},
+            {"bucket 0,60", "1.00000000000000000000000000000000000000001",
              "value_not_a_number"},
-            {"field 'd': bucket 0,60: too many significant digits",
-             "value_not_a_number"},
-            {"field 'x': keep: invalid UTF-8", "value_invalid_utf8"},
-            {"field 'start_time': truncate hour: not a timestamp",
-             "timestamp_malformed"},
-            {"field 'start_time': truncate hour: month out of range",
-             "timestamp_out_of_range"},
-            {"field 'x': keep number: invalid value", "value_invalid"},
-            {"something new", "other"},
-            {"", "other"},
+            {"keep", "\xff", "value_invalid_utf8"},
+            {"truncate hour", "2026-11-27Tnoon", "timestamp_malformed"},
+            {"truncate hour", "2026-13-27T00:00:00Z", "timestamp_out_of_range"},
+            {"truncate hour", "99999999999999", "timestamp_out_of_range"},
         };
+        char id[CDR_CANON_MAX + 8];
         size_t i;
-        unsigned c;
 
-        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                c = cdr_metrics_reason_class(cases[i].reason);
-                cr_assert_lt(c, CDR_REASON_COUNT);
-                cr_assert_str_eq(cdr_metrics_reason_name(c), cases[i].name,
-                                 "reason '%s'", cases[i].reason);
-        }
-        cr_assert_str_eq(
-            cdr_metrics_reason_name(cdr_metrics_reason_class(NULL)), "other");
-        /* The names: a fixed set of snake_case words. */
-        for (c = 0; cdr_metrics_reason_name(c) != NULL; c++) {
-                const char *n = cdr_metrics_reason_name(c);
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                expect_class(policy_reason(cases[i].action, cases[i].value),
+                             cases[i].name);
+        memset(id, 'x', sizeof(id) - 1);
+        id[sizeof(id) - 1] = '\0';
+        expect_class(policy_reason("pseudonymise id", id), "id_too_long");
+        /* too many digits for a short code, too few for a national
+         * number: only with short codes shorter than 6 digits */
+        expect_class(policy_reason_plan("pseudonymise msisdn", "12345", 3),
+                     "number_too_short");
+}
 
-                cr_assert_lt(c, CDR_REASON_COUNT);
+Test(metrics, reason_names)
+{
+        char *doc, quoted[64];
+        unsigned c, d;
+        long size;
+        FILE *f;
+
+        cr_assert_str_eq(cdr_reason_name(CDR_REASON_OTHER), "other");
+        cr_assert_null(cdr_reason_name(CDR_REASON_COUNT));
+        cr_assert_null(cdr_reason_name((cdr_reason_t)-1));
+        f = fopen("docs/operations.md", "r");
+        cr_assert_not_null(f);
+        cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+        size = ftell(f);
+        rewind(f);
+        doc = calloc(1, (size_t)size + 1);
+        cr_assert_eq(fread(doc, 1, (size_t)size, f), (size_t)size);
+        fclose(f);
+        /* Every code has a name: snake_case, its own, documented. */
+        for (c = 0; c < CDR_REASON_COUNT; c++) {
+                const char *n = cdr_reason_name((cdr_reason_t)c);
+
+                cr_assert_not_null(n, "code %u", c);
                 cr_assert_eq(strspn(n, "abcdefghijklmnopqrstuvwxyz_8"),
                              strlen(n), "%s", n);
+                for (d = 0; d < c; d++)
+                        cr_assert_str_neq(n, cdr_reason_name((cdr_reason_t)d));
+                snprintf(quoted, sizeof(quoted), "`%s`", n);
+                cr_expect_not_null(strstr(doc, quoted),
+                                   "%s is not in docs/operations.md", n);
         }
+        free(doc);
 }
 
 /* An abridged librdkafka 2.0 consumer statistics document. */
@@ -353,17 +521,34 @@ Test(metrics, kafka_stats_lag)
         cr_assert_eq(
             cdr_kafka_stats_lag("{\"topics\":{\"t\":", 15, "t", 1, lag, 8, &n),
             CDR_ERR_MALFORMED);
+        /* Fields of the wrong type. */
+        static const char *const wrong[] = {
+            "{\"topics\":[]}",
+            "{\"topics\":{\"t\":{\"partitions\":{\"0\":1}}}}",
+            "{\"topics\":{\"t\":{\"partitions\":{\"0\":{\"hi_offset\":"
+            "1.5}}}}}",
+            "{\"topics\":{\"t\":{\"partitions\":{\"0\":{\"fetch_state\":"
+            "1}}}}}",
+        };
+        size_t i;
+
+        for (i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++)
+                cr_assert_eq(cdr_kafka_stats_lag(wrong[i], strlen(wrong[i]),
+                                                 "t", 1, lag, 8, &n),
+                             CDR_ERR_MALFORMED, "%s", wrong[i]);
 }
 
 Test(metrics, daemon_lag_gauges)
 {
         cdr_metrics_t *m = cdr_metrics_new();
+        cdr_daemon_metrics_t *d;
         char err[256], *text;
 
-        cr_assert_eq(cdr_metrics_add_daemon(m, err, sizeof(err)), CDR_OK);
-        cr_assert_eq(
-            cdr_metrics_kafka_stats(m, STATS, strlen(STATS), "cdr.raw", 1),
-            CDR_OK);
+        d = cdr_daemon_metrics_new(m, err, sizeof(err));
+        cr_assert_not_null(d, "%s", err);
+        cr_assert_eq(cdr_daemon_metrics_kafka_stats(d, STATS, strlen(STATS),
+                                                    "cdr.raw", 1),
+                     CDR_OK);
         text = render(m);
         cr_assert_not_null(strstr(
             text,
@@ -375,11 +560,12 @@ Test(metrics, daemon_lag_gauges)
         cr_assert_null(strstr(text, "topic=\"other\""));
         free(text);
         /* A broken document leaves the gauges as they were. */
-        cr_assert_eq(cdr_metrics_kafka_stats(m, "{", 1, "cdr.raw", 1),
+        cr_assert_eq(cdr_daemon_metrics_kafka_stats(d, "{", 1, "cdr.raw", 1),
                      CDR_ERR_MALFORMED);
         text = render(m);
         cr_assert_not_null(strstr(text, "partition=\"0\"} 20\n"));
         free(text);
+        cdr_daemon_metrics_destroy(d);
         cdr_metrics_destroy(m);
 }
 
@@ -403,16 +589,19 @@ Test(metrics, daemon_names)
             "cdranon_sealer_epochs_total",
         };
         cdr_metrics_t *m = cdr_metrics_new();
+        cdr_daemon_metrics_t *d;
         char err[256], type[128], *text;
         size_t i;
 
-        cr_assert_eq(cdr_metrics_add_daemon(m, err, sizeof(err)), CDR_OK);
+        d = cdr_daemon_metrics_new(m, err, sizeof(err));
+        cr_assert_not_null(d, "%s", err);
         text = render(m);
         for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
                 snprintf(type, sizeof(type), "# TYPE %s ", names[i]);
                 cr_assert_not_null(strstr(text, type), "%s", names[i]);
         }
         free(text);
+        cdr_daemon_metrics_destroy(d);
         cdr_metrics_destroy(m);
 }
 
@@ -434,9 +623,9 @@ Test(metrics, listen_addresses)
 
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 err[0] = '\0';
-                cr_assert_eq(cdr_metrics_check_listen(cases[i].addr, err,
-                                                      sizeof(err)) == CDR_OK,
-                             cases[i].ok, "'%s': %s", cases[i].addr, err);
+                cr_assert_eq(
+                    cdr_listen_check(cases[i].addr, err, sizeof(err)) == CDR_OK,
+                    cases[i].ok, "'%s': %s", cases[i].addr, err);
                 if (!cases[i].ok)
                         cr_assert_neq(err[0], '\0');
         }

@@ -455,7 +455,8 @@ ParameterizedTest(struct num_case *tc, number, canonical)
         char out[CDR_CANON_MAX];
         size_t outlen = 99;
         cdr_numclass_t cls = SERVICE;
-        const char *why = "unset";
+        static const cdr_rule_t unset = {CDR_REASON_OTHER, "unset"};
+        const cdr_rule_t *why = &unset;
         int rc;
 
         plan_get(tc->plan, &plan);
@@ -464,11 +465,14 @@ ParameterizedTest(struct num_case *tc, number, canonical)
                                   &outlen, &cls, &why);
         cr_assert_eq(rc, tc->rc, "%s '%s': rc %d, want %d (%s)",
                      cdr_kind_name(tc->kind), tc->in, rc, tc->rc,
-                     why ? why : "no reason");
+                     why ? why->text : "no reason");
         if (rc != CDR_OK) {
                 cr_assert_not_null(why);
-                cr_assert_str_eq(why, tc->want, "'%s'", tc->in);
-                cr_assert(!has_digit_run(why));
+                cr_assert_str_eq(why->text, tc->want, "'%s'", tc->in);
+                cr_assert(!has_digit_run(why->text));
+                /* Every rule is counted under a rule of its own kind. */
+                cr_assert_neq(why->code, CDR_REASON_OTHER, "'%s'", tc->in);
+                cr_assert_not_null(cdr_reason_name(why->code));
                 cr_assert_str_eq(out, "");
                 cr_assert_eq(outlen, 0);
                 return;
@@ -627,7 +631,7 @@ Test(number, default_plan_is_uk)
 }
 
 static int canon(const cdr_numbering_t *plan, cdr_kind_t kind, const char *in,
-                 char *out, cdr_numclass_t *cls, const char **why)
+                 char *out, cdr_numclass_t *cls, const cdr_rule_t **why)
 {
         size_t outlen;
 
@@ -641,7 +645,7 @@ Test(number, id_length_limit)
         char out[CDR_CANON_MAX];
         size_t outlen;
         cdr_numclass_t cls;
-        const char *why;
+        const cdr_rule_t *why;
 
         memset(in, 'x', sizeof(in));
         in[0] = ' ';
@@ -653,7 +657,7 @@ Test(number, id_length_limit)
         cr_assert_eq(cdr_number_canonical(NULL, ID, in + 1, CDR_CANON_MAX, out,
                                           &outlen, &cls, &why),
                      CDR_ERR_MALFORMED);
-        cr_assert_str_eq(why, "id too long");
+        cr_assert_str_eq(why->text, "id too long");
 }
 
 Test(number, short_code_limit_follows_plan)
@@ -661,7 +665,7 @@ Test(number, short_code_limit_follows_plan)
         cdr_numbering_t plan;
         char out[CDR_CANON_MAX];
         cdr_numclass_t cls;
-        const char *why;
+        const cdr_rule_t *why;
 
         cdr_numbering_default(&plan);
         plan.short_code_max_digits = 0;
@@ -676,7 +680,7 @@ Test(number, short_code_limit_follows_plan)
         plan.short_code_max_digits = 40;
         cr_assert_eq(canon(&plan, MSISDN, "1234567890123456", out, &cls, &why),
                      CDR_ERR_MALFORMED);
-        cr_assert_str_eq(why, "more than 15 digits");
+        cr_assert_str_eq(why->text, "more than 15 digits");
 }
 
 Test(number, bad_arguments)
@@ -685,7 +689,7 @@ Test(number, bad_arguments)
         char out[CDR_CANON_MAX];
         size_t outlen;
         cdr_numclass_t cls;
-        const char *why;
+        const cdr_rule_t *why;
         static const char *bad_cc[] = {"", "0", "4", "28", "4a", "999"};
         size_t i;
 
@@ -747,7 +751,7 @@ Test(number, length_bounds_input)
         char out[CDR_CANON_MAX];
         size_t outlen;
         cdr_numclass_t cls;
-        const char *why;
+        const cdr_rule_t *why;
 
         /* Only len bytes are read: the trailing letters are not seen. */
         cdr_numbering_default(&plan);

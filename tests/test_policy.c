@@ -31,6 +31,8 @@ static const unsigned char test_key[32] = {
 static cdr_numbering_t plan;
 static cdr_pseudonymiser_t *ps;
 static cdr_policy_t *policy;
+static cdr_suppress_t *suppress; /* given to every apply; NULL: none */
+static cdr_reason_t code;        /* the rule of the last dead letter */
 static cdr_record_t record;
 static cdr_buf_t json = CDR_BUF_INIT;
 static char key[CDR_PSEUDONYM_MAX + 1];
@@ -70,6 +72,8 @@ static void setup(void)
 static void teardown(void)
 {
         cdr_policy_destroy(policy);
+        cdr_suppress_destroy(suppress);
+        suppress = NULL;
         policy = NULL;
         cdr_pseudonymiser_destroy(ps);
         ps = NULL;
@@ -109,8 +113,8 @@ static void set(const char *name, const char *value)
 
 static int apply(void)
 {
-        return cdr_policy_apply(policy, ps, &record, &json, key, &keylen,
-                                reason, sizeof(reason));
+        return cdr_policy_apply(policy, suppress, ps, &record, &json, key,
+                                &keylen, &code, reason, sizeof(reason));
 }
 
 static const char *pseudonym(cdr_kind_t kind, const char *canon)
@@ -565,7 +569,8 @@ Test(policy, actions_are_whitespace_tolerant)
 
                 new_policy();
                 add("f", parse_ok[i].action, NULL);
-                cr_assert_eq(cdr_policy_describe(policy, &out), CDR_OK);
+                cr_assert_eq(cdr_policy_describe(policy, suppress, &out),
+                             CDR_OK);
                 snprintf(want, sizeof(want), "f  <- f  %s\n",
                          parse_ok[i].normalised);
                 cr_expect_eq(strncmp(out.data, want, strlen(want)), 0,
@@ -804,15 +809,14 @@ static void with_suppression(void)
 {
         static const char *const fields[] = {"calling_number", "served_msisdn"};
         char err[256] = "";
-        cdr_suppress_t *set_;
 
         add("calling_number", "pseudonymise msisdn", NULL);
         add("called_prefix", "prefix 5", "called_number");
-        set_ =
+        suppress =
             cdr_suppress_load(DATA "suppress_ok.txt", &plan, err, sizeof(err));
-        cr_assert_not_null(set_, "%s", err);
-        cr_assert_eq(cdr_policy_set_suppression(policy, set_, fields, 2, err,
-                                                sizeof(err)),
+        cr_assert_not_null(suppress, "%s", err);
+        cr_assert_eq(cdr_policy_set_suppression_fields(policy, fields, 2, err,
+                                                       sizeof(err)),
                      CDR_OK, "%s", err);
 }
 
@@ -851,10 +855,12 @@ Test(policy, suppression)
         set("served_msisdn", "999");
         cr_expect_eq(apply(), CDR_VERDICT_PUBLISH);
 
-        /* SIGHUP: a new list replaces the old one. */
+        /* SIGHUP: the engine gives another list (here none) to the same
+         * policy. */
         set("calling_number", "+447700900001");
         cr_expect_eq(apply(), CDR_VERDICT_SUPPRESS);
-        cdr_policy_replace_suppression(policy, NULL);
+        cdr_suppress_destroy(suppress);
+        suppress = NULL;
         cr_expect_eq(apply(), CDR_VERDICT_PUBLISH);
 }
 
@@ -863,13 +869,13 @@ Test(policy, suppression_errors)
         static const char *const none[] = {NULL};
         char err[256] = "";
 
-        cr_expect_eq(
-            cdr_policy_set_suppression(policy, NULL, none, 0, err, sizeof(err)),
-            CDR_ERR_INVAL);
+        cr_expect_eq(cdr_policy_set_suppression_fields(policy, none, 0, err,
+                                                       sizeof(err)),
+                     CDR_ERR_INVAL);
         cr_expect_str_eq(err, "suppression: no fields named");
-        cr_expect_eq(
-            cdr_policy_set_suppression(policy, NULL, none, 1, err, sizeof(err)),
-            CDR_ERR_INVAL);
+        cr_expect_eq(cdr_policy_set_suppression_fields(policy, none, 1, err,
+                                                       sizeof(err)),
+                     CDR_ERR_INVAL);
         cr_expect_str_eq(err, "suppression: empty field name");
 }
 
@@ -908,7 +914,7 @@ Test(policy, describe)
         cr_assert_eq(cdr_policy_set_key_field(policy, "calling_number", err,
                                               sizeof(err)),
                      CDR_OK);
-        cr_assert_eq(cdr_policy_describe(policy, &out), CDR_OK);
+        cr_assert_eq(cdr_policy_describe(policy, suppress, &out), CDR_OK);
         cr_expect_str_eq(out.data,
                          "calling_number  <- calling_number  pseudonymise "
                          "msisdn\n"
@@ -926,7 +932,7 @@ Test(policy, describe_suppression_without_numbers)
         cdr_buf_t out = CDR_BUF_INIT;
 
         with_suppression();
-        cr_assert_eq(cdr_policy_describe(policy, &out), CDR_OK);
+        cr_assert_eq(cdr_policy_describe(policy, suppress, &out), CDR_OK);
         cr_expect_not_null(strstr(out.data, "suppression: 5 numbers; fields "
                                             "calling_number, served_msisdn\n"),
                            "%s", out.data);

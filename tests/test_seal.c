@@ -20,6 +20,7 @@
 #include "cdranon/encode.h"
 #include "cdranon/hpke.h"
 #include "cdranon/seal.h"
+#include "cdranon/keyfile.h"
 #include "cdranon/unseal.h"
 #include "seal_kat.h"
 

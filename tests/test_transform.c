@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include "cdranon/buf.h"
+#include "cdranon/filein.h"
+#include "cdranon/reason.h"
 #include "cdranon/transform.h"
+#include "cdranon/keyfile.h"
 #include "cdranon/unseal.h"
 
 static char dir[64];
@@ -237,6 +240,8 @@ Test(transform, oversized_record_is_dead_lettered)
         r = run(&f, big, 1);
         cr_assert_eq(r.verdict, CDR_VERDICT_DEAD);
         cr_assert(strstr(r.reason, "max_record_bytes") != NULL, "%s", r.reason);
+        /* the rule a metric counts it under */
+        cr_assert_str_eq(cdr_reason_name(r.code), "record_too_long");
         free(big);
         close_fixture(&f);
 }

@@ -1,11 +1,18 @@
 /*
  * Configuration: the YAML file of PRODUCT.md loaded into a validated
- * value.  Every known key is in one table (name, type, default, range);
- * unknown keys, bad values and unknown actions fail with
- * "config.yaml:12: fields.cause_for_term: unknown action 'scramble'".
+ * value, data only.  Every known key is in one table (name, type,
+ * default, range); unknown keys and bad values fail with
+ * "config.yaml:12: pipeline.threads: 65 is out of range 1..64".
  * Relative file paths in the configuration are resolved against the
  * configuration file's folder.  The `kafka:` section is kept verbatim as
  * name/value pairs for librdkafka.
+ *
+ * The allow-list is kept as written; the engine (transform.h) compiles
+ * it into a policy and loads the files the configuration names, and
+ * reports what it finds wrong there in the same form, through
+ * cdr_config_errf ("config.yaml:6: fields.x: unknown action
+ * 'scramble'").  Nothing writes a configuration after it is loaded but
+ * cdr_config_set.
  */
 #ifndef CDRANON_CONFIG_H
 #define CDRANON_CONFIG_H
@@ -13,7 +20,6 @@
 #include "cdranon/buf.h"
 #include "cdranon/log.h"
 #include "cdranon/number.h"
-#include "cdranon/policy.h"
 #include "cdranon/seal.h"
 
 typedef enum { CDR_FORMAT_CSV = 0, CDR_FORMAT_JSON } cdr_format_t;
@@ -27,6 +33,17 @@ typedef struct {
         char *value;
         int line;
 } cdr_kv_t;
+
+/* One output field of `fields:`, as written. */
+typedef struct {
+        char *name;      /* output field */
+        char *from;      /* input field; NULL: the same name */
+        char *action;    /* the action text, e.g. "pseudonymise msisdn" */
+        int line;        /* of the output field's name */
+        int action_line; /* of the action */
+        int mapped;      /* written {from:, action:}: errors name
+                            fields.NAME.action, else fields.NAME */
+} cdr_field_spec_t;
 
 typedef struct cdr_config_s {
         char *path; /* the file loaded */
@@ -84,16 +101,19 @@ typedef struct cdr_config_s {
         char **suppression_fields;
         size_t nsuppression_fields;
 
-        /* the compiled allow-list; owned by the config */
-        cdr_policy_t *policy;
+        /* fields: the allow-list, in the order of the file */
+        cdr_field_spec_t *fields;
+        size_t nfields;
+
+        int *lines; /* the line of each known key's value (private: read
+                       it with cdr_config_line) */
 } cdr_config_t;
 
 /* Loads and validates `path`.  Checks that the files it names exist and
- * are readable (the HMAC key file is loaded to check its permissions and
- * syntax, then released).  Returns NULL with errstr set on failure; the
- * caller owns the result. */
+ * are readable; reading what is in them is the engine's (transform.h).
+ * Returns NULL with errstr set on failure; the caller owns the result. */
 cdr_config_t *cdr_config_load(const char *path, char *errstr,
-                              size_t errstr_size);
+                              size_t errstr_size) CDR_MUST_CHECK;
 void cdr_config_destroy(cdr_config_t *config);
 
 /* Applies a `-X name=value` override: a librdkafka property, added to
@@ -101,12 +121,26 @@ void cdr_config_destroy(cdr_config_t *config);
  * The name and value are checked with librdkafka first; on error returns
  * CDR_ERR_INVAL with "-X name: why" in errstr and changes nothing. */
 int cdr_config_set(cdr_config_t *config, const char *name, const char *value,
-                   char *errstr, size_t errstr_size);
+                   char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
-/* Appends the effective configuration for check-config: one
- * "key: value" line per known key (defaults included; kafka properties
- * whose name contains "password", "secret" or "key" as "(hidden)"), then
- * "# policy" and cdr_policy_describe().  Returns 0 or CDR_ERR_NOMEM. */
-int cdr_config_describe(const cdr_config_t *config, cdr_buf_t *out);
+/* Appends the effective configuration for check-config: a "# effective
+ * configuration of PATH" line, then one "key: value" line per known key
+ * (defaults included; kafka properties whose name contains "password",
+ * "secret" or "key" as "(hidden)").  The policy the engine compiled
+ * follows in check-config's output (cdr_engine_describe).  Returns 0 or
+ * CDR_ERR_NOMEM. */
+int cdr_config_describe(const cdr_config_t *config,
+                        cdr_buf_t *out) CDR_MUST_CHECK;
+
+/* The line of the value of known key `key` ("keys.hmac") in the file,
+ * or 1 when the file does not set it. */
+int cdr_config_line(const cdr_config_t *config, const char *key);
+
+/* Formats errstr as the loader's own errors, "PATH:LINE: key.path:
+ * message" (PATH the configuration's), so that what the engine finds
+ * wrong reads like the rest.  Returns CDR_ERR_INVAL. */
+int cdr_config_errf(const cdr_config_t *config, int line, const char *path,
+                    char *errstr, size_t errstr_size, const char *fmt, ...)
+    CDR_PRINTF(6, 7);
 
 #endif

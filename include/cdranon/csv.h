@@ -29,12 +29,12 @@ void cdr_csv_destroy(cdr_csv_t *csv);
  * each to its schema slot, so the schema must be complete by then.
  * Fails with CDR_ERR_INVAL on a duplicate or empty name. */
 int cdr_csv_set_columns(cdr_csv_t *csv, const char *const *names, size_t n,
-                        char *errstr, size_t errstr_size);
+                        char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 /* Sets the column names from a header record (as framed by cdr_csv_frame,
  * line end included or not). */
 int cdr_csv_set_header(cdr_csv_t *csv, const char *rec, size_t len,
-                       char *errstr, size_t errstr_size);
+                       char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 size_t cdr_csv_column_count(const cdr_csv_t *csv);
 /* NUL-terminated name of column i; owned by the reader. */
@@ -89,7 +89,8 @@ size_t cdr_csv_scan(cdr_csv_scan_t *scan, char delimiter, const char *buf,
  * column 3", "17 columns, expected 18").  Thread-safe for distinct
  * records once the columns are set. */
 int cdr_csv_parse(const cdr_csv_t *csv, const char *rec, size_t len,
-                  cdr_record_t *record, char *errstr, size_t errstr_size);
+                  cdr_record_t *record, char *errstr,
+                  size_t errstr_size) CDR_MUST_CHECK;
 
 /* Splits one record into all its fields, unescaped, for callers that need
  * every column (the header, `unseal --subscriber`).  Fills up to `max`

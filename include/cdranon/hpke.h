@@ -70,6 +70,16 @@ int cdr_hpke_encap(const uint8_t pkR[CDR_HPKE_NPK],
                    uint8_t shared_secret[CDR_HPKE_NSECRET],
                    uint8_t enc[CDR_HPKE_NENC]) CDR_MUST_CHECK;
 
+/* Encap(pkR) with the ephemeral private key skE given, as RFC 9180's
+ * test vectors fix it (cdr_hpke_encap draws skE itself); enc = pkE.
+ * Whoever knows skE can open what is sealed with it: production code
+ * never passes anything but a fresh random key.  Returns as
+ * cdr_hpke_encap. */
+int cdr_hpke_encap_with(const uint8_t pkR[CDR_HPKE_NPK],
+                        const uint8_t skE[CDR_HPKE_NSK],
+                        uint8_t shared_secret[CDR_HPKE_NSECRET],
+                        uint8_t enc[CDR_HPKE_NENC]) CDR_MUST_CHECK;
+
 /* Decap(enc, skR).  Returns 0, CDR_ERR_INVAL when enc is a low-order
  * point, or CDR_ERR_CRYPTO. */
 int cdr_hpke_decap(const uint8_t enc[CDR_HPKE_NENC],

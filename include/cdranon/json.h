@@ -20,6 +20,7 @@
  * in a reason when it is printable ASCII of at most 64 bytes.
  * Thread-safe. */
 int cdr_json_parse(const cdr_schema_t *schema, const char *rec, size_t len,
-                   cdr_record_t *record, char *errstr, size_t errstr_size);
+                   cdr_record_t *record, char *errstr,
+                   size_t errstr_size) CDR_MUST_CHECK;
 
 #endif

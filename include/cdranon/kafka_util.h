@@ -2,7 +2,8 @@
  * Small Kafka helpers shared by the commands that talk to a cluster
  * (`run`, `gen --topic`, `unseal --topic`): librdkafka configurations
  * built from the `kafka:` section and `-X` options, and a bounded
- * start-up check that the cluster answers and the topics exist.
+ * start-up check that the cluster answers and the topics exist.  The
+ * custodian's reader of a whole topic is topic_reader.h.
  *
  * Errors name where a property came from ("config.yaml:7:
  * kafka.linger.ms: ..." or "-X linger.ms: ...") followed by librdkafka's
@@ -38,12 +39,14 @@ const char *cdr_kafka_config_get(const cdr_config_t *config, const char *name);
  * CDR_ERR_INVAL (no '=', empty name, or name longer than name_size - 1)
  * with errstr set. */
 int cdr_kafka_split_prop(const char *arg, char *name, size_t name_size,
-                         const char **value, char *errstr, size_t errstr_size);
+                         const char **value, char *errstr,
+                         size_t errstr_size) CDR_MUST_CHECK;
 
 /* Sets one property.  On failure errstr is "-X NAME: librdkafka's
  * message" and CDR_ERR_INVAL is returned. */
 int cdr_kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
-                       const char *value, char *errstr, size_t errstr_size);
+                       const char *value, char *errstr,
+                       size_t errstr_size) CDR_MUST_CHECK;
 
 /* A new librdkafka configuration holding the `kafka:` section of
  * `config` for `role` (foreign properties left out).  Errors are fatal
@@ -52,7 +55,7 @@ int cdr_kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
  * (rd_kafka_conf_destroy, or hand it to rd_kafka_new).  NULL on error. */
 rd_kafka_conf_t *cdr_kafka_conf_from_config(const cdr_config_t *config,
                                             cdr_kafka_role_t role, char *errstr,
-                                            size_t errstr_size);
+                                            size_t errstr_size) CDR_MUST_CHECK;
 
 /* Asks the cluster for its metadata, waiting at most timeout_ms, and
  * checks that each of the n topics exists.  what[i] names the setting a
@@ -65,32 +68,6 @@ rd_kafka_conf_t *cdr_kafka_conf_from_config(const cdr_config_t *config,
 int cdr_kafka_check_topics(rd_kafka_t *rk, const char *bootstrap,
                            const char *const *topics, const char *const *what,
                            size_t n, int *partitions, int timeout_ms,
-                           char *errstr, size_t errstr_size);
-
-/* Reads a topic once, as the custodian's tools do: every partition from
- * its beginning to its end offset at the time of opening, with
- * isolation.level=read_committed (records of aborted or still open
- * transactions are never returned).  No consumer group is joined and no
- * offset is committed. */
-typedef struct cdr_topic_reader_s cdr_topic_reader_t;
-
-/* `conf` (consumed, also on failure) holds bootstrap.servers and any
- * other client property; the reader adds what it needs.  A cluster that
- * does not answer within timeout_ms, or a topic that does not exist, is
- * an error.  Returns NULL with errstr set. */
-cdr_topic_reader_t *cdr_topic_reader_new(rd_kafka_conf_t *conf,
-                                         const char *topic, int timeout_ms,
-                                         char *errstr, size_t errstr_size);
-
-/* The next message: returns 1 with its value, partition and offset (the
- * value stays valid until the next call), 0 when every partition has
- * been read to its end offset, or CDR_ERR_KAFKA with errstr set (a
- * consumer error, or no progress for timeout_ms).  Messages come in
- * offset order within a partition. */
-int cdr_topic_reader_next(cdr_topic_reader_t *reader, const void **value,
-                          size_t *len, int32_t *partition, int64_t *offset,
-                          char *errstr, size_t errstr_size);
-
-void cdr_topic_reader_destroy(cdr_topic_reader_t *reader);
+                           char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 #endif

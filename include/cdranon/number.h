@@ -8,6 +8,7 @@
 #define CDRANON_NUMBER_H
 
 #include "cdranon/common.h"
+#include "cdranon/reason.h"
 
 typedef enum {
         CDR_KIND_MSISDN = 0,
@@ -43,12 +44,13 @@ typedef enum {
 /* Canonicalises `in[0..len)` as `kind` under `plan` into out (cap
  * CDR_CANON_MAX, NUL-terminated), setting *outlen and *cls.  For
  * CDR_NUM_WITHHELD the output is "withheld"; for CDR_NUM_SERVICE the
- * digits of the short code.  Returns 0, or CDR_ERR_MALFORMED with *reason
- * set to a static string naming the rule ("letters in number", "more than
- * 15 digits", ...) that never contains the value. */
+ * digits of the short code.  Returns 0, or CDR_ERR_MALFORMED with *rule
+ * set to the static rule broken: its code (reason.h) and its text
+ * ("letters in number", "more than 15 digits", ...), which never
+ * contains the value. */
 int cdr_number_canonical(const cdr_numbering_t *plan, cdr_kind_t kind,
                          const char *in, size_t len, char *out, size_t *outlen,
-                         cdr_numclass_t *cls, const char **reason);
+                         cdr_numclass_t *cls, const cdr_rule_t **rule);
 
 /* Length in digits (1-3) of the E.164 country calling code at the start
  * of a canonical msisdn ("+447700900123" -> 2), from the ITU-T E.164

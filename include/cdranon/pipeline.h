@@ -32,28 +32,30 @@
 #ifndef CDRANON_PIPELINE_H
 #define CDRANON_PIPELINE_H
 
+#include "cdranon/reason.h"
 #include "cdranon/transform.h"
+#include "cdranon/txn.h"
 
 #include <librdkafka/rdkafka.h>
 
 /* Counters of one pipeline.  Records reprocessed after an aborted
  * transaction or a rewind are counted again. */
 typedef struct {
-        uint64_t records;       /* input records transformed and produced */
-        uint64_t published;     /* to the anonymised topic */
-        uint64_t suppressed;    /* suppressed: sealed copy only */
-        uint64_t dead;          /* to the dead-letter topic */
-        uint64_t sealed;        /* to the sealed topic */
-        uint64_t txn_committed; /* transactions (exactly-once) or offset
-                                   commits (at-least-once) */
-        uint64_t txn_aborted;
-        uint64_t retries;    /* retriable errors retried */
+        uint64_t records;    /* input records transformed and produced */
+        uint64_t published;  /* to the anonymised topic */
+        uint64_t suppressed; /* suppressed: sealed copy only */
+        uint64_t dead;       /* to the dead-letter topic */
+        uint64_t sealed;     /* to the sealed topic */
+        /* transactions committed (exactly-once) or offset commits
+         * (at-least-once), transactions aborted, retriable errors
+         * retried */
+        cdr_txn_stats_t txn;
         uint64_t rewinds;    /* consumer rewound to committed offsets */
         uint64_t rebalances; /* assign and revoke events */
         uint64_t consumer_errors;
         uint64_t delivery_errors; /* output messages that failed */
         int partitions;           /* input partitions assigned now */
-        /* dead, by cdr_metrics_reason_class of the reason */
+        /* dead, by the rule broken (reason.h) */
         uint64_t dead_by_reason[CDR_REASON_COUNT];
         /* seconds from each committed input message's timestamp to its
          * commit, buckets cdr_e2e_bounds */
@@ -106,7 +108,7 @@ typedef struct cdr_pipeline_s cdr_pipeline_t;
  * Returns NULL with a one-line errstr. */
 cdr_pipeline_t *cdr_pipeline_new(cdr_engine_t *engine,
                                  const cdr_pipeline_opts_t *opts, char *errstr,
-                                 size_t errstr_size);
+                                 size_t errstr_size) CDR_MUST_CHECK;
 
 /* Finishes the open transaction if it can (else aborts it, and the next
  * owner of the partitions reprocesses its records), leaves the group,
@@ -120,12 +122,12 @@ void cdr_pipeline_destroy(cdr_pipeline_t *pipeline);
  * another negative code) on a fatal error, with errstr set; after a
  * fatal error the pipeline can only be destroyed. */
 int cdr_pipeline_poll(cdr_pipeline_t *pipeline, int timeout_ms, char *errstr,
-                      size_t errstr_size);
+                      size_t errstr_size) CDR_MUST_CHECK;
 
 /* Commits the open transaction (or, at least once, the delivered
  * offsets) now.  Returns 0, or a fatal error as cdr_pipeline_poll. */
 int cdr_pipeline_commit(cdr_pipeline_t *pipeline, char *errstr,
-                        size_t errstr_size);
+                        size_t errstr_size) CDR_MUST_CHECK;
 
 /* At a transaction boundary (the open transaction is committed first),
  * reloads the key ring, the suppression list and the custodian public
@@ -134,14 +136,14 @@ int cdr_pipeline_commit(cdr_pipeline_t *pipeline, char *errstr,
  * list stay in force (errstr says why; the pipeline goes on); or a fatal
  * error as cdr_pipeline_poll. */
 int cdr_pipeline_reload(cdr_pipeline_t *pipeline, char *errstr,
-                        size_t errstr_size);
+                        size_t errstr_size) CDR_MUST_CHECK;
 
 /* The clean end: commits the open transaction (aborts it if the commit
  * fails), closes the consumer (leaving the group) and flushes the
  * producer.  Returns 0 or a fatal error.  Call cdr_pipeline_destroy
  * afterwards in any case. */
 int cdr_pipeline_close(cdr_pipeline_t *pipeline, char *errstr,
-                       size_t errstr_size);
+                       size_t errstr_size) CDR_MUST_CHECK;
 
 void cdr_pipeline_stats(const cdr_pipeline_t *pipeline,
                         cdr_pipeline_stats_t *stats);
@@ -153,43 +155,5 @@ void cdr_pipeline_transform_stats(const cdr_pipeline_t *pipeline,
 
 /* The transactional.id in use; NULL in at-least-once mode. */
 const char *cdr_pipeline_transactional_id(const cdr_pipeline_t *pipeline);
-
-/*
- * Transaction steps, as librdkafka's INTRODUCTION.md prescribes.  The
- * pipeline is built on them; they are public so that the fault-injection
- * tests can drive them against librdkafka's mock cluster.
- *
- * Each takes a transactional producer and returns CDR_OK, CDR_TXN_ABORTED
- * (an abortable error: the transaction was aborted and the caller must
- * rewind its input to the last committed offsets; errstr says why) or
- * CDR_ERR_KAFKA (fatal, fenced included: errstr says why; the producer
- * can only be destroyed).  Retriable errors are retried (stats->retries)
- * until retry_ms have passed.  timeout_ms is each librdkafka call's
- * timeout (-1: the remaining transaction time).
- */
-#define CDR_TXN_ABORTED 1
-
-/* rd_kafka_init_transactions. */
-int cdr_txn_init(rd_kafka_t *producer, int timeout_ms, int retry_ms,
-                 cdr_pipeline_stats_t *stats, char *errstr, size_t errstr_size);
-
-/* rd_kafka_begin_transaction.  Returns CDR_OK or CDR_ERR_KAFKA. */
-int cdr_txn_begin(rd_kafka_t *producer, char *errstr, size_t errstr_size);
-
-/* rd_kafka_send_offsets_to_transaction (skipped when `offsets` is NULL
- * or empty), then rd_kafka_commit_transaction; on an abortable error,
- * cdr_txn_abort.  stats->txn_committed counts successes. */
-int cdr_txn_commit(rd_kafka_t *producer,
-                   const rd_kafka_topic_partition_list_t *offsets,
-                   const rd_kafka_consumer_group_metadata_t *cgmd,
-                   int timeout_ms, int retry_ms, cdr_pipeline_stats_t *stats,
-                   char *errstr, size_t errstr_size);
-
-/* rd_kafka_abort_transaction.  Returns CDR_TXN_ABORTED or CDR_ERR_KAFKA;
- * stats->txn_aborted counts aborts.  errstr is left as it was on
- * success, so that it still says why the transaction was aborted. */
-int cdr_txn_abort(rd_kafka_t *producer, int timeout_ms, int retry_ms,
-                  cdr_pipeline_stats_t *stats, char *errstr,
-                  size_t errstr_size);
 
 #endif

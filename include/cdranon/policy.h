@@ -25,20 +25,9 @@
 #include "cdranon/number.h"
 #include "cdranon/pseudonym.h"
 #include "cdranon/record.h"
+#include "cdranon/suppress.h"
 
 typedef struct cdr_policy_s cdr_policy_t;
-
-/* A set of canonical msisdns whose records are not published (opt-outs).
- * Lines are numbers in any accepted msisdn shape; '#' starts a comment;
- * each is canonicalised at load. Errors name file:line (never the value). */
-typedef struct cdr_suppress_s cdr_suppress_t;
-cdr_suppress_t *cdr_suppress_load(const char *path, const cdr_numbering_t *plan,
-                                  char *errstr, size_t errstr_size);
-void cdr_suppress_destroy(cdr_suppress_t *set);
-size_t cdr_suppress_count(const cdr_suppress_t *set);
-/* 1 when the canonical msisdn is in the set.  Thread-safe. */
-int cdr_suppress_contains(const cdr_suppress_t *set, const char *canon,
-                          size_t len);
 
 /* A new empty policy with numbering plan `plan` (copied). */
 cdr_policy_t *cdr_policy_new(const cdr_numbering_t *plan);
@@ -52,29 +41,28 @@ void cdr_policy_destroy(cdr_policy_t *policy);
  * N must be 1-15"): the caller prefixes file, line and field. */
 int cdr_policy_add_field(cdr_policy_t *policy, const char *name,
                          const char *action, const char *from, char *errstr,
-                         size_t errstr_size);
+                         size_t errstr_size) CDR_MUST_CHECK;
 
 /* Makes the Kafka key of each anonymised record the value of output field
  * `name`, which must be a `pseudonymise` field.  Without it the key is
  * empty. */
 int cdr_policy_set_key_field(cdr_policy_t *policy, const char *name,
-                             char *errstr, size_t errstr_size);
+                             char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
-/* Records whose input fields `fields` (canonical msisdns) are in `set` are
- * suppressed.  The policy takes ownership of set, also when it fails. */
-int cdr_policy_set_suppression(cdr_policy_t *policy, cdr_suppress_t *set,
-                               const char *const *fields, size_t nfields,
-                               char *errstr, size_t errstr_size);
-/* Replaces the suppression set (SIGHUP); ownership as above.  Not
- * thread-safe against cdr_policy_apply: the pipeline calls it between
- * batches. */
-void cdr_policy_replace_suppression(cdr_policy_t *policy, cdr_suppress_t *set);
+/* Records whose input fields `fields` hold a canonical msisdn of the
+ * suppression list given to cdr_policy_apply are suppressed.  Returns 0,
+ * or CDR_ERR_INVAL with errstr naming the problem. */
+int cdr_policy_set_suppression_fields(cdr_policy_t *policy,
+                                      const char *const *fields, size_t nfields,
+                                      char *errstr,
+                                      size_t errstr_size) CDR_MUST_CHECK;
 
 /* The input field that carries the event time (ISO 8601 or epoch
  * seconds), used to choose the custodian key's period.  Default: the
  * input of the first `truncate` field. */
 int cdr_policy_set_event_time_field(cdr_policy_t *policy, const char *from,
-                                    char *errstr, size_t errstr_size);
+                                    char *errstr,
+                                    size_t errstr_size) CDR_MUST_CHECK;
 
 /* The schema of input fields the policy reads; owned by the policy. */
 const cdr_schema_t *cdr_policy_schema(const cdr_policy_t *policy);
@@ -82,8 +70,11 @@ const cdr_schema_t *cdr_policy_schema(const cdr_policy_t *policy);
 size_t cdr_policy_field_count(const cdr_policy_t *policy);
 
 /* Writes a human-readable description of the effective policy (one line
- * per output field, then key field, suppression and event time). */
-int cdr_policy_describe(const cdr_policy_t *policy, cdr_buf_t *out);
+ * per output field, then key field, suppression with the size of
+ * `suppress` (may be NULL), and event time). */
+int cdr_policy_describe(const cdr_policy_t *policy,
+                        const cdr_suppress_t *suppress,
+                        cdr_buf_t *out) CDR_MUST_CHECK;
 
 typedef enum {
         CDR_VERDICT_PUBLISH = 0,
@@ -91,20 +82,26 @@ typedef enum {
         CDR_VERDICT_DEAD = 2,
 } cdr_verdict_t;
 
-/* Applies the policy to a parsed record.  On CDR_VERDICT_PUBLISH, `json`
- * holds one JSON object (no line end) and key[0..*keylen) the Kafka key
- * (key cap CDR_PSEUDONYM_MAX + 1).  On CDR_VERDICT_DEAD, `reason` holds
- * "field 'calling_number': pseudonymise msisdn: letters in number" (names
- * and rule, never the value).  Returns the verdict, or CDR_ERR_NOMEM.
+/* Applies the policy to a parsed record.  A record whose suppression
+ * fields hold a number of `suppress` (NULL: none is suppressed) is
+ * CDR_VERDICT_SUPPRESS.  On CDR_VERDICT_PUBLISH, `json` holds one JSON
+ * object (no line end) and key[0..*keylen) the Kafka key (key cap
+ * CDR_PSEUDONYM_MAX + 1).  On CDR_VERDICT_DEAD, *code (when not NULL)
+ * is the rule broken (reason.h) and `reason` holds "field
+ * 'calling_number': pseudonymise msisdn: letters in number" (names and
+ * rule, never the value).  Returns the verdict, or CDR_ERR_NOMEM.
  * Thread-safe for distinct pseudonymisers and buffers. */
-int cdr_policy_apply(const cdr_policy_t *policy, cdr_pseudonymiser_t *ps,
-                     const cdr_record_t *record, cdr_buf_t *json, char *key,
-                     size_t *keylen, char *reason, size_t reason_size);
+int cdr_policy_apply(const cdr_policy_t *policy, const cdr_suppress_t *suppress,
+                     cdr_pseudonymiser_t *ps, const cdr_record_t *record,
+                     cdr_buf_t *json, char *key, size_t *keylen,
+                     cdr_reason_t *code, char *reason,
+                     size_t reason_size) CDR_MUST_CHECK;
 
 /* Event time of a record in epoch seconds, or CDR_ERR_NOTFOUND /
  * CDR_ERR_MALFORMED when it cannot be read. */
 int cdr_policy_event_time(const cdr_policy_t *policy,
-                          const cdr_record_t *record, int64_t *epoch);
+                          const cdr_record_t *record,
+                          int64_t *epoch) CDR_MUST_CHECK;
 
 /* 1 when canonical msisdn `canon` appears in any input field the policy
  * reads as an msisdn (`pseudonymise msisdn`, `prefix`, `country` and the

@@ -5,20 +5,17 @@
  *                  "cdranon.v1." kind 0x00 canonical)[0..16))
  *
  * base32: RFC 4648 alphabet, lower case, no padding (26 characters).
- *
- * The key ring is a file of `KEY_ID HEX64` lines; '#' starts a comment;
- * the last key is active.  A key file readable by group or others is
- * refused.  Key material lives in memory locked with mlock where the
- * system allows, and is wiped with OPENSSL_cleanse when released.
+ * The keys come from the key ring (keyring.h).  Key material lives in
+ * memory locked with mlock where the system allows, and is wiped with
+ * OPENSSL_cleanse when released.
  */
 #ifndef CDRANON_PSEUDONYM_H
 #define CDRANON_PSEUDONYM_H
 
 #include "cdranon/common.h"
+#include "cdranon/keyring.h"
 #include "cdranon/number.h"
 
-#define CDR_KEY_ID_MAX       16
-#define CDR_HMAC_KEY_LEN     32
 #define CDR_PSEUDONYM_B32LEN 26
 #define CDR_PSEUDONYM_MAX    (CDR_KEY_ID_MAX + 1 + CDR_PSEUDONYM_B32LEN)
 
@@ -31,7 +28,8 @@ typedef struct cdr_hmac_s cdr_hmac_t;
 
 /* Precomputes states for a key of any length (keys longer than 64 bytes
  * are hashed first, as RFC 2104 says).  Returns NULL on failure. */
-cdr_hmac_t *cdr_hmac_new(const unsigned char *key, size_t keylen);
+cdr_hmac_t *cdr_hmac_new(const unsigned char *key,
+                         size_t keylen) CDR_MUST_CHECK;
 /* Wipes and frees. */
 void cdr_hmac_destroy(cdr_hmac_t *hmac);
 /* mac = HMAC-SHA256(key, msg); thread-safe (the states are read only). */
@@ -42,30 +40,6 @@ void cdr_hmac_compute(const cdr_hmac_t *hmac, const void *msg, size_t len,
  * ceil(len*8/5) + 1 bytes; returns the number of characters written
  * (NUL not counted). */
 size_t cdr_base32_encode(const unsigned char *in, size_t len, char *out);
-
-/* --- Key ring -------------------------------------------------------- */
-
-typedef struct cdr_keyring_s cdr_keyring_t;
-
-/* Loads a key file.  Refuses (CDR_ERR_PERM) a file readable or writable
- * by group or others, or not owned by the effective user (or root).
- * Errors name the file and line: "keys/hmac.key:3: bad key id".
- * Returns NULL on failure with errstr set.  The caller owns the ring. */
-cdr_keyring_t *cdr_keyring_load(const char *path, char *errstr,
-                                size_t errstr_size);
-void cdr_keyring_destroy(cdr_keyring_t *ring);
-size_t cdr_keyring_count(const cdr_keyring_t *ring);
-/* Key id of key i (0 = first in the file); the active key is the last. */
-const char *cdr_keyring_id(const cdr_keyring_t *ring, size_t i);
-const char *cdr_keyring_active_id(const cdr_keyring_t *ring);
-
-/* Appends a fresh random key (RAND_priv_bytes) with the given id (or a
- * generated one "kYYYYMMDD" when id is NULL; a suffix is added when it
- * is already in use) to `path`, creating it with mode 0600.  Refuses an
- * existing file readable by group or others, and an id already in the
- * file.  *new_id receives the id used (cap CDR_KEY_ID_MAX + 1). */
-int cdr_keyring_append_new(const char *path, const char *id, char *new_id,
-                           char *errstr, size_t errstr_size);
 
 /* --- Pseudonymiser (one per thread) --------------------------------- */
 
@@ -79,7 +53,7 @@ typedef struct cdr_pseudonymiser_s cdr_pseudonymiser_t;
 cdr_pseudonymiser_t *cdr_pseudonymiser_new(const cdr_keyring_t *ring,
                                            size_t key_index,
                                            size_t cache_entries, char *errstr,
-                                           size_t errstr_size);
+                                           size_t errstr_size) CDR_MUST_CHECK;
 void cdr_pseudonymiser_destroy(cdr_pseudonymiser_t *ps);
 
 /* Writes the pseudonym of a canonical value into out (cap

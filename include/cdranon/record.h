@@ -14,6 +14,7 @@
 
 #include "cdranon/buf.h"
 #include "cdranon/common.h"
+#include "cdranon/reason.h"
 
 #define CDR_MAX_SLOTS      64  /* input fields a policy may read */
 #define CDR_FIELD_NAME_MAX 128 /* bytes in a field name */
@@ -47,6 +48,9 @@ typedef struct {
         uint8_t flags[CDR_MAX_SLOTS];    /* CDR_VAL_* */
         size_t nfields;                  /* fields in the record, all */
         cdr_buf_t scratch;               /* unescaped values live here */
+        /* When a reader (csv.h, json.h) returns CDR_ERR_MALFORMED: the
+         * rule the record broke, beside the text it wrote. */
+        cdr_reason_t reason;
 } cdr_record_t;
 
 /* Prepares a record for reuse: clears every slot and reserves scratch for

@@ -12,6 +12,7 @@
 #define CDRANON_SEAL_H
 
 #include "cdranon/buf.h"
+#include "cdranon/hpke.h"
 #include "cdranon/record.h"
 
 /* One custodian public key and the event-time period it seals:
@@ -38,7 +39,7 @@ typedef struct cdr_custodian_set_s cdr_custodian_set_t;
  * on failure; the caller owns the set. */
 cdr_custodian_set_t *cdr_custodian_set_load(const cdr_custodian_spec_t *specs,
                                             size_t n, char *errstr,
-                                            size_t errstr_size);
+                                            size_t errstr_size) CDR_MUST_CHECK;
 void cdr_custodian_set_destroy(cdr_custodian_set_t *set);
 
 /* Number of keys in the set. */
@@ -61,7 +62,7 @@ typedef struct cdr_sealer_s cdr_sealer_t;
  * thread-safe: one per thread.  Returns NULL on failure. */
 cdr_sealer_t *cdr_sealer_new(const cdr_custodian_set_t *keys,
                              uint64_t epoch_records, int epoch_seconds,
-                             char *errstr, size_t errstr_size);
+                             char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 void cdr_sealer_destroy(cdr_sealer_t *sealer);
 
 /* The longest record the format holds: AES-GCM's limit for one message
@@ -80,7 +81,8 @@ void cdr_sealer_destroy(cdr_sealer_t *sealer);
  * cdr_sealer_begin, one cdr_sealer_update and cdr_sealer_finish. */
 int cdr_sealer_seal(cdr_sealer_t *sealer, const void *rec, size_t len,
                     const cdr_source_t *source, int64_t event_time,
-                    cdr_buf_t *out, char *errstr, size_t errstr_size);
+                    cdr_buf_t *out, char *errstr,
+                    size_t errstr_size) CDR_MUST_CHECK;
 
 /* Sealing a record whose bytes come in pieces (a file-mode record too
  * long to hold), in memory bounded by the largest piece: begin resets
@@ -104,5 +106,20 @@ int cdr_sealer_finish(cdr_sealer_t *sealer, cdr_buf_t *out, char *errstr,
 
 /* Number of epochs started so far (for metrics). */
 uint64_t cdr_sealer_epochs(const cdr_sealer_t *sealer);
+
+/* The encapsulation of a sealer's epochs: Encap(pkR) writing the KEM
+ * shared secret and enc, as cdr_hpke_encap does (the default).  Only
+ * the known-answer tests set another, which fixes the ephemeral key
+ * (tests/seal_kat.c): nothing in the library or the binary calls
+ * cdr_sealer_set_encap. */
+typedef int cdr_sealer_encap_fn(void *opaque, const uint8_t pkR[CDR_HPKE_NPK],
+                                uint8_t shared_secret[CDR_HPKE_NSECRET],
+                                uint8_t enc[CDR_HPKE_NENC]);
+
+/* Makes the sealer's epochs encapsulate with `encap` (NULL: the
+ * default), and closes every open epoch so that the next record starts
+ * one with it.  `opaque` is passed to it and must outlive the sealer. */
+void cdr_sealer_set_encap(cdr_sealer_t *sealer, cdr_sealer_encap_fn *encap,
+                          void *opaque);
 
 #endif

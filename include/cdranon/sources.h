@@ -27,11 +27,11 @@ void cdr_sources_destroy(cdr_sources_t *set);
  * (errstr says which form was expected), CDR_ERR_TOOBIG (a name over
  * 4096 bytes) or CDR_ERR_NOMEM. */
 int cdr_sources_add_line(cdr_sources_t *set, const char *line, size_t len,
-                         char *errstr, size_t errstr_size);
+                         char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 /* Sorts the list and drops repeats; call after the last add and before
  * the first match.  Returns 0 or CDR_ERR_NOMEM. */
-int cdr_sources_finish(cdr_sources_t *set);
+int cdr_sources_finish(cdr_sources_t *set) CDR_MUST_CHECK;
 
 /* Distinct sources listed (after cdr_sources_finish). */
 size_t cdr_sources_count(const cdr_sources_t *set);

@@ -6,17 +6,22 @@
  *                                                     \-> dead-letter
  *   raw bytes -> seal (every record, malformed ones included)
  *
- * An engine holds what all threads share, read only: configuration,
- * policy, key ring, custodian keys, CSV columns.  A transform holds one
- * thread's state: record, pseudonymiser (HMAC states and cache), sealer
- * and output buffers.  Neither knows Kafka: file mode (cmd_anonymise.c)
- * and stream mode (pipeline.c) both drive them.
+ * An engine holds what all threads share, read only: the configuration
+ * (data, which it never writes), the policy it compiled from it, the key
+ * ring, the suppression list and the custodian keys it loaded, the CSV
+ * columns.  It owns all of them; a reload replaces the loaded ones as a
+ * whole.  A transform holds one thread's state: record, pseudonymiser
+ * (HMAC states and cache), sealer and output buffers.  Neither knows
+ * Kafka: file mode (cmd_anonymise.c) and stream mode (pipeline.c) both
+ * drive them.
  */
 #ifndef CDRANON_TRANSFORM_H
 #define CDRANON_TRANSFORM_H
 
 #include "cdranon/config.h"
-#include "cdranon/metrics.h"
+#include "cdranon/hist.h"
+#include "cdranon/keyring.h"
+#include "cdranon/policy.h"
 #include "cdranon/record.h"
 #include "cdranon/seal.h"
 
@@ -24,17 +29,20 @@ typedef struct cdr_engine_s cdr_engine_t;
 typedef struct cdr_transform_s cdr_transform_t;
 
 /* Builds an engine from a loaded configuration (which must outlive it):
- * loads the key ring, the suppression list and the custodian keys.
- * `seal` = 0 builds one that does not seal (a command without sealed
- * output).  Returns NULL with errstr set. */
+ * loads the key ring, compiles the allow-list into the policy, loads the
+ * suppression list and, when `seal`, the custodian keys (`seal` = 0
+ * builds one that does not seal, for a command without sealed output).
+ * What the configuration's contents break is reported as the loader
+ * reports its own errors, "config.yaml:12: fields.x: unknown action
+ * 'scramble'".  Returns NULL with errstr set. */
 cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
-                             size_t errstr_size);
+                             size_t errstr_size) CDR_MUST_CHECK;
 void cdr_engine_destroy(cdr_engine_t *engine);
 
 /* CSV with a header line: sets the columns from the header record.  A
  * no-op for JSON or configured columns. */
 int cdr_engine_set_header(cdr_engine_t *engine, const char *rec, size_t len,
-                          char *errstr, size_t errstr_size);
+                          char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 /* 1 when the input has a header line that the caller must feed to
  * cdr_engine_set_header before any record. */
@@ -43,18 +51,31 @@ int cdr_engine_wants_header(const cdr_engine_t *engine);
 const cdr_config_t *cdr_engine_config(const cdr_engine_t *engine);
 /* The active HMAC key id. */
 const char *cdr_engine_key_id(const cdr_engine_t *engine);
+/* The compiled policy, the key ring and the suppression list (NULL:
+ * none), owned by the engine (the last two until the next reload). */
+const cdr_policy_t *cdr_engine_policy(const cdr_engine_t *engine);
+const cdr_keyring_t *cdr_engine_keyring(const cdr_engine_t *engine);
+const cdr_suppress_t *cdr_engine_suppression(const cdr_engine_t *engine);
+
+/* Appends "# policy" and the effective policy (cdr_policy_describe,
+ * with the suppression list's size), for check-config.  Returns 0 or
+ * CDR_ERR_NOMEM. */
+int cdr_engine_describe(const cdr_engine_t *engine,
+                        cdr_buf_t *out) CDR_MUST_CHECK;
 
 /* Re-reads the key ring, the suppression list and, when sealing, the
- * custodian public keys (SIGHUP), from the configuration's paths.  All
- * are read before any is replaced: on error all the old ones stay in
- * force.  Call only when no transform is running a record; transforms
- * pick the new key and start a new sealing epoch under the new custodian
- * keys at their next cdr_transform_record. */
-int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size);
+ * custodian public keys (SIGHUP), from the configuration's paths, and
+ * replaces them as a whole.  All are read before any is replaced: on
+ * error all the old ones stay in force.  The configuration, and so the
+ * policy, stays as it was.  Call only when no transform is running a
+ * record; transforms pick the new key and start a new sealing epoch
+ * under the new custodian keys at their next cdr_transform_record. */
+int cdr_engine_reload(cdr_engine_t *engine, char *errstr,
+                      size_t errstr_size) CDR_MUST_CHECK;
 
 /* One thread's transform over `engine` (which must outlive it). */
 cdr_transform_t *cdr_transform_new(cdr_engine_t *engine, char *errstr,
-                                   size_t errstr_size);
+                                   size_t errstr_size) CDR_MUST_CHECK;
 void cdr_transform_destroy(cdr_transform_t *transform);
 
 typedef struct {
@@ -63,6 +84,7 @@ typedef struct {
         cdr_view_t key;         /* Kafka key, PUBLISH only (may be empty) */
         cdr_view_t dead_letter; /* JSON object, DEAD only */
         const char *reason;     /* DEAD only; NUL-terminated */
+        cdr_reason_t code;      /* DEAD only: the rule broken (reason.h) */
         cdr_view_t sealed;      /* binary sealed record; empty if no seal */
 } cdr_result_t;
 
@@ -74,7 +96,7 @@ typedef struct {
 int cdr_transform_record(cdr_transform_t *transform, const char *rec,
                          size_t len, const cdr_source_t *source,
                          cdr_result_t *result, char *errstr,
-                         size_t errstr_size);
+                         size_t errstr_size) CDR_MUST_CHECK;
 
 /* The transform's sealer (NULL when its engine does not seal), for a
  * record that file mode seals piece by piece (cdr_sealer_begin) because

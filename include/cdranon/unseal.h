@@ -2,9 +2,8 @@
  * Opening sealed records: the custodian's side (docs/sealed-format.md,
  * docs/custodian.md).  Nothing here is linked into the sealing path: the
  * processor holds public keys only, and an unsealer holds private keys.
- *
- * Also the custodian's key pair generation, since the private key never
- * exists anywhere but with the custodian.
+ * The custodian's key pairs are made by cdr_custodian_keygen
+ * (keyfile.h).
  */
 #ifndef CDRANON_UNSEAL_H
 #define CDRANON_UNSEAL_H
@@ -12,15 +11,6 @@
 #include "cdranon/buf.h"
 #include "cdranon/record.h"
 #include "cdranon/seal.h"
-
-/* Creates an X25519 key pair: the private key as PEM PKCS#8 ("BEGIN
- * PRIVATE KEY", the shape `openssl genpkey -algorithm X25519` writes),
- * mode 0600, and the public key as PEM SubjectPublicKeyInfo ("BEGIN
- * PUBLIC KEY", as `openssl pkey -pubout` writes).  Neither file may exist
- * already; on failure neither is left behind.  Returns 0, CDR_ERR_IO (a
- * file exists or cannot be written) or CDR_ERR_CRYPTO. */
-int cdr_custodian_keygen(const char *private_path, const char *public_path,
-                         char *errstr, size_t errstr_size);
 
 /* Private keys and the per-epoch contexts derived from them. */
 typedef struct cdr_unsealer_s cdr_unsealer_t;
@@ -37,11 +27,12 @@ void cdr_unsealer_destroy(cdr_unsealer_t *unsealer);
  * Errors name the file.  Returns 0 or the error.  Keys are held in
  * memory locked where the system allows and wiped when released. */
 int cdr_unsealer_add_key_file(cdr_unsealer_t *unsealer, const char *path,
-                              char *errstr, size_t errstr_size);
+                              char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
 /* Adds a raw 32-byte X25519 private key (copied).  Returns 0,
  * CDR_ERR_NOMEM or CDR_ERR_CRYPTO. */
-int cdr_unsealer_add_key(cdr_unsealer_t *unsealer, const uint8_t sk[32]);
+int cdr_unsealer_add_key(cdr_unsealer_t *unsealer,
+                         const uint8_t sk[32]) CDR_MUST_CHECK;
 
 /* Number of keys held, and key i's id (docs/sealed-format.md) and the
  * number of records it has opened so far (for the audit line). */
@@ -70,7 +61,7 @@ typedef struct {
  * content.  CDR_ERR_NOMEM is possible.  Not thread-safe. */
 int cdr_unsealer_open(cdr_unsealer_t *unsealer, const void *sealed, size_t len,
                       cdr_buf_t *out, cdr_sealed_meta_t *meta, char *errstr,
-                      size_t errstr_size);
+                      size_t errstr_size) CDR_MUST_CHECK;
 
 /* The same for one line of a sealed file (file mode): standard base64
  * with padding; a trailing "\n" or "\r\n" is allowed.  Bad base64 is
@@ -78,7 +69,7 @@ int cdr_unsealer_open(cdr_unsealer_t *unsealer, const void *sealed, size_t len,
 int cdr_unsealer_open_base64(cdr_unsealer_t *unsealer, const char *line,
                              size_t len, cdr_buf_t *out,
                              cdr_sealed_meta_t *meta, char *errstr,
-                             size_t errstr_size);
+                             size_t errstr_size) CDR_MUST_CHECK;
 
 /*
  * A sealed line too long to hold (a record sealed piece by piece from a

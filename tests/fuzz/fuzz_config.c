@@ -15,6 +15,7 @@
 #include "fuzz.h"
 
 #include "cdranon/config.h"
+#include "cdranon/transform.h"
 #include "cdranon/hpke.h"
 
 #include <fcntl.h>
@@ -133,6 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char errstr[1024] = "";
         cdr_config_t *config;
+        cdr_engine_t *engine;
         int key_in_input;
 
         /* The key may be written in the configuration itself (as an
@@ -140,19 +142,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         key_in_input = memmem(data, size, KEY_HEX, strlen(KEY_HEX)) != NULL;
         write_file("config.yaml", data, size, 0600);
         config = cdr_config_load(config_path, errstr, sizeof(errstr));
-        if (config == NULL) {
+        /* As check-config: the engine compiles and loads what the
+         * configuration names, and reports in the loader's form. */
+        engine = config != NULL ? cdr_engine_new(config, config->ncustodian > 0,
+                                                 errstr, sizeof(errstr))
+                                : NULL;
+        if (engine == NULL) {
                 FUZZ_ASSERT(errstr[0] != '\0');
                 FUZZ_ASSERT(strchr(errstr, '\n') == NULL);
                 FUZZ_ASSERT(strncmp(errstr, config_path, strlen(config_path)) ==
                             0);
                 FUZZ_ASSERT(key_in_input || strstr(errstr, KEY_HEX) == NULL);
+                cdr_config_destroy(config);
                 return 0;
         }
-        FUZZ_ASSERT(config->policy != NULL);
         cdr_buf_reset(&described);
         FUZZ_ASSERT(cdr_config_describe(config, &described) == 0);
+        FUZZ_ASSERT(cdr_engine_describe(engine, &described) == 0);
         FUZZ_ASSERT(described.len > 0);
         FUZZ_ASSERT(key_in_input || strstr(described.data, KEY_HEX) == NULL);
+        cdr_engine_destroy(engine);
         cdr_config_destroy(config);
         return 0;
 }

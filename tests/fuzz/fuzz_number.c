@@ -81,7 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char out[CDR_CANON_MAX], again[CDR_CANON_MAX], *value;
         const cdr_numbering_t *plan;
         cdr_numbering_t fuzzed;
-        const char *reason = "unset";
+        static const cdr_rule_t unset = {CDR_REASON_OTHER, "unset"};
+        const cdr_rule_t *reason = &unset;
         cdr_numclass_t cls, cls2;
         size_t outlen = 12345, len2, cc, short_max;
         cdr_kind_t kind;
@@ -111,7 +112,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (rc != 0) {
                 FUZZ_ASSERT(rc == CDR_ERR_MALFORMED);
-                FUZZ_ASSERT(reason != NULL && fuzz_errstr_ok(reason));
+                FUZZ_ASSERT(reason != NULL && fuzz_errstr_ok(reason->text));
+                FUZZ_ASSERT(cdr_reason_name(reason->code) != NULL &&
+                            reason->code != CDR_REASON_OTHER);
                 FUZZ_ASSERT(out[0] == '\0' && outlen == 0);
                 goto out;
         }

@@ -8,7 +8,7 @@
  *   seed_unseal DIR
  */
 #include "fuzz_unseal.h"
-#include "seal_kat.h"
+#include "../seal_kat.h"
 
 #include "cdranon/encode.h"
 #include "cdranon/hpke.h"

@@ -1,12 +1,11 @@
 /*
  * Deterministic encapsulation, for known-answer tests and the worked
- * example in docs/sealed-format.md only.
+ * example in docs/sealed-format.md only (tests/seal_kat.c).
  *
  * RFC 9180's test vectors fix the ephemeral key through
  * DeriveKeyPair(ikmE); these functions do the same.  Whoever knows ikmE
- * can open what is sealed with it, so nothing outside tests/ and the
- * documentation generator may call them: the header lives in src/, not
- * in include/, and the command line never reaches it.
+ * can open what is sealed with it, so they live in tests/ and are linked
+ * into the test programs only, never into the library or the binary.
  */
 #ifndef CDRANON_SEAL_KAT_H
 #define CDRANON_SEAL_KAT_H
@@ -28,8 +27,9 @@ int cdr_hpke_setup_base_s_deterministic(
 
 /* Makes the sealer's next epoch (for whichever key it is) encapsulate
  * with DeriveKeyPair(ikmE) instead of a fresh random key, once; ikmE is
- * copied.  Also closes every open epoch so that the next record starts
- * one.  Returns 0 or CDR_ERR_INVAL (ikmE longer than 64 bytes). */
+ * copied (into one of a few slots, one per sealer).  Also
+ * closes every open epoch so that the next record starts one.  Returns 0
+ * or CDR_ERR_INVAL (ikmE empty or longer than 64 bytes). */
 int cdr_sealer_set_ephemeral_ikm(cdr_sealer_t *sealer, const uint8_t *ikmE,
                                  size_t ikmE_len) CDR_MUST_CHECK;
 
