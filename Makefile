@@ -29,7 +29,7 @@ BENCHBIN := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 BENCHTOOLS := $(BUILD)/bench/passthrough $(BUILD)/bench/kbench
 
 .PHONY: all test check e2e integration bench bench-peers-check format format-check clean \
-        install clang-build \
+        install clang-build setup-check \
         fuzz fuzz-check fuzz-build sanitize valgrind
 all: $(BIN)
 
@@ -81,6 +81,14 @@ clang-build:
 		build/clang/tests/integration/eos_check \
 		$(BENCHSRC:bench/%.c=build/clang/bench/%) \
 		build/clang/bench/passthrough build/clang/bench/kbench
+
+# What the set-up promises a fresh Debian 12 machine: every command and
+# Python module that the scripts, this Makefile and the tests use comes
+# from a package in scripts/setup.sh's PACKAGES or from the base system
+# (scripts/check-commands.py), and the tests' Python venv builds.
+setup-check:
+	@python3 scripts/check-commands.py
+	@bash scripts/pyenv.sh >/dev/null
 
 # Every test the project has, with one closing line of totals.
 check: $(BIN)
