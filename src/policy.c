@@ -16,6 +16,7 @@
 #include "cdranon/policy.h"
 #include "cdranon/encode.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,6 +204,75 @@ static int json_number(const char *s, size_t n)
                         i++;
         }
         return i == n;
+}
+
+/* Significant digits kept by json_number_finite: more than the 752 of
+ * 2^-1075 (half the least subnormal, below which a double reads 0) and
+ * the 309 of 2^1024 - 2^970 (half an ulp above DBL_MAX, from which it
+ * reads infinity), so that the digits dropped, standing for one sticky
+ * digit, never move a value across either bound. */
+#define FINITE_DIGITS 768
+
+/* 1 when the validated JSON number s[0..n) reads back, as the nearest
+ * IEEE 754 double (what standard JSON parsers make of it), as a finite
+ * value, and as a non-zero one unless it is zero: 1e999 reads as
+ * infinity and 1e-999 as 0, so neither is published.  Only magnitudes
+ * beyond 1e308 or below 1e-323 go through strtod, whose input is written
+ * without a decimal point so that no locale changes how it reads. */
+static int json_number_finite(const char *s, size_t n)
+{
+        char buf[FINITE_DIGITS + 2 + 24];
+        size_t i = s[0] == '-', nd = 0;
+        int64_t exp10 = 0, e = 0, mag;
+        int frac = 0, sticky = 0, eneg = 0;
+        double d;
+
+        /* value = buf[0..nd) x 10^exp10 */
+        for (; i < n && (is_digit(s[i]) || s[i] == '.'); i++) {
+                if (s[i] == '.') {
+                        frac = 1;
+                } else if (nd == 0 && s[i] == '0') {
+                        exp10 -= frac;
+                } else if (nd < FINITE_DIGITS) {
+                        buf[nd++] = s[i];
+                        exp10 -= frac;
+                } else {
+                        sticky |= s[i] != '0';
+                        exp10 += !frac;
+                }
+        }
+        if (nd == 0)
+                return 1;
+        if (i < n) {
+                i++;
+                if (s[i] == '+' || s[i] == '-')
+                        eneg = s[i++] == '-';
+                for (; i < n; i++)
+                        if (e < 1000000000)
+                                e = e * 10 + (s[i] - '0');
+        }
+        exp10 += eneg ? -e : e;
+        /* 10^(mag-1) <= value < 10^mag */
+        mag = (int64_t)nd + exp10;
+        if (mag <= 308 && mag > -323)
+                return 1;
+        if (mag > 400 || mag < -400)
+                return 0;
+        if (sticky) {
+                buf[nd++] = '1';
+                exp10--;
+        }
+        /* |exp10| < 10^4 here */
+        buf[nd++] = 'e';
+        if (exp10 < 0) {
+                buf[nd++] = '-';
+                exp10 = -exp10;
+        }
+        for (e = 1000; e > 0; e /= 10)
+                buf[nd++] = (char)('0' + exp10 / e % 10);
+        buf[nd] = '\0';
+        d = strtod(buf, NULL);
+        return isfinite(d) && d != 0;
 }
 
 /* Reads a validated JSON number into *dec.  Returns 0, or -1 when it has
@@ -1228,6 +1298,10 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                 }
                 if (!json_number(v.p, v.n)) {
                         *rule = "not a number";
+                        return CDR_ERR_MALFORMED;
+                }
+                if (!json_number_finite(v.p, v.n)) {
+                        *rule = "not a number within the range of a double";
                         return CDR_ERR_MALFORMED;
                 }
                 put_raw(json, v.p, v.n);
