@@ -65,12 +65,14 @@ static void usage(FILE *out)
             "  -o, --out PATH         original records (default: stdout)\n"
             "  -c, --config FILE      the processor's configuration: how to\n"
             "                         parse records for --subscriber, --from\n"
-            "                         and --to\n"
+            "                         and --to (CSV columns from a header\n"
+            "                         line: each file's first sealed record)\n"
             "  -s, --subscriber NUM   only records where NUM (any accepted\n"
             "                         spelling) appears in a field the policy\n"
             "                         pseudonymises as msisdn\n"
-            "      --header-from FILE CSV with a header line: read the column\n"
-            "                         names from the first line of FILE\n"
+            "      --header-from FILE for CSV sealed without its header line:\n"
+            "                         read the column names from the first\n"
+            "                         line of FILE instead\n"
             "      --from TIME        only event times >= TIME (YYYY-MM-DD or\n"
             "                         YYYY-MM-DDTHH:MM:SSZ)\n"
             "      --to TIME          only event times < TIME\n"
@@ -241,7 +243,77 @@ struct matcher {
         int have_subscriber;
         int have_from, have_to;
         int64_t from, to;
+        /* CSV whose columns each file's header line names: the first
+         * sealed record of each file is that header (anonymise seals it
+         * first), and a file starts where the source file changes or its
+         * line does not follow the last one's. */
+        int header_per_file;
+        char *file;    /* the current file (malloc), NULL before the first */
+        uint64_t line; /* its last record's line */
 };
+
+/* Tracks the file of an opened record; when it starts a file, its
+ * content is that file's header and sets the columns.  Returns 0, or
+ * CDR_ERR_INVAL or CDR_ERR_NOMEM with errstr set (naming no record
+ * content). */
+static int matcher_follow(struct matcher *m, const cdr_sealed_meta_t *meta,
+                          const cdr_buf_t *plain, char *errstr,
+                          size_t errstr_size)
+{
+        const cdr_schema_t *schema = cdr_policy_schema(m->config->policy);
+        const char *file = meta->source.file;
+        char why[256];
+        size_t i, known = 0;
+
+        if (!m->header_per_file)
+                return CDR_OK;
+        if (file == NULL && meta->source.topic != NULL) {
+                cdr_errf(errstr, errstr_size,
+                         "%s [%d] offset %lld: %s: the configuration "
+                         "reads the CSV columns from a file's header line, "
+                         "and records from a topic have none "
+                         "(input.csv.columns names them in stream mode)",
+                         meta->source.topic, (int)meta->source.partition,
+                         (long long)meta->source.offset, m->config->path);
+                return CDR_ERR_INVAL;
+        }
+        if (file == NULL)
+                file = "";
+        if (m->file != NULL && strcmp(file, m->file) == 0 &&
+            meta->source.line > m->line) {
+                m->line = meta->source.line;
+                return CDR_OK;
+        }
+        free(m->file);
+        m->file = strdup(file);
+        if (m->file == NULL) {
+                cdr_errf(errstr, errstr_size, "out of memory");
+                return CDR_ERR_NOMEM;
+        }
+        m->line = meta->source.line;
+        /* The reader's own message may quote a name, and this may be a
+         * record (a file sealed without its header): only ours is shown. */
+        if (cdr_csv_set_header(m->csv, plain->data, plain->len, why,
+                               sizeof(why)) == CDR_OK)
+                for (i = 0; i < cdr_csv_column_count(m->csv); i++) {
+                        const char *name = cdr_csv_column_name(m->csv, i);
+
+                        known +=
+                            cdr_schema_find(schema, name, strlen(name)) >= 0;
+                }
+        if (known == 0) {
+                cdr_errf(errstr, errstr_size,
+                         "%s:%llu: the first record of this file that "
+                         "opened is not a CSV header line naming fields of "
+                         "%s (give the key its header line was sealed to, "
+                         "that of the time the file was processed; for a "
+                         "file sealed without one, --header-from FILE)",
+                         file, (unsigned long long)meta->source.line,
+                         m->config->path);
+                return CDR_ERR_INVAL;
+        }
+        return CDR_OK;
+}
 
 /* 1 when the record matches the query, 0 when not. */
 static int matcher_match(struct matcher *m, const char *rec, size_t len)
@@ -314,20 +386,30 @@ static int matcher_header_from(struct matcher *m, const char *path,
 
 /* Writes an opened record that matches the query: its source among
  * `srcs` (when given), its content as the matcher asks.  Returns 1 when
- * written, 0 when the query leaves it out, -1 on a write error. */
+ * written, 0 when the query leaves it out, or a negative error with
+ * errstr set. */
 static int emit_record(struct matcher *m, cdr_sources_t *srcs,
                        const cdr_sealed_meta_t *meta, const cdr_buf_t *plain,
-                       FILE *out)
+                       FILE *out, char *errstr, size_t errstr_size)
 {
+        int query = m->have_subscriber || m->have_from || m->have_to, err;
+
+        if (query) {
+                err = matcher_follow(m, meta, plain, errstr, errstr_size);
+                if (err != CDR_OK)
+                        return err;
+        }
         if (srcs != NULL && !cdr_sources_match(srcs, &meta->source))
                 return 0;
-        if ((m->have_subscriber || m->have_from || m->have_to) &&
-            !matcher_match(m, plain->data, plain->len))
+        if (query && !matcher_match(m, plain->data, plain->len))
                 return 0;
         if (fwrite(plain->data, 1, plain->len, out) != plain->len ||
             ((plain->len == 0 || plain->data[plain->len - 1] != '\n') &&
-             putc('\n', out) == EOF))
-                return -1;
+             putc('\n', out) == EOF)) {
+                cdr_errf(errstr, errstr_size, "write failed: %s",
+                         strerror(errno));
+                return CDR_ERR_IO;
+        }
         return 1;
 }
 
@@ -570,14 +652,8 @@ int cdr_cmd_unseal(int argc, char **argv)
                         if (matcher_header_from(&m, header_from, errstr,
                                                 sizeof(errstr)) != CDR_OK)
                                 goto fail;
-                } else if (m.have_subscriber || m.have_from || m.have_to) {
-                        cdr_cmd_fail(CMD,
-                                     "the configuration's CSV has a header "
-                                     "line, which is not sealed: name a file "
-                                     "that starts with it, --header-from "
-                                     "FILE");
-                        rc = CDR_EXIT_USAGE;
-                        goto out;
+                } else {
+                        m.header_per_file = 1;
                 }
         }
 
@@ -655,12 +731,10 @@ int cdr_cmd_unseal(int argc, char **argv)
                                      errstr);
                         continue;
                 }
-                got = emit_record(&m, srcs, &meta, &plain, out);
-                if (got < 0) {
-                        cdr_errf(errstr, sizeof(errstr), "write failed: %s",
-                                 strerror(errno));
+                got = emit_record(&m, srcs, &meta, &plain, out, errstr,
+                                  sizeof(errstr));
+                if (got < 0)
                         goto fail_audit;
-                }
                 returned += (uint64_t)got;
         }
 
@@ -677,12 +751,10 @@ int cdr_cmd_unseal(int argc, char **argv)
                                      (unsigned long long)lineno, errstr);
                         continue;
                 }
-                got = emit_record(&m, srcs, &meta, &plain, out);
-                if (got < 0) {
-                        cdr_errf(errstr, sizeof(errstr), "write failed: %s",
-                                 strerror(errno));
+                got = emit_record(&m, srcs, &meta, &plain, out, errstr,
+                                  sizeof(errstr));
+                if (got < 0)
                         goto fail_audit;
-                }
                 returned += (uint64_t)got;
         }
         if (reader == NULL && ferror(in)) {
@@ -743,6 +815,7 @@ out:
         cdr_sources_destroy(srcs);
         cdr_record_free(&m.record);
         cdr_csv_destroy(m.csv);
+        free(m.file);
         cdr_topic_reader_destroy(reader);
         cdr_unsealer_destroy(unsealer);
         cdr_config_destroy(config);
