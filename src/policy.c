@@ -206,6 +206,22 @@ static int json_number(const char *s, size_t n)
         return i == n;
 }
 
+/* The exponent of a validated JSON number whose 'e' or 'E' is at s[i],
+ * clamped to +-10^9 (beyond every bound this file compares with). */
+static int64_t json_exponent(const char *s, size_t n, size_t i)
+{
+        int64_t e = 0;
+        int neg = 0;
+
+        i++;
+        if (s[i] == '+' || s[i] == '-')
+                neg = s[i++] == '-';
+        for (; i < n; i++)
+                if (e < 1000000000)
+                        e = e * 10 + (s[i] - '0');
+        return neg ? -e : e;
+}
+
 /* Significant digits kept by json_number_finite: more than the 752 of
  * 2^-1075 (half the least subnormal, below which a double reads 0) and
  * the 309 of 2^1024 - 2^970 (half an ulp above DBL_MAX, from which it
@@ -223,8 +239,8 @@ static int json_number_finite(const char *s, size_t n)
 {
         char buf[FINITE_DIGITS + 2 + 24];
         size_t i = s[0] == '-', nd = 0;
-        int64_t exp10 = 0, e = 0, mag;
-        int frac = 0, sticky = 0, eneg = 0;
+        int64_t exp10 = 0, e, mag;
+        int frac = 0, sticky = 0;
         double d;
 
         /* value = buf[0..nd) x 10^exp10 */
@@ -243,15 +259,8 @@ static int json_number_finite(const char *s, size_t n)
         }
         if (nd == 0)
                 return 1;
-        if (i < n) {
-                i++;
-                if (s[i] == '+' || s[i] == '-')
-                        eneg = s[i++] == '-';
-                for (; i < n; i++)
-                        if (e < 1000000000)
-                                e = e * 10 + (s[i] - '0');
-        }
-        exp10 += eneg ? -e : e;
+        if (i < n)
+                exp10 += json_exponent(s, n, i);
         /* 10^(mag-1) <= value < 10^mag */
         mag = (int64_t)nd + exp10;
         if (mag <= 308 && mag > -323)
@@ -280,8 +289,6 @@ static int json_number_finite(const char *s, size_t n)
 static int dec_parse(const char *s, size_t n, dec_t *dec)
 {
         size_t i = 0, pos = 0, zeros = 0, intdigits = 0;
-        int64_t e = 0;
-        int eneg = 0;
 
         memset(dec, 0, sizeof(*dec));
         if (s[i] == '-') {
@@ -314,15 +321,8 @@ static int dec_parse(const char *s, size_t n, dec_t *dec)
                 dec->d[dec->nd++] = s[i];
                 pos++;
         }
-        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-                i++;
-                if (s[i] == '+' || s[i] == '-')
-                        eneg = s[i++] == '-';
-                for (; i < n; i++)
-                        if (e < 1000000000)
-                                e = e * 10 + (s[i] - '0');
-        }
-        dec->exp += eneg ? -e : e;
+        if (i < n && (s[i] == 'e' || s[i] == 'E'))
+                dec->exp += json_exponent(s, n, i);
         return 0;
 }
 
