@@ -82,6 +82,8 @@ SHELLS = {"bash", "sh"}
 
 
 class Use:
+    """A command a script runs: its name and FILE:LINE."""
+
     def __init__(self, name, where):
         self.name, self.where = name, where
 
@@ -170,7 +172,7 @@ def lex(src):
     body, substitutions) tokens after the line that opens them."""
     toks = []
     i, n, line = 0, len(src), 1
-    pending = []  # heredocs opened on the current line: (delim, strip)
+    pending = []  # heredocs opened on this line: (delim, strip, expands)
     word = None
 
     def end_word():
