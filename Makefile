@@ -87,8 +87,8 @@ clang-build:
 # from a package in scripts/setup.sh's PACKAGES or from the base system
 # (scripts/check-commands.py), and the tests' Python venv builds.
 setup-check:
-	@python3 scripts/check-commands.py
 	@bash scripts/pyenv.sh >/dev/null
+	@python3 scripts/check-commands.py
 
 # Every test the project has, with one closing line of totals.
 check: $(BIN)

@@ -22,7 +22,9 @@ links and alternatives), and accepts it when that package is
 
 A Python module must be in the standard library of the python3 that
 PACKAGES installs (a package python3 depends on), or be named by a venv's
-pinned list (tests/requirements.txt, bench/peers/setup.sh PY_PACKAGES).
+pinned list (tests/requirements.txt, bench/peers/setup.sh PY_PACKAGES),
+or come with a pinned package of the tests' venv as its dependency (read
+from build/pyenv, which scripts/pyenv.sh builds).
 
 A command that is not installed at all fails too: the next command a
 script starts to use is caught on the machine that first runs it.  Exit
@@ -380,7 +382,7 @@ def variable_defaults(src):
 
 def shell_commands(src, where, functions, first_line=1, defaults=None):
     """Commands in command position in shell source, as Use objects, and
-    ("python", source, where) items for Python code given to python3 with
+    ("python", source, file, line) items for Python code given to python3 with
     -c or on standard input.  `functions` holds the names of shell
     functions, which are not commands; `defaults` the variables that name
     a command by default (variable_defaults)."""
@@ -411,7 +413,9 @@ def shell_commands(src, where, functions, first_line=1, defaults=None):
                 uses.extend(shell_commands(sub, where, functions,
                                            line + first_line - 1, defaults))
             if heredoc_lang == "python":
-                uses.append(("python", tok[1], at(k)))
+                uses.append(("python", tok[1], where,
+                             toks[k][1] + first_line - 3 -
+                             tok[1].count("\n")))
             elif heredoc_lang == "shell":
                 uses.extend(shell_commands(tok[1], where, functions,
                                            toks[k][1] + first_line,
@@ -538,7 +542,9 @@ def shell_commands(src, where, functions, first_line=1, defaults=None):
                 uses.append(Use(name, at(j)))
             if name in ("python3", "python") and word(j + 1) is not None \
                     and word(j + 1).text == "-c" and word(j + 2) is not None:
-                uses.append(("python", word(j + 2).text, at(j)))
+                code = word(j + 2).text
+                uses.append(("python", code, where, toks[j + 2][1] +
+                             first_line - 1 - code.count("\n")))
         current = name
         expect = False
     return uses
@@ -662,8 +668,9 @@ def c_uses(path, functions):
     return uses
 
 
-def python_uses(src, where):
-    """Modules a Python source imports and the programs it runs."""
+def python_uses(src, path, first_line=1):
+    """Modules a Python source imports and the programs it runs; the
+    source starts at line first_line of path."""
     uses, modules = [], []
     for m in re.finditer(r"^[ \t]*(?:import[ \t]+([\w., \t]+)|from[ \t]+"
                          r"(\w+)[\w.]*[ \t]+import\b)", src, re.M):
@@ -672,11 +679,12 @@ def python_uses(src, where):
         for name in names:
             name = name.strip().split(" ")[0].split(".")[0]
             if name and name != "__future__":
-                modules.append((name, f"{where}+{line}"))
+                modules.append((name, f"{path}:{first_line + line}"))
     for m in re.finditer(r"subprocess\.\w+\(\s*\[\s*\"([\w.+-]+)\"|"
                          r"shutil\.which\(\s*\"([\w.+-]+)\"", src):
         name = m.group(1) or m.group(2)
-        uses.append(Use(name, f"{where}+{src.count(chr(10), 0, m.start())}"))
+        line = src.count("\n", 0, m.start())
+        uses.append(Use(name, f"{path}:{first_line + line}"))
     return uses, modules
 
 
@@ -707,6 +715,42 @@ def venv_packages():
         for w in m.group(1).split():
             names.add(re.split(r"[<>=!~\[]", w)[0])
     return {re.sub(r"[-_.]+", "_", n).lower() for n in names}
+
+
+VENV_PYTHON = os.path.join(TOP, "build/pyenv/bin/python")
+VENV_DEPENDENCY = r"""
+import importlib.metadata as md, re, sys
+def norm(n):
+    return re.sub(r"[-_.]+", "_", n).lower()
+closure, todo = set(), [norm(n) for n in sys.argv[2:]]
+while todo:
+    n = todo.pop()
+    if n in closure:
+        continue
+    closure.add(n)
+    try:
+        requires = md.requires(n) or []
+    except md.PackageNotFoundError:
+        continue
+    todo += [norm(re.split(r"[ ;<>=!~\[(]", r, maxsplit=1)[0])
+             for r in requires if "extra ==" not in r]
+print(" ".join(d for d in md.packages_distributions().get(sys.argv[1], [])
+               if norm(d) in closure))
+"""
+
+
+def venv_dependency(module, pinned):
+    """The distribution of the tests' venv (scripts/pyenv.sh) that
+    provides module, when pip installed it as a dependency of a pinned
+    package (as apt installs Depends); None otherwise, or without the
+    venv."""
+    if not os.access(VENV_PYTHON, os.X_OK):
+        return None
+    r = subprocess.run([VENV_PYTHON, "-c", VENV_DEPENDENCY, module] +
+                       sorted(pinned), stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    return r.stdout.split()[0] if r.returncode == 0 and r.stdout.split() \
+        else None
 
 
 def dpkg_owner(path):
@@ -822,7 +866,7 @@ def self_test():
     for u in shell_commands(SELF_TEST.replace("IMPORT", "import"),
                             "self-test", {"myfunc"}):
         if isinstance(u, tuple):
-            modules |= {m for m, _ in python_uses(u[1], u[2])[1]}
+            modules |= {m for m, _ in python_uses(*u[1:])[1]}
         else:
             found.add(u.name)
     if found != SELF_TEST_WANT or modules != {"notmodule1"}:
@@ -873,7 +917,7 @@ def main():
             optional.setdefault(name, set()).add(path)
         for u in found:
             if isinstance(u, tuple):
-                pu, pm = python_uses(u[1], u[2])
+                pu, pm = python_uses(*u[1:])
                 uses += pu
                 modules += pm
             else:
@@ -950,8 +994,15 @@ def main():
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         origin = r.stdout.strip()
         if r.returncode != 0 or not origin:
+            dist = venv_dependency(name, venv)
+            if dist:
+                rows.append((f"python:{name}", f"(venv) {dist}",
+                             "dependency"))
+                continue
             failures.append(f"{where}: Python module {name}: not importable "
-                            f"by /usr/bin/python3 and not pinned for a venv")
+                            f"by /usr/bin/python3, not pinned for a venv, "
+                            f"nor a dependency of a pinned package in "
+                            f"build/pyenv (scripts/pyenv.sh builds it)")
             continue
         if origin in ("builtin", "frozen"):
             rows.append((f"python:{name}", "python3", "built in"))
