@@ -30,7 +30,7 @@ BENCHBIN := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 BENCHTOOLS := $(BUILD)/bench/passthrough $(BUILD)/bench/kbench
 
 .PHONY: all test check e2e integration bench bench-peers-check format format-check clean \
-        install clang-build layering \
+        install clang-build layering setup-check \
         fuzz fuzz-check fuzz-build sanitize valgrind
 all: $(BIN)
 
@@ -96,6 +96,14 @@ clang-build:
 # reads the #include lines and, with nm, the objects' symbols).
 layering: $(LIBOBJ) $(BUILD)/obj/main.o
 	@python3 scripts/layering.py $(BUILD)/obj
+
+# What the set-up promises a fresh Debian 12 machine: every command and
+# Python module that the scripts, this Makefile and the tests use comes
+# from a package in scripts/setup.sh's PACKAGES or from the base system
+# (scripts/check-commands.py), and the tests' Python venv builds.
+setup-check:
+	@bash scripts/pyenv.sh >/dev/null
+	@python3 scripts/check-commands.py
 
 # Every test the project has, with one closing line of totals.
 check: $(BIN)

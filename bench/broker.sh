@@ -495,6 +495,7 @@ if ((have_run && MEM_RECORDS > 0)); then
         loader=$!
         procs+=("$loader")
         profiler=
+        # check-commands: optional perf (else callgrind, below)
         if ((PROFILE)) && command -v perf >/dev/null 2>&1; then
                 # Past start-up, in the steady state of the run.
                 delay=$((MEM_RECORDS >= 5000000 ? 30 : 5))

@@ -49,7 +49,7 @@ pseudonym=$("$bin" pseudonym -c config.yaml "$subscriber" | cut -f3)
 echo "-- anonymised records with that pseudonym: $(grep -c -F "$pseudonym" \
         anonymised.jsonl)"
 show "$bin" unseal --key custodian.pem --in sealed.b64 -c config.yaml \
-        --subscriber "$subscriber" --header-from cdr.csv \
+        --subscriber "$subscriber" \
         --out subject-access.csv --audit audit.log
 head -3 subject-access.csv
 echo "-- the audit line:"

@@ -14,9 +14,16 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 
-# Build and test dependencies, all from Debian 12's own archive.
+# Build and test dependencies, all from Debian 12's own archive, installed
+# without their Recommends: every package a build or test step needs is
+# named here, not left to what happens to be installed.  Anything else the
+# scripts run comes from the base of a fresh system (priority required,
+# or git); scripts/check-commands.py (make setup-check) checks that.
 PACKAGES=(
         build-essential pkg-config make gcc clang clang-format
+        # clang's sanitizer and libFuzzer runtimes (make fuzz-check,
+        # make sanitize): only Recommended by clang-14
+        libclang-rt-14-dev
         librdkafka-dev libssl-dev openssl libxxhash-dev libyaml-dev
         libmicrohttpd-dev
         # jansson: the cold-path JSON readers (librdkafka statistics,
@@ -24,10 +31,14 @@ PACKAGES=(
         # key-file ACLs; libgd: cdranon risk --plot
         libjansson-dev libacl1-dev libgd-dev
         libcriterion-dev valgrind python3 coreutils bc time
+        # the tests' Python venv (scripts/pyenv.sh)
+        python3-venv
         openjdk-17-jre-headless maven
-        # make bench: plots; the benchmark peers' venv and Java build
-        gnuplot-nox python3-venv openjdk-17-jdk-headless
-        groff-base man-db systemd
+        # make bench: plots; the benchmark peers' Java build
+        gnuplot-nox openjdk-17-jdk-headless
+        # make install's manual page; the systemd unit's check
+        # (systemd-analyze verify) and its ExecReload=/bin/kill
+        groff-base man-db systemd procps
 )
 
 log() { printf '== %s\n' "$*" >&2; }
@@ -48,6 +59,7 @@ install_deps() {
                 return 0
         fi
         if ((EUID != 0)); then
+                # check-commands: optional sudo (only without root)
                 if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
                         sudo=(sudo)
                 else

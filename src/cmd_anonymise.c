@@ -31,8 +31,9 @@ static void usage(FILE *out)
             "lines.  Malformed records go to the dead-letter output with\n"
             "their reason (never their content).  With --sealed, every input\n"
             "record is also sealed to the custodian's public key, one base64\n"
-            "line per record, over-long ones too (dead-lettered, not parsed).\n"
-            "A summary line goes to stderr at the end.\n"
+            "line per record, over-long ones too (dead-lettered, not parsed),\n"
+            "after a CSV header line's own sealed line.  A summary line goes\n"
+            "to stderr at the end.\n"
             "\n"
             "  -c, --config FILE      configuration (required)\n"
             "  -i, --in PATH          input (default: standard input)\n"
@@ -289,6 +290,8 @@ int cdr_cmd_anonymise(int argc, char **argv)
                 if (err < 0)
                         goto fail;
                 if (cdr_engine_wants_header(engine)) {
+                        cdr_view_t copy;
+
                         if (cdr_engine_set_header(engine, rec.p, rec.n, errstr,
                                                   sizeof(errstr)) != CDR_OK) {
                                 cdr_err_prefix(errstr, sizeof(errstr),
@@ -296,6 +299,20 @@ int cdr_cmd_anonymise(int argc, char **argv)
                                                (unsigned long long)line);
                                 goto fail;
                         }
+                        /* Sealed too, first: unseal reads the columns of
+                         * the file's records from it. */
+                        if (sealed == NULL)
+                                continue;
+                        if (cdr_transform_seal_line(transform, rec.p, rec.n,
+                                                    &source, &copy, errstr,
+                                                    sizeof(errstr)) != CDR_OK)
+                                goto fail;
+                        cdr_buf_reset(&b64);
+                        if (cdr_base64_append(&b64,
+                                              (const unsigned char *)copy.p,
+                                              copy.n) != CDR_OK ||
+                            write_line(sealed, b64.data, b64.len) != CDR_OK)
+                                goto write_fail;
                         continue;
                 }
                 if (cdr_transform_record(transform, rec.p, rec.n, &source,

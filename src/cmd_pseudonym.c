@@ -25,10 +25,14 @@ static void usage(FILE *out)
             "Prints, for each VALUE, a line 'KIND CANONICAL PSEUDONYM' (tab\n"
             "separated) under the configuration's numbering plan and key\n"
             "ring.  Service numbers and withheld values are not\n"
-            "pseudonymised: their canonical form is printed twice.  With\n"
-            "--all-keys, one line per key of the ring (oldest first), to find\n"
-            "records pseudonymised before a key rotation.  With no VALUE,\n"
-            "values are read from standard input, one per line.\n"
+            "pseudonymised: their canonical form is printed twice.  In\n"
+            "CANONICAL a backslash is written \\\\, a tab \\t, a line feed "
+            "\\n,\n"
+            "a carriage return \\r and any other control byte (below 0x20,\n"
+            "or 0x7f) \\xHH, so that every line has exactly three columns.\n"
+            "With --all-keys, one line per key of the ring (oldest first), to\n"
+            "find records pseudonymised before a key rotation.  With no\n"
+            "VALUE, values are read from standard input, one per line.\n"
             "\n"
             "  -c, --config FILE  configuration (required)\n"
             "  -k, --kind KIND    msisdn (default), imsi, imei or id\n"
@@ -38,6 +42,43 @@ static void usage(FILE *out)
             "\n"
             "A value that is not valid for KIND is reported by position, not\n"
             "echoed; the exit status is then 1.\n");
+}
+
+/* Writes s[0..n) as one column of a tab-separated line: a backslash as
+ * \\, TAB, LF and CR as \t, \n and \r, any other byte below 0x20 and
+ * DEL as \xHH (two lower-case hex digits); other bytes as they are.  A
+ * column so written holds no TAB or line end, and reads back unambiguously. */
+static void put_column(const char *s, size_t n)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                switch (c) {
+                case '\\':
+                        fputs("\\\\", stdout);
+                        break;
+                case '\t':
+                        fputs("\\t", stdout);
+                        break;
+                case '\n':
+                        fputs("\\n", stdout);
+                        break;
+                case '\r':
+                        fputs("\\r", stdout);
+                        break;
+                default:
+                        if (c < 0x20 || c == 0x7f) {
+                                fputs("\\x", stdout);
+                                putchar(hex[c >> 4]);
+                                putchar(hex[c & 15]);
+                        } else {
+                                putchar(c);
+                        }
+                }
+        }
 }
 
 /* Prints the lines for one value; returns 0 or CDR_ERR_MALFORMED. */
@@ -60,8 +101,14 @@ static int print_value(cdr_pseudonymiser_t **ps, size_t nps,
                 if (cls == CDR_NUM_PERSONAL)
                         cdr_pseudonymise(ps[i], kind, canon, canon_len,
                                          pseudonym);
-                printf("%s\t%s\t%s\n", cdr_kind_name(kind), canon,
-                       cls == CDR_NUM_PERSONAL ? pseudonym : canon);
+                printf("%s\t", cdr_kind_name(kind));
+                put_column(canon, canon_len);
+                putchar('\t');
+                if (cls == CDR_NUM_PERSONAL)
+                        fputs(pseudonym, stdout);
+                else
+                        put_column(canon, canon_len);
+                putchar('\n');
         }
         return CDR_OK;
 }

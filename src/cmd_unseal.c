@@ -76,12 +76,14 @@ static void usage(FILE *out)
             "  -o, --out PATH         original records (default: stdout)\n"
             "  -c, --config FILE      the processor's configuration: how to\n"
             "                         parse records for --subscriber, --from\n"
-            "                         and --to\n"
+            "                         and --to (CSV columns from a header\n"
+            "                         line: each file's first sealed record)\n"
             "  -s, --subscriber NUM   only records where NUM (any accepted\n"
             "                         spelling) appears in a field the policy\n"
             "                         pseudonymises as msisdn\n"
-            "      --header-from FILE CSV with a header line: read the column\n"
-            "                         names from the first line of FILE\n"
+            "      --header-from FILE for CSV sealed without its header line:\n"
+            "                         read the column names from the first\n"
+            "                         line of FILE instead\n"
             "      --from TIME        only event times >= TIME (YYYY-MM-DD or\n"
             "                         YYYY-MM-DDTHH:MM:SSZ)\n"
             "      --to TIME          only event times < TIME\n"
@@ -238,7 +240,8 @@ static int sources_load(cdr_sources_t *set, const char *path, char *errstr,
 /* Record parsing for --subscriber / --from / --to. */
 struct matcher {
         const cdr_policy_t *policy;
-        size_t max_record; /* input.max_record_bytes */
+        const char *config_path; /* for messages */
+        size_t max_record;       /* input.max_record_bytes */
         cdr_csv_t *csv;
         cdr_record_t record;
         char canon[CDR_CANON_MAX];
@@ -246,7 +249,77 @@ struct matcher {
         int have_subscriber;
         int have_from, have_to;
         int64_t from, to;
+        /* CSV whose columns each file's header line names: the first
+         * sealed record of each file is that header (anonymise seals it
+         * first), and a file starts where the source file changes or its
+         * line does not follow the last one's. */
+        int header_per_file;
+        char *file;    /* the current file (malloc), NULL before the first */
+        uint64_t line; /* its last record's line */
 };
+
+/* Tracks the file of an opened record; when it starts a file, its
+ * content is that file's header and sets the columns.  Returns 0, or
+ * CDR_ERR_INVAL or CDR_ERR_NOMEM with errstr set (naming no record
+ * content). */
+static int matcher_follow(struct matcher *m, const cdr_sealed_meta_t *meta,
+                          const cdr_buf_t *plain, char *errstr,
+                          size_t errstr_size)
+{
+        const cdr_schema_t *schema = cdr_policy_schema(m->policy);
+        const char *file = meta->source.file;
+        char why[256];
+        size_t i, known = 0;
+
+        if (!m->header_per_file)
+                return CDR_OK;
+        if (file == NULL && meta->source.topic != NULL) {
+                cdr_errf(errstr, errstr_size,
+                         "%s [%d] offset %lld: %s: the configuration "
+                         "reads the CSV columns from a file's header line, "
+                         "and records from a topic have none "
+                         "(input.csv.columns names them in stream mode)",
+                         meta->source.topic, (int)meta->source.partition,
+                         (long long)meta->source.offset, m->config_path);
+                return CDR_ERR_INVAL;
+        }
+        if (file == NULL)
+                file = "";
+        if (m->file != NULL && strcmp(file, m->file) == 0 &&
+            meta->source.line > m->line) {
+                m->line = meta->source.line;
+                return CDR_OK;
+        }
+        free(m->file);
+        m->file = strdup(file);
+        if (m->file == NULL) {
+                cdr_errf(errstr, errstr_size, "out of memory");
+                return CDR_ERR_NOMEM;
+        }
+        m->line = meta->source.line;
+        /* The reader's own message may quote a name, and this may be a
+         * record (a file sealed without its header): only ours is shown. */
+        if (cdr_csv_set_header(m->csv, plain->data, plain->len, why,
+                               sizeof(why)) == CDR_OK)
+                for (i = 0; i < cdr_csv_column_count(m->csv); i++) {
+                        const char *name = cdr_csv_column_name(m->csv, i);
+
+                        known +=
+                            cdr_schema_find(schema, name, strlen(name)) >= 0;
+                }
+        if (known == 0) {
+                cdr_errf(errstr, errstr_size,
+                         "%s:%llu: the first record of this file that "
+                         "opened is not a CSV header line naming fields of "
+                         "%s (give the key its header line was sealed to, "
+                         "that of the time the file was processed; for a "
+                         "file sealed without one, --header-from FILE)",
+                         file, (unsigned long long)meta->source.line,
+                         m->config_path);
+                return CDR_ERR_INVAL;
+        }
+        return CDR_OK;
+}
 
 /* 1 when the record matches the query, 0 when not. */
 static int matcher_match(struct matcher *m, const char *rec, size_t len)
@@ -330,20 +403,30 @@ static int needs_separator(const cdr_sealed_meta_t *meta, const char *p,
 
 /* Writes an opened record that matches the query: its source among
  * `srcs` (when given), its content as the matcher asks.  Returns 1 when
- * written, 0 when the query leaves it out, -1 on a write error. */
+ * written, 0 when the query leaves it out, or a negative error with
+ * errstr set. */
 static int emit_record(struct matcher *m, cdr_sources_t *srcs,
                        const cdr_sealed_meta_t *meta, const cdr_buf_t *plain,
-                       FILE *out)
+                       FILE *out, char *errstr, size_t errstr_size)
 {
+        int query = m->have_subscriber || m->have_from || m->have_to, err;
+
+        if (query) {
+                err = matcher_follow(m, meta, plain, errstr, errstr_size);
+                if (err != CDR_OK)
+                        return err;
+        }
         if (srcs != NULL && !cdr_sources_match(srcs, &meta->source))
                 return 0;
-        if ((m->have_subscriber || m->have_from || m->have_to) &&
-            !matcher_match(m, plain->data, plain->len))
+        if (query && !matcher_match(m, plain->data, plain->len))
                 return 0;
         if (fwrite(plain->data, 1, plain->len, out) != plain->len ||
             (needs_separator(meta, plain->data, plain->len) &&
-             putc('\n', out) == EOF))
-                return -1;
+             putc('\n', out) == EOF)) {
+                cdr_errf(errstr, errstr_size, "write failed: %s",
+                         strerror(errno));
+                return CDR_ERR_IO;
+        }
         return 1;
 }
 
@@ -432,8 +515,8 @@ static int emit_long_record(cdr_unsealer_t *unsealer, cdr_filein_t *in,
                                              errstr, errstr_size);
                 if (rc != CDR_OK)
                         return rc == CDR_ERR_AUTH ? CDR_ERR_IO : rc;
-                got = emit_record(m, NULL, &meta, plain, out);
-                return got < 0 ? CDR_ERR_IO : got;
+                return emit_record(m, NULL, &meta, plain, out, errstr,
+                                   errstr_size);
         }
         rc = cdr_unsealer_long_write(unsealer, long_sink_write, &sink, errstr,
                                      errstr_size);
@@ -637,6 +720,7 @@ int cdr_cmd_unseal(int argc, char **argv)
                         goto fail;
                 m.policy = cdr_engine_policy(engine);
                 m.max_record = config->max_record_bytes;
+                m.config_path = config->path;
                 if (audit_path == NULL)
                         audit_path = config->audit_log;
         }
@@ -683,14 +767,8 @@ int cdr_cmd_unseal(int argc, char **argv)
                         if (matcher_header_from(&m, header_from, errstr,
                                                 sizeof(errstr)) != CDR_OK)
                                 goto fail;
-                } else if (m.have_subscriber || m.have_from || m.have_to) {
-                        cdr_cmd_fail(CMD,
-                                     "the configuration's CSV has a header "
-                                     "line, which is not sealed: name a file "
-                                     "that starts with it, --header-from "
-                                     "FILE");
-                        rc = CDR_EXIT_USAGE;
-                        goto out;
+                } else {
+                        m.header_per_file = 1;
                 }
         }
 
@@ -771,12 +849,10 @@ int cdr_cmd_unseal(int argc, char **argv)
                                      errstr);
                         continue;
                 }
-                got = emit_record(&m, srcs, &meta, &plain, out);
-                if (got < 0) {
-                        cdr_errf(errstr, sizeof(errstr), "write failed: %s",
-                                 strerror(errno));
+                got = emit_record(&m, srcs, &meta, &plain, out, errstr,
+                                  sizeof(errstr));
+                if (got < 0)
                         goto fail_audit;
-                }
                 returned += (uint64_t)got;
         }
 
@@ -818,12 +894,10 @@ int cdr_cmd_unseal(int argc, char **argv)
                                      (unsigned long long)lineno, errstr);
                         continue;
                 }
-                got = emit_record(&m, srcs, &meta, &plain, out);
-                if (got < 0) {
-                        cdr_errf(errstr, sizeof(errstr), "write failed: %s",
-                                 strerror(errno));
+                got = emit_record(&m, srcs, &meta, &plain, out, errstr,
+                                  sizeof(errstr));
+                if (got < 0)
                         goto fail_audit;
-                }
                 returned += (uint64_t)got;
         }
         if (fflush(out) != 0) {
@@ -879,6 +953,7 @@ out:
         cdr_sources_destroy(srcs);
         cdr_record_free(&m.record);
         cdr_csv_destroy(m.csv);
+        free(m.file);
         cdr_topic_reader_destroy(reader);
         cdr_unsealer_destroy(unsealer);
         cdr_engine_destroy(engine);

@@ -17,6 +17,7 @@
 #include "cdranon/civil.h"
 #include "cdranon/encode.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,8 @@ static const cdr_rule_t R_NOT_A_NUMBER = {CDR_REASON_VALUE_NOT_A_NUMBER,
                                           "not a number"};
 static const cdr_rule_t R_TOO_MANY_DIGITS = {CDR_REASON_VALUE_NOT_A_NUMBER,
                                              "too many significant digits"};
+static const cdr_rule_t R_NOT_FINITE = {
+    CDR_REASON_VALUE_NOT_A_NUMBER, "not a number within the range of a double"};
 static const cdr_rule_t R_INVALID_VALUE = {CDR_REASON_VALUE_INVALID,
                                            "invalid value"};
 
@@ -216,13 +219,89 @@ static int json_number(const char *s, size_t n)
         return i == n;
 }
 
+/* The exponent of a validated JSON number whose 'e' or 'E' is at s[i],
+ * clamped to +-10^9 (beyond every bound this file compares with). */
+static int64_t json_exponent(const char *s, size_t n, size_t i)
+{
+        int64_t e = 0;
+        int neg = 0;
+
+        i++;
+        if (s[i] == '+' || s[i] == '-')
+                neg = s[i++] == '-';
+        for (; i < n; i++)
+                if (e < 1000000000)
+                        e = e * 10 + (s[i] - '0');
+        return neg ? -e : e;
+}
+
+/* Significant digits kept by json_number_finite: more than the 752 of
+ * 2^-1075 (half the least subnormal, below which a double reads 0) and
+ * the 309 of 2^1024 - 2^970 (half an ulp above DBL_MAX, from which it
+ * reads infinity), so that the digits dropped, standing for one sticky
+ * digit, never move a value across either bound. */
+#define FINITE_DIGITS 768
+
+/* 1 when the validated JSON number s[0..n) reads back, as the nearest
+ * IEEE 754 double (what standard JSON parsers make of it), as a finite
+ * value, and as a non-zero one unless it is zero: 1e999 reads as
+ * infinity and 1e-999 as 0, so neither is published.  Only magnitudes
+ * beyond 1e308 or below 1e-323 go through strtod, whose input is written
+ * without a decimal point so that no locale changes how it reads. */
+static int json_number_finite(const char *s, size_t n)
+{
+        char buf[FINITE_DIGITS + 2 + 24];
+        size_t i = s[0] == '-', nd = 0;
+        int64_t exp10 = 0, e, mag;
+        int frac = 0, sticky = 0;
+        double d;
+
+        /* value = buf[0..nd) x 10^exp10 */
+        for (; i < n && (is_digit(s[i]) || s[i] == '.'); i++) {
+                if (s[i] == '.') {
+                        frac = 1;
+                } else if (nd == 0 && s[i] == '0') {
+                        exp10 -= frac;
+                } else if (nd < FINITE_DIGITS) {
+                        buf[nd++] = s[i];
+                        exp10 -= frac;
+                } else {
+                        sticky |= s[i] != '0';
+                        exp10 += !frac;
+                }
+        }
+        if (nd == 0)
+                return 1;
+        if (i < n)
+                exp10 += json_exponent(s, n, i);
+        /* 10^(mag-1) <= value < 10^mag */
+        mag = (int64_t)nd + exp10;
+        if (mag <= 308 && mag > -323)
+                return 1;
+        if (mag > 400 || mag < -400)
+                return 0;
+        if (sticky) {
+                buf[nd++] = '1';
+                exp10--;
+        }
+        /* |exp10| < 10^4 here */
+        buf[nd++] = 'e';
+        if (exp10 < 0) {
+                buf[nd++] = '-';
+                exp10 = -exp10;
+        }
+        for (e = 1000; e > 0; e /= 10)
+                buf[nd++] = (char)('0' + exp10 / e % 10);
+        buf[nd] = '\0';
+        d = strtod(buf, NULL);
+        return isfinite(d) && d != 0;
+}
+
 /* Reads a validated JSON number into *dec.  Returns 0, or -1 when it has
  * more than DEC_DIGITS significant digits. */
 static int dec_parse(const char *s, size_t n, dec_t *dec)
 {
         size_t i = 0, pos = 0, zeros = 0, intdigits = 0;
-        int64_t e = 0;
-        int eneg = 0;
 
         memset(dec, 0, sizeof(*dec));
         if (s[i] == '-') {
@@ -255,15 +334,8 @@ static int dec_parse(const char *s, size_t n, dec_t *dec)
                 dec->d[dec->nd++] = s[i];
                 pos++;
         }
-        if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-                i++;
-                if (s[i] == '+' || s[i] == '-')
-                        eneg = s[i++] == '-';
-                for (; i < n; i++)
-                        if (e < 1000000000)
-                                e = e * 10 + (s[i] - '0');
-        }
-        dec->exp += eneg ? -e : e;
+        if (i < n && (s[i] == 'e' || s[i] == 'E'))
+                dec->exp += json_exponent(s, n, i);
         return 0;
 }
 
@@ -1025,6 +1097,10 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                 rc = number_or_null(&v, json, rule);
                 if (rc != 0)
                         return rc > 0 ? CDR_OK : rc;
+                if (!json_number_finite(v.p, v.n)) {
+                        *rule = &R_NOT_FINITE;
+                        return CDR_ERR_MALFORMED;
+                }
                 put_raw(json, v.p, v.n);
                 return CDR_OK;
         case ACT_PSEUDONYMISE:

@@ -634,6 +634,32 @@ cdr_sealer_t *cdr_transform_sealer(cdr_transform_t *t)
         return t->sealer;
 }
 
+int cdr_transform_seal_line(cdr_transform_t *t, const char *rec, size_t len,
+                            const cdr_source_t *source, cdr_view_t *sealed,
+                            char *errstr, size_t errstr_size)
+{
+        int err;
+
+        sealed->p = NULL;
+        sealed->n = 0;
+        if (atomic_load(&t->engine->generation) != t->generation) {
+                err = transform_load_key(t, errstr, errstr_size);
+                if (err == CDR_OK)
+                        err = transform_load_sealer(t, errstr, errstr_size);
+                if (err != CDR_OK)
+                        return err;
+        }
+        if (t->sealer == NULL)
+                return CDR_OK;
+        err = cdr_sealer_seal(t->sealer, rec, len, source, INT64_MIN,
+                              &t->sealed, errstr, errstr_size);
+        if (err != CDR_OK)
+                return err;
+        sealed->p = t->sealed.data;
+        sealed->n = t->sealed.len;
+        return CDR_OK;
+}
+
 void cdr_transform_stats(const cdr_transform_t *t, cdr_transform_stats_t *stats)
 {
         cdr_pseudonym_stats_t st;

@@ -11,6 +11,7 @@
 #include "cdranon/policy.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
@@ -166,6 +167,33 @@ static const action_case_t action_cases[] = {
     {"keep number", "1 2", NULL, "not a number"},
     {"keep number", "12abc", NULL, "not a number"},
     {"keep number", "--1", NULL, "not a number"},
+    /* keep number: only values that read back as a finite double of the
+     * same sign class (parsers read 1e999 as infinity, 1e-999 as 0) */
+    {"keep number", "1e308", "1e308", NULL},
+    {"keep number", "1.7976931348623157e308", "1.7976931348623157e308", NULL},
+    {"keep number", "-1.7976931348623158e308", "-1.7976931348623158e308", NULL},
+    {"keep number", "5e-324", "5e-324", NULL},
+    {"keep number", "3e-324", "3e-324", NULL},
+    {"keep number", "0e999", "0e999", NULL},
+    {"keep number", "-0.000E-99999", "-0.000E-99999", NULL},
+    {"keep number", "0.0000000001e10", "0.0000000001e10", NULL},
+    {"keep number", "1e999", NULL, "not a number within the range of a double"},
+    {"keep number", "-1e999", NULL,
+     "not a number within the range of a double"},
+    {"keep number", "1E+400", NULL,
+     "not a number within the range of a double"},
+    {"keep number", "0.1e310", NULL,
+     "not a number within the range of a double"},
+    {"keep number", "1.7976931348623159e308", NULL,
+     "not a number within the range of a double"},
+    {"keep number", "1e99999999999999999999", NULL,
+     "not a number within the range of a double"},
+    {"keep number", "1e-999", NULL,
+     "not a number within the range of a double"},
+    {"keep number", "-2e-324", NULL,
+     "not a number within the range of a double"},
+    {"keep number", "0.00001e-99999999999999999999", NULL,
+     "not a number within the range of a double"},
     /* pseudonymise: class values and malformed numbers */
     {"pseudonymise msisdn", "999", "\"999\"", NULL},
     {"pseudonymise msisdn", "112", "\"112\"", NULL},
@@ -379,6 +407,114 @@ static const pseudonym_case_t pseudonym_cases[] = {
     {"pseudonymise imei", "3520990017614823", CDR_KIND_IMEI, "35209900176148"},
     {"pseudonymise id", "  cust-42\t", CDR_KIND_ID, "cust-42"},
 };
+
+/* Decimal digits of a non-negative integer, most significant first, for
+ * the bounds of the doubles (2^1024 - 2^970, and 2^-1075 as 5^1075 x
+ * 10^-1075), computed here rather than copied. */
+static size_t big_pow(char *d, unsigned base, unsigned exp)
+{
+        size_t n = 1, i;
+        unsigned carry, x;
+
+        strcpy(d, "1");
+        while (exp--) {
+                carry = 0;
+                for (i = n; i-- > 0;) {
+                        x = (unsigned)(d[i] - '0') * base + carry;
+                        d[i] = (char)('0' + x % 10);
+                        carry = x / 10;
+                }
+                for (; carry; carry /= 10) {
+                        memmove(d + 1, d, ++n);
+                        d[0] = (char)('0' + carry % 10);
+                }
+        }
+        return n;
+}
+
+/* a -= b, for a >= b. */
+static void big_sub(char *a, const char *b)
+{
+        size_t na = strlen(a), nb = strlen(b), i;
+        int borrow = 0, x;
+
+        for (i = 0; i < na; i++) {
+                x = a[na - 1 - i] - '0' - borrow -
+                    (i < nb ? b[nb - 1 - i] - '0' : 0);
+                borrow = x < 0;
+                a[na - 1 - i] = (char)('0' + (x + 10) % 10);
+        }
+}
+
+/* keep number publishes exactly the values that a correctly rounding
+ * reader (glibc's strtod, on the whole text) reads as finite, and as
+ * non-zero unless zero, at the two bounds where that changes: on them,
+ * one unit below, and with 850 more digits after either, in several
+ * spellings of one value. */
+Test(policy, keep_number_publishes_what_reads_back_finite)
+{
+        static char over[400], two970[400], under[800], d[800], tail[900];
+        static char in[4096];
+        size_t i, j, k, len, at, published = 0, dead = 0;
+        long long e;
+        double x;
+        int want;
+
+        big_pow(over, 2, 1024);
+        big_pow(two970, 2, 970);
+        big_sub(over, two970);
+        cr_assert_eq(strlen(over), 309);
+        cr_assert_eq(big_pow(under, 5, 1075), 752);
+        add("out", "keep number", "in");
+        for (k = 0; k < 2; k++) {
+                for (i = 0; i < 6; i++) {
+                        strcpy(d, k == 0 ? over : under);
+                        len = strlen(d);
+                        if (i % 2)
+                                big_sub(d, "1");
+                        tail[0] = '\0';
+                        if (i >= 2) {
+                                memset(tail, i >= 4 ? '9' : '0', 850);
+                                tail[849] = i >= 4 ? '9' : '1';
+                                tail[850] = '\0';
+                        }
+                        for (j = 0; j < 3; j++) {
+                                /* value = d.tail x 10^(k ? -1075 : 0),
+                                 * spelt "d.tail", "d0.d1..tail" (negative)
+                                 * and "0.000d...tail" */
+                                e = k == 0 ? 0 : -1075;
+                                at = j == 1 ? 1 : len;
+                                if (j == 0 && tail[0] == '\0')
+                                        snprintf(in, sizeof(in), "%se%lld", d,
+                                                 e);
+                                else if (j == 2)
+                                        snprintf(in, sizeof(in),
+                                                 "0.000%s%sE%+lld", d, tail,
+                                                 e + (long long)len + 3);
+                                else
+                                        snprintf(in, sizeof(in),
+                                                 "%s%.*s.%s%se%lld",
+                                                 j == 1 ? "-" : "", (int)at, d,
+                                                 d + at, tail,
+                                                 e + (long long)(len - at));
+                                x = strtod(in, NULL);
+                                want = isfinite(x) && x != 0;
+                                set("in", in);
+                                cr_expect_eq(apply() == CDR_VERDICT_PUBLISH,
+                                             want, "%.24s...%s (%zu bytes): %s",
+                                             in, in + strlen(in) - 12,
+                                             strlen(in), reason);
+                                if (want)
+                                        published++;
+                                else
+                                        dead++;
+                        }
+                }
+        }
+        /* Both sides of both bounds were tried. */
+        cr_expect_eq(published, 15);
+        cr_expect_eq(dead, 21);
+}
 
 Test(policy, pseudonymise_table)
 {

@@ -104,6 +104,19 @@ int cdr_transform_record(cdr_transform_t *transform, const char *rec,
  * cdr_transform_record. */
 cdr_sealer_t *cdr_transform_sealer(cdr_transform_t *transform);
 
+/* Seals a line of the input that is not a record, a CSV header line, so
+ * that the sealed copy of a file holds all of it and the custodian can
+ * read its records' columns: as cdr_transform_record seals a record
+ * (source coordinates in the header, line end included), to the
+ * custodian key of the processing time, but not counted as a record.
+ * *sealed is empty when the engine does not seal; it stays valid until
+ * the next call on the transform.  Returns 0 or a negative error, fatal
+ * as for cdr_transform_record. */
+int cdr_transform_seal_line(cdr_transform_t *transform, const char *rec,
+                            size_t len, const cdr_source_t *source,
+                            cdr_view_t *sealed, char *errstr,
+                            size_t errstr_size);
+
 /* Stages timed for the metrics: parse; policy (normalise, pseudonymise
  * and encode run interleaved field by field, so they are timed as one);
  * seal.  One record in CDR_STAGE_SAMPLE is timed. */

@@ -216,8 +216,8 @@ def corpus(l, path):
     data = open(path, "rb").read()
     first_nl = data.index(b"\n") + 1
     l.raw(data[:first_nl].decode("utf-8"))
-    for i, (_, rec) in enumerate(split_records(data[first_nl:], "csv", ",",
-                                               False)):
+    for i, (_, rec) in enumerate(split_records(data[first_nl:], "csv",
+                                               ",")):
         l.record(rec.decode("utf-8", "surrogateescape"))
         if i % 997 == 500:
             kind = rng.randrange(3)

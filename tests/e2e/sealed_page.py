@@ -14,8 +14,9 @@ library and the `cryptography` package's X25519 and AES-GCM primitives
         "NAME LINE LENGTH SHA256" (the header's file name and line, or
         "- -" for another source).
     sealed_page.py split INPUT --format csv|json [--delimiter C]
-                          [--header] [--name NAME] [--out FILE] [--list FILE]
-        splits an input file into records by the page's section "File
+                          [--name NAME] [--out FILE] [--list FILE]
+        splits an input file into its sealed plaintexts (records, and a
+        CSV header line) by the page's section "File
         mode: what a record is", and writes them and their list the same
         way, so that the two can be compared byte for byte.
 
@@ -232,8 +233,9 @@ def cmd_open(args):
 
 # ---- the page's "File mode: what a record is" ----
 
-def split_records(data, fmt, delimiter, header):
-    """(line, bytes) of each record of a file-mode input."""
+def split_records(data, fmt, delimiter):
+    """(line, bytes) of each sealed plaintext of a file-mode input: every
+    record, and a CSV header line, which is sealed first like one."""
     pos, line, out = 0, 1, []
     if data.startswith(b"\xef\xbb\xbf"):
         pos = 3
@@ -276,9 +278,6 @@ def split_records(data, fmt, delimiter, header):
         line += rec.count(b"\n")
         if rec in (b"\n", b"\r\n") or (rec == b"\r" and end == len(data)):
             continue
-        if header:
-            header = False
-            continue
         out.append((first, rec))
     return out
 
@@ -288,7 +287,7 @@ def cmd_split(args):
         data = f.read()
     name = args.input if args.name is None else args.name
     records = [(name, str(line), rec, False) for line, rec in
-               split_records(data, args.format, args.delimiter, args.header)]
+               split_records(data, args.format, args.delimiter)]
     write_listing(records, args.out, args.list)
     return 0
 
@@ -357,7 +356,6 @@ def main():
     p.add_argument("input")
     p.add_argument("--format", choices=("csv", "json"), required=True)
     p.add_argument("--delimiter", default=",")
-    p.add_argument("--header", action="store_true")
     p.add_argument("--name")
     p.add_argument("--out")
     p.add_argument("--list")

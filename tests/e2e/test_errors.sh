@@ -85,8 +85,8 @@ echo "== wrong custodian key"
         true
 check "unseal with a wrong key exits non-zero" test $? -ne 0
 check "unseal with a wrong key releases nothing" test ! -s opened
-check "unseal with a wrong key says how many failed" \
-        grep -q "0 records returned, 200 did not open" err.txt
+check "unseal with a wrong key says how many failed (200 and the header)" \
+        grep -q "0 records returned, 201 did not open" err.txt
 
 echo "== a corrupted sealed line does not stop the others"
 "$BIN" unseal --key custodian.pem --in s.b64 --out /dev/null --audit a.log \
@@ -99,12 +99,12 @@ awk 'NR == 7 { $0 = substr($0, 1, 60) (substr($0, 61, 1) == "A" ? "B" : "A") \
 check "a corrupted line: exit non-zero" test $? -ne 0
 check "a corrupted line: named by its line number" \
         grep -q "s-bad.b64:7: record did not open" err.txt
-check "a corrupted line: the other 199 records are written" \
+check "a corrupted line: the other 199 records and the header are written" \
         test "$(python3 -c 'import csv, sys
 print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))))' opened)" \
-        -eq 199
+        -eq 200
 check "a corrupted line: the summary says how many failed" \
-        grep -q "199 records returned, 1 did not open" err.txt
+        grep -q "200 records returned, 1 did not open" err.txt
 
 echo "== crypto-shredding: one key per month"
 "$BIN" keygen custodian --private nov.pem --public keys/nov.pub 2>/dev/null
@@ -124,19 +124,36 @@ PY
 cat nov.csv dec.csv >both.csv
 "$BIN" anonymise -c monthly.yaml --in both.csv --out /dev/null \
         --sealed monthly.b64 2>/dev/null
-check "monthly keys: 160 sealed records" test "$(grep -c . monthly.b64)" -eq 160
+check "monthly keys: 160 sealed records and the header line" \
+        test "$(grep -c . monthly.b64)" -eq 161
 "$BIN" unseal --key nov.pem --key dec.pem --in monthly.b64 --out all.csv \
         --audit a.log 2>/dev/null
-check "monthly keys: both keys open everything" \
-        cmp -s all.csv <(tail -n +2 both.csv)
+check "monthly keys: both keys open everything" cmp -s all.csv both.csv
+# The header line is sealed to the key of the processing time; the key
+# id is bytes 6..13 of a sealed record (docs/sealed-format.md).
+key_id() {
+        openssl pkey -pubin -in "$1" -outform DER | tail -c 32 |
+                sha256sum | cut -c1-16
+}
+header_key=$(head -1 monthly.b64 | base64 -d | od -An -tx1 -j6 -N8 | tr -d ' \n')
+if [[ $(date -u +%Y-%m) == 2026-11 ]]; then now_key=keys/nov.pub; else now_key=keys/dec.pub; fi
+check "monthly keys: the header line is sealed to the processing time's key" \
+        test "$header_key" = "$(key_id $now_key)"
 rm dec.pem
 "$BIN" unseal --key nov.pem --in monthly.b64 --out shredded.csv \
         --audit a.log 2>err.txt && true
 check "December's key destroyed: exit non-zero" test $? -ne 0
-check "December's key destroyed: November's 100 records still open" \
-        cmp -s shredded.csv <(tail -n +2 nov.csv)
-check "December's key destroyed: its 60 records never open" \
-        grep -q "100 records returned, 60 did not open" err.txt
+if [[ $header_key == "$(key_id keys/nov.pub)" ]]; then
+        check "December's key destroyed: November's 100 records still open" \
+                cmp -s shredded.csv nov.csv
+        lost=60
+else
+        check "December's key destroyed: November's 100 records still open" \
+                cmp -s shredded.csv <(tail -n +2 nov.csv)
+        lost=61
+fi
+check "December's key destroyed: its 60 records (and header) never open" \
+        grep -q " records returned, $lost did not open" err.txt
 check "the audit log has one line per unseal run" \
         test "$(grep -c . a.log)" -eq 5
 

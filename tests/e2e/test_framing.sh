@@ -124,8 +124,8 @@ print(json.load(open(sys.argv[1]))["read"])' "$expect")
         check "$out: read = published + suppressed + dead-lettered" \
                 test $((published + suppressed + dead)) -eq "$read"
         check "$out: sealed = read ($sealed)" test "$sealed" -eq "$read"
-        check "$out: one sealed line per record" \
-                test "$(wc -l <"$dir/sealed-$out.b64")" -eq "$read"
+        check "$out: one sealed line per record, and one for a header line" \
+                test "$(wc -l <"$dir/sealed-$out.b64")" -eq "$((read + header))"
         check "$out: one dead-letter line per dead-lettered record" \
                 test "$(wc -l <"$dir/dead-$out.jsonl")" -eq "$dead"
         reason=$("$PY" -c 'import json, sys
@@ -147,7 +147,6 @@ print(" ".join(map(str, json.load(open(sys.argv[1]))["dead"])))' "$expect")
                 status=$?
         check "$out: unseal exits 0 (status $status)" test "$status" -eq 0
         split_args=(--format "$fmt" --name "$src")
-        [[ $header == 1 ]] && split_args+=(--header)
         (cd "$dir" && "$PY" "$PAGE" split "$in" "${split_args[@]}" \
                 --out "split-$out" --list "split-$out.list")
         check "$out: unsealed records = the input's records, byte for byte" \

@@ -116,8 +116,8 @@ if command -v systemd-analyze >/dev/null; then
                 grep -q '^cdranon:x:[0-9]*:[0-9]*:.*:/usr/sbin/nologin$' \
                 "$TMP/sysroot/etc/passwd"
 else
-        echo "  skip systemd-analyze verify and systemd-sysusers:" \
-                "systemd-analyze is not installed"
+        fail "systemd-analyze is not installed (package systemd," \
+                "scripts/setup.sh)"
 fi
 
 finish

@@ -58,6 +58,33 @@ cmp -s <(sort "$T/input.csv") <(sort "$T/unsealed.csv") ||
 grep -q '"in":"kafka topic '"$PREFIX"'.sealed"' "$T/audit.log" ||
         die "no audit line for the topic"
 
+log "cdranon unseal --topic -c CONFIG --subscriber NUMBER"
+# The columns come from the configuration (a topic has no header line);
+# the records found are those that file mode finds in the same input.
+number=$(python3 - "$T/input.csv" <<'PY'
+import collections, csv, sys
+rows = csv.reader(open(sys.argv[1], newline="", errors="replace"))
+c = collections.Counter(r[5] for r in rows
+                        if len(r) > 5 and r[5].startswith("+44"))
+print(c.most_common(1)[0][0])
+PY
+)
+"$CDRANON" unseal -k "$T/custodian.pem" --topic "$PREFIX.sealed" -b "$BOOT" \
+        -c "$T/config.yaml" --subscriber "$number" -o "$T/subject-topic.csv" \
+        -a "$T/audit.log" 2>"$T/subject.err" ||
+        die "unseal --subscriber: $(cat "$T/subject.err")"
+"$CDRANON" anonymise -c "$T/config.yaml" --in "$T/input.csv" --out /dev/null \
+        --dead-letter /dev/null --sealed "$T/file.b64" 2>/dev/null ||
+        die "anonymise of the input in file mode failed"
+"$CDRANON" unseal -k "$T/custodian.pem" --in "$T/file.b64" \
+        -c "$T/config.yaml" --subscriber "$number" -o "$T/subject-file.csv" \
+        -a "$T/audit.log" 2>/dev/null || die "unseal --subscriber of the file"
+[ -s "$T/subject-topic.csv" ] || die "unseal --subscriber found nothing"
+cmp -s <(sort "$T/subject-topic.csv") <(sort "$T/subject-file.csv") ||
+        die "the subscriber's records from the topic differ from file mode's"
+log "$(grep -c . "$T/subject-topic.csv") lines of the subscriber's records," \
+        "as in file mode"
+
 log "a duplicate on an output topic is noticed"
 "$EOS_CHECK" dup -b "$BOOT" -t "$PREFIX.anon"
 if verify --any-key >"$T/verify3.out" 2>&1; then
