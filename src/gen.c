@@ -19,11 +19,6 @@
 /* 9999-12-31T23:59:59Z: dates keep four-digit years. */
 #define GEN_MAX_START 253402300799LL
 
-/* Records per subscriber per simulated day, on average. */
-#define GEN_RECORDS_PER_SUB_DAY 20
-
-#define GEN_CELLS 20000u
-
 /* --- Records -------------------------------------------------------- */
 
 static const uint8_t csv_kinds[] = {CDR_GEN_BAD_LETTERS, CDR_GEN_BAD_DIGITS,
@@ -106,6 +101,8 @@ static void fill(cdr_gen_t *gen, rec_t *rec)
         rec->start_us = gen->t_us;
 
         rec->sub = pick_served(gen);
+        if (gen->mob.subs)
+                __builtin_prefetch(&gen->mob.subs[rec->sub]);
         rec->h = cdr_gen_sub_hash(gen, rec->sub);
 
         r = rng_next(gen);
@@ -125,9 +122,6 @@ static void fill(cdr_gen_t *gen, rec_t *rec)
                 rec->tstyle = TS_ISO_OFFSET;
         else if (v == 9)
                 rec->tstyle = TS_EPOCH;
-        rec->cell = ((r >> 24) & 255) < 166
-                        ? (uint32_t)(mix64(rec->h) % GEN_CELLS)
-                        : below(r, GEN_CELLS);
 
         r = rng_next(gen);
         rec->bytes_up = rec->bytes_down = 0;
@@ -191,6 +185,10 @@ static void fill(cdr_gen_t *gen, rec_t *rec)
          * number, so the broken object cannot parse by accident. */
         if (rec->defect == CDR_GEN_BAD_JSON && rec->var % 4 == 2)
                 served->spelling = SP_E164;
+        /* Last, so that the prefetch of the subscriber's state has had
+         * time; the layouts without a cell column track no one. */
+        rec->cell =
+            gen->mob.subs ? cdr_gen_mob_cell(gen, rec->sub, rec->start_us) : 0;
 }
 
 /* --- Public interface ----------------------------------------------- */
@@ -205,6 +203,8 @@ void cdr_gen_options_default(cdr_gen_options_t *opts)
         opts->zipf_exponent = 0.7;
         opts->start_time = GEN_DEFAULT_START;
         opts->crlf = 0;
+        opts->activity = 20.0;
+        opts->cells = 0;
 }
 
 static const char *const format_names[] = {"csv", "json", "asterisk", "cucm"};
@@ -358,6 +358,17 @@ cdr_gen_t *cdr_gen_new(const cdr_gen_options_t *opts, char *errstr,
                 cdr_errf(errstr, errstr_size, "gen: Zipf exponent must be 0-3");
                 return NULL;
         }
+        if (!(opts->activity > 0.0 && opts->activity <= 1e6)) {
+                cdr_errf(errstr, errstr_size,
+                         "gen: activity must be above 0 and at most 1e6 "
+                         "records a subscriber a day");
+                return NULL;
+        }
+        if (opts->cells > CDR_GEN_MAX_CELLS) {
+                cdr_errf(errstr, errstr_size, "gen: cells must be 1-%u",
+                         CDR_GEN_MAX_CELLS);
+                return NULL;
+        }
         if (opts->start_time < 0 || opts->start_time > GEN_MAX_START) {
                 cdr_errf(errstr, errstr_size,
                          "gen: start time must be 0-%lld epoch seconds",
@@ -375,6 +386,9 @@ cdr_gen_t *cdr_gen_new(const cdr_gen_options_t *opts, char *errstr,
         gen->nsub = opts->subscribers;
         if (build_alias(gen) != CDR_OK)
                 goto nomem;
+        if (cdr_gen_mob_init(gen, opts->format == CDR_GEN_CSV ||
+                                      opts->format == CDR_GEN_JSON) != CDR_OK)
+                goto nomem;
         gen->next_draw = rng_next(gen);
 
         if (opts->malformed_share >= 1.0)
@@ -391,12 +405,12 @@ cdr_gen_t *cdr_gen_new(const cdr_gen_options_t *opts, char *errstr,
         }
 
         /* Mean gap between records so that the population makes
-         * GEN_RECORDS_PER_SUB_DAY a day, shaped by hour; gap_us holds
-         * twice the mean (the draw is uniform below it). */
+         * `activity` records a subscriber a day, shaped by hour; gap_us
+         * holds twice the mean (the draw is uniform below it). */
         for (i = 0; i < 24; i++)
                 wsum += hour_weight[i];
-        base_gap = (uint64_t)US_PER_DAY /
-                   ((uint64_t)GEN_RECORDS_PER_SUB_DAY * gen->nsub);
+        base_gap = (uint64_t)((double)US_PER_DAY /
+                              (opts->activity * (double)gen->nsub));
         for (i = 0; i < 24; i++)
                 gen->gap_us[i] = 2 * base_gap * wsum / 24 / hour_weight[i];
         gen->t_us = opts->start_time * US_PER_S;
@@ -420,6 +434,7 @@ void cdr_gen_destroy(cdr_gen_t *gen)
         if (gen == NULL)
                 return;
         free(gen->slots);
+        cdr_gen_mob_free(&gen->mob);
         free(gen);
 }
 
@@ -478,6 +493,16 @@ int cdr_gen_record(cdr_gen_t *gen, cdr_buf_t *out, cdr_gen_defect_t *defect)
         if (defect)
                 *defect = rec.defect;
         return CDR_OK;
+}
+
+size_t cdr_gen_cell_count(const cdr_gen_t *gen)
+{
+        return gen->mob.ncells;
+}
+
+int cdr_gen_cells_csv(const cdr_gen_t *gen, cdr_buf_t *out)
+{
+        return cdr_gen_mob_table(gen, out);
 }
 
 uint64_t cdr_gen_records(const cdr_gen_t *gen)

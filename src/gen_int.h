@@ -3,6 +3,7 @@
  *
  *   gen.c          options, population, the decisions of each record
  *   gen_formats.c  the four layouts (generic CSV, JSON, Asterisk, CUCM)
+ *   gen_mobility.c the network of cells and where each subscriber is
  *   gen_numbers.c  the fictitious number plan and how numbers are spelled
  *   gen_people.c   names, addresses, payment, IMSI, IMEI, cell of a
  *                  subscriber
@@ -86,6 +87,48 @@ typedef struct {
         uint32_t var; /* which variant of the defect */
 } rec_t;
 
+/* --- Mobility (gen_mobility.c) -------------------------------------- */
+
+#define GEN_SUBS_PER_CELL 200 /* the default size of the network */
+#define GEN_MIN_CELLS     16
+#define GEN_MOB_TABLE     4096 /* quantiles of a law */
+#define GEN_MOB_PLACES    4096 /* places a subscriber tells apart */
+
+/* A subscriber's whereabouts: 16 bytes. */
+typedef struct {
+        uint32_t until;  /* epoch minute the current stay ends */
+        uint16_t home;   /* cells */
+        uint16_t work;   /* home for those without a place of work */
+        uint16_t cell;   /* the current stay's, once known */
+        uint16_t place;  /* the current stay's: 0 home, 1 work, 2... */
+        uint16_t places; /* distinct places so far; 0: not started */
+        uint16_t flags;
+} mob_sub_t;
+
+/* The network and the laws of movement, read only once built; subs is
+ * NULL for the layouts without a cell column. */
+typedef struct {
+        uint64_t seed;
+        uint32_t start_minute;
+        uint32_t ncells;
+        uint32_t ntowns;
+        double side; /* of the square region, km */
+        float *cell_x, *cell_y;
+        uint16_t *cell_town; /* 0: rural, else the town's rank */
+        uint32_t grid_n;     /* buckets a side */
+        double grid_step;
+        uint32_t *grid_start; /* bucket b: grid_cells[start[b], start[b+1]) */
+        uint16_t *grid_cells;
+        uint16_t *grid_near;          /* a cell near each bucket */
+        float jump[GEN_MOB_TABLE];    /* displacements, km */
+        uint16_t wait[GEN_MOB_TABLE]; /* stays, minutes */
+        float dir_x[256], dir_y[256];
+        uint32_t p_new[GEN_MOB_PLACES + 1]; /* rho S^-gamma, as thresholds */
+        double zipf_cdf[GEN_MOB_PLACES];
+        uint32_t home_night, at_work; /* thresholds */
+        mob_sub_t *subs;
+} mob_t;
+
 /* Alias method: slot i is kept when u < thresh, else alias is taken;
  * both in one struct so that a draw touches one cache line. */
 typedef struct {
@@ -114,6 +157,7 @@ struct cdr_gen_s {
         size_t eol_len;
         uint32_t expo[1024];  /* exponential quantiles, mean 1000 */
         uint8_t tac_luhn[16]; /* Luhn sums of the TAC digits */
+        mob_t mob;
 };
 
 /* --- Random numbers ------------------------------------------------- */
@@ -402,6 +446,19 @@ enum {
         ESC_CSV,     /* RFC 4180: quoted when needed, quotes doubled */
         ESC_JSON,    /* a JSON string */
 };
+
+/* --- Mobility: gen_mobility.c -------------------------------------- */
+
+/* Builds the network and the tables; `track`: also the subscribers'
+ * state (the layouts with a cell column).  Returns 0 or CDR_ERR_NOMEM
+ * (cdr_gen_mob_free then releases what was built). */
+int cdr_gen_mob_init(cdr_gen_t *gen, int track);
+void cdr_gen_mob_free(mob_t *mob);
+/* The cell of subscriber `sub` at time t_us; a subscriber's times must
+ * not decrease from one call to the next. */
+uint32_t cdr_gen_mob_cell(cdr_gen_t *gen, uint32_t sub, int64_t t_us);
+/* Appends the cell table (see cdr_gen_cells_csv). */
+int cdr_gen_mob_table(const cdr_gen_t *gen, cdr_buf_t *out);
 
 /* --- The number plan: gen_numbers.c -------------------------------- */
 
