@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,14 @@
 /* Output is written in chunks of about this many bytes. */
 #define GEN_CHUNK (1u << 20)
 
+#define GEN_MAX_DAYS 36500u
+
 typedef struct {
         cdr_gen_options_t opts;
         uint64_t records;
-        const char *out; /* NULL or "-": standard output */
-        int header;      /* -1: the layout's default */
+        const char *out;       /* NULL or "-": standard output */
+        const char *cells_out; /* --cells-out: the cell table */
+        int header;            /* -1: the layout's default */
         int stats;
         const char *topic;   /* --topic: to Kafka, one record a message */
         const char *brokers; /* -b */
@@ -53,6 +57,18 @@ static void usage(FILE *f)
                 "                            (default 2026-11-27T00:00:00Z)\n"
                 "      --zipf S              activity skew exponent, 0-3 "
                 "(default 0.7)\n"
+                "      --days D              span D days (1-%u): with "
+                "--records, N records\n"
+                "                            over D days; without, D days "
+                "at 20 records\n"
+                "                            a subscriber a day\n"
+                "      --cells N             cells of the network, 1-%u "
+                "(default one per\n"
+                "                            200 subscribers, at least 16)\n"
+                "      --cells-out PATH      also write the cell table "
+                "(CSV: cell_id, area,\n"
+                "                            district, region, town, "
+                "latitude, longitude)\n"
                 "  -o, --out PATH            output file (default standard "
                 "output)\n"
                 "      --header, --no-header write the column header line or "
@@ -70,10 +86,14 @@ static void usage(FILE *f)
                 "property\n"
                 "  -h, --help                this help\n"
                 "\n"
+                "Subscribers move as CDR studies of human mobility describe "
+                "(home at night,\n"
+                "work on weekdays, exploration and preferential return; see "
+                "docs/generator.md).\n"
                 "Every telephone number is fictitious (Ofcom drama ranges "
                 "and\n"
                 "reserved ranges; see config/README.md).\n",
-                CDR_GEN_MAX_SUBSCRIBERS);
+                CDR_GEN_MAX_SUBSCRIBERS, GEN_MAX_DAYS, CDR_GEN_MAX_CELLS);
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *v)
@@ -113,6 +133,9 @@ enum {
         OPT_CRLF,
         OPT_STATS,
         OPT_TOPIC,
+        OPT_DAYS,
+        OPT_CELLS,
+        OPT_CELLS_OUT,
 };
 
 /* Returns 0, 1 (help shown: exit 0) or -1 (usage error, reported). */
@@ -126,6 +149,9 @@ static int parse_args(int argc, char **argv, gen_args_t *args)
             {"seed", required_argument, NULL, OPT_SEED},
             {"start", required_argument, NULL, OPT_START},
             {"zipf", required_argument, NULL, OPT_ZIPF},
+            {"days", required_argument, NULL, OPT_DAYS},
+            {"cells", required_argument, NULL, OPT_CELLS},
+            {"cells-out", required_argument, NULL, OPT_CELLS_OUT},
             {"out", required_argument, NULL, 'o'},
             {"header", no_argument, NULL, OPT_HEADER},
             {"no-header", no_argument, NULL, OPT_NO_HEADER},
@@ -137,12 +163,13 @@ static int parse_args(int argc, char **argv, gen_args_t *args)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        uint64_t v;
-        int c;
+        uint64_t v, days = 0;
+        int c, records_given = 0;
 
         cdr_gen_options_default(&args->opts);
         args->records = 1000;
         args->out = NULL;
+        args->cells_out = NULL;
         args->header = -1;
         args->stats = 0;
         args->topic = NULL;
@@ -171,6 +198,7 @@ static int parse_args(int argc, char **argv, gen_args_t *args)
                                                 "not a number\n");
                                 return -1;
                         }
+                        records_given = 1;
                         break;
                 case 's':
                         if (parse_u64(optarg, CDR_GEN_MAX_SUBSCRIBERS, &v) ||
@@ -214,6 +242,29 @@ static int parse_args(int argc, char **argv, gen_args_t *args)
                                                 "be 0-3\n");
                                 return -1;
                         }
+                        break;
+                case OPT_DAYS:
+                        if (parse_u64(optarg, GEN_MAX_DAYS, &days) ||
+                            days < 1) {
+                                fprintf(stderr,
+                                        "cdranon gen: --days: must be "
+                                        "1-%u\n",
+                                        GEN_MAX_DAYS);
+                                return -1;
+                        }
+                        break;
+                case OPT_CELLS:
+                        if (parse_u64(optarg, CDR_GEN_MAX_CELLS, &v) || v < 1) {
+                                fprintf(stderr,
+                                        "cdranon gen: --cells: must be "
+                                        "1-%u\n",
+                                        CDR_GEN_MAX_CELLS);
+                                return -1;
+                        }
+                        args->opts.cells = (uint32_t)v;
+                        break;
+                case OPT_CELLS_OUT:
+                        args->cells_out = optarg;
                         break;
                 case 'o':
                         args->out = optarg;
@@ -272,6 +323,29 @@ static int parse_args(int argc, char **argv, gen_args_t *args)
         }
         if (args->header < 0)
                 args->header = cdr_gen_default_header(args->opts.format);
+        if (days > 0) {
+                /* N records over the days, or the days' records */
+                double subscriber_days =
+                    (double)days * (double)args->opts.subscribers;
+                if (records_given) {
+                        if (args->records == 0) {
+                                fprintf(stderr, "cdranon gen: --days needs "
+                                                "--records above 0\n");
+                                return -1;
+                        }
+                        args->opts.activity =
+                            (double)args->records / subscriber_days;
+                        if (args->opts.activity > 1e6) {
+                                fprintf(stderr,
+                                        "cdranon gen: --records: more than "
+                                        "a million a subscriber a day\n");
+                                return -1;
+                        }
+                } else {
+                        args->records = (uint64_t)llround(args->opts.activity *
+                                                          subscriber_days);
+                }
+        }
         return 0;
 }
 
@@ -299,6 +373,46 @@ static double now_seconds(void)
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Writes the generator's cell table to path; returns 0 or -1, reported. */
+static int write_cells(const cdr_gen_t *gen, const char *path)
+{
+        cdr_buf_t buf = CDR_BUF_INIT;
+        int fd, rc = -1;
+
+        if (cdr_gen_cells_csv(gen, &buf) != CDR_OK) {
+                fprintf(stderr, "cdranon gen: out of memory\n");
+                goto out;
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || write_all(fd, buf.data, buf.len) < 0 || close(fd) < 0) {
+                fprintf(stderr, "cdranon gen: %s: %s\n", path, strerror(errno));
+                if (fd >= 0)
+                        close(fd);
+                goto out;
+        }
+        rc = 0;
+out:
+        cdr_buf_free(&buf);
+        return rc;
+}
+
+/* --cells-out with --topic: the network is a function of the options, so
+ * a generator of its own writes the same table. */
+static int cells_for_topic(const gen_args_t *args)
+{
+        char errstr[256];
+        cdr_gen_t *gen = cdr_gen_new(&args->opts, errstr, sizeof(errstr));
+        int rc;
+
+        if (gen == NULL) {
+                fprintf(stderr, "cdranon %s\n", errstr);
+                return -1;
+        }
+        rc = write_cells(gen, args->cells_out);
+        cdr_gen_destroy(gen);
+        return rc;
+}
+
 static int gen_to_file(const gen_args_t *args)
 {
         char errstr[256];
@@ -318,6 +432,8 @@ static int gen_to_file(const gen_args_t *args)
                 fprintf(stderr, "cdranon %s\n", errstr);
                 goto out;
         }
+        if (args->cells_out != NULL && write_cells(gen, args->cells_out) < 0)
+                goto out;
         if (cdr_buf_reserve(&buf, GEN_CHUNK + 65536) != CDR_OK)
                 goto nomem;
         if (!to_stdout) {
@@ -381,6 +497,9 @@ int cdr_cmd_gen(int argc, char **argv)
 
         if (rc != 0)
                 return rc > 0 ? CDR_EXIT_OK : CDR_EXIT_USAGE;
+        if (args.topic != NULL && args.cells_out != NULL &&
+            cells_for_topic(&args) < 0)
+                return CDR_EXIT_FAILURE;
         if (args.topic != NULL)
                 return cdr_cmd_gen_topic(&args.opts, args.records, args.topic,
                                          args.brokers, args.props, args.nprops,

@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1079,6 +1080,14 @@ Test(gen, bad_options_are_refused)
         cdr_gen_options_default(&opts);
         opts.start_time = -1;
         cr_expect_null(cdr_gen_new(&opts, errstr, sizeof(errstr)));
+        cdr_gen_options_default(&opts);
+        opts.activity = 0;
+        cr_expect_null(cdr_gen_new(&opts, errstr, sizeof(errstr)));
+        cr_expect(strstr(errstr, "activity") != NULL);
+        cdr_gen_options_default(&opts);
+        opts.cells = CDR_GEN_MAX_CELLS + 1;
+        cr_expect_null(cdr_gen_new(&opts, errstr, sizeof(errstr)));
+        cr_expect(strstr(errstr, "cells") != NULL);
         cr_expect_eq(cdr_gen_format_parse("cucm", &format), CDR_OK);
         cr_expect_eq(format, CDR_GEN_CUCM);
         cr_expect_eq(cdr_gen_format_parse("xml", &format), CDR_ERR_INVAL);
@@ -1150,4 +1159,655 @@ Test(gen, command_writes_the_file, .init = redirect_all)
         cr_expect_eq(cdr_cmd_gen(2, help), CDR_EXIT_OK);
         cr_expect_eq(cdr_cmd_gen(3, bad), CDR_EXIT_USAGE);
         cr_expect_eq(cdr_cmd_gen(3, bad_format), CDR_EXIT_USAGE);
+}
+
+/* --- Mobility -------------------------------------------------------- */
+
+/* A cell table parsed by the strict checker: ids in table order. */
+typedef struct {
+        size_t n;
+        char (*id)[18];
+        char (*area)[12];
+        unsigned *district, *region, *town; /* town 0: rural */
+        double *lat, *lon;
+} cells_t;
+
+static unsigned name_number(span_t v, const char *prefix)
+{
+        size_t k = strlen(prefix), i;
+        unsigned x = 0;
+
+        cr_assert(v.n > k && memcmp(v.p, prefix, k) == 0, "'%.*s' is not %sN",
+                  (int)v.n, v.p, prefix);
+        for (i = k; i < v.n; i++) {
+                cr_assert(v.p[i] >= '0' && v.p[i] <= '9');
+                x = x * 10 + (unsigned)(v.p[i] - '0');
+        }
+        return x;
+}
+
+static void cells_load(cells_t *t, const cdr_gen_t *gen)
+{
+        static const char *const header[] = {"cell_id",  "area", "district",
+                                             "region",   "town", "latitude",
+                                             "longitude"};
+        cdr_buf_t buf = CDR_BUF_INIT;
+        static span_t recs[70000];
+        char scratch[512];
+        span_t f[16];
+        size_t nrec, i;
+        int k;
+
+        cr_assert_eq(cdr_gen_cells_csv(gen, &buf), CDR_OK);
+        nrec = csv_frame(buf.data, buf.len, recs, 70000);
+        t->n = nrec - 1;
+        cr_assert_eq(t->n, cdr_gen_cell_count(gen));
+        cr_assert_eq(csv_parse(recs[0].p, recs[0].n, scratch, f, 16), 7);
+        for (k = 0; k < 7; k++)
+                cr_assert(f[k].n == strlen(header[k]) &&
+                              memcmp(f[k].p, header[k], f[k].n) == 0,
+                          "cell table column %d", k);
+        t->id = calloc(t->n, sizeof(*t->id));
+        t->area = calloc(t->n, sizeof(*t->area));
+        t->district = calloc(t->n, sizeof(unsigned));
+        t->region = calloc(t->n, sizeof(unsigned));
+        t->town = calloc(t->n, sizeof(unsigned));
+        t->lat = calloc(t->n, sizeof(double));
+        t->lon = calloc(t->n, sizeof(double));
+        cr_assert(t->id && t->area && t->district && t->region && t->town &&
+                  t->lat && t->lon);
+        for (i = 0; i < t->n; i++) {
+                span_t r = recs[i + 1];
+                char num[32];
+                cr_assert_eq(csv_parse(r.p, r.n, scratch, f, 16), 7,
+                             "cell table row %zu", i);
+                /* the generic layout's shape: 234-15-LAC-CI */
+                cr_assert(f[0].n == 17 && memcmp(f[0].p, "234-15-", 7) == 0 &&
+                              all_digits(f[0].p + 7, 4) && f[0].p[11] == '-' &&
+                              all_digits(f[0].p + 12, 5),
+                          "cell id %.*s", (int)f[0].n, f[0].p);
+                memcpy(t->id[i], f[0].p, 17);
+                cr_assert(f[1].n == 11 && memcmp(f[1].p, f[0].p, 11) == 0,
+                          "an area is the cell's location area");
+                memcpy(t->area[i], f[1].p, 11);
+                t->district[i] = name_number(f[2], "district-");
+                t->region[i] = name_number(f[3], "region-");
+                t->town[i] = f[4].n == 5 && memcmp(f[4].p, "rural", 5) == 0
+                                 ? 0
+                                 : name_number(f[4], "town-");
+                for (k = 5; k <= 6; k++) {
+                        char *end;
+                        cr_assert(f[k].n > 0 && f[k].n < sizeof(num));
+                        memcpy(num, f[k].p, f[k].n);
+                        num[f[k].n] = '\0';
+                        (k == 5 ? t->lat : t->lon)[i] = strtod(num, &end);
+                        cr_assert_eq(*end, '\0');
+                }
+                cr_assert(t->lat[i] > 49.9 && t->lat[i] < 58.7 &&
+                              t->lon[i] > -8.2 && t->lon[i] < 1.8,
+                          "cell %zu outside Great Britain", i);
+                if (i > 0)
+                        cr_assert(strcmp(t->id[i - 1], t->id[i]) < 0,
+                                  "cell ids sorted and distinct");
+        }
+        cdr_buf_free(&buf);
+}
+
+static void cells_free(cells_t *t)
+{
+        free(t->id);
+        free(t->area);
+        free(t->district);
+        free(t->region);
+        free(t->town);
+        free(t->lat);
+        free(t->lon);
+}
+
+/* Index of a cell id in the table, or -1. */
+static long cells_find(const cells_t *t, const char *s, size_t n)
+{
+        size_t lo = 0, hi = t->n;
+
+        if (n != 17)
+                return -1;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int c = memcmp(t->id[mid], s, 17);
+                if (c == 0)
+                        return (long)mid;
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return -1;
+}
+
+/* Every subscriber's events, read back from the generic layout by the
+ * strict parser: subscribers told apart by IMSI. */
+typedef struct {
+        size_t n;    /* events */
+        size_t nsub; /* distinct IMSIs */
+        uint32_t *sub;
+        int64_t *t; /* seconds since the first midnight */
+        uint32_t *cell;
+        int64_t t0; /* epoch seconds of that midnight */
+} trace_t;
+
+static uint32_t imsi_slot(char (*keys)[16], uint32_t *ids, size_t cap,
+                          const char *imsi, size_t *next)
+{
+        uint64_t h = 1469598103934665603ULL;
+        size_t i;
+
+        for (i = 0; i < 15; i++)
+                h = (h ^ (unsigned char)imsi[i]) * 1099511628211ULL;
+        for (i = (size_t)(h % cap);; i = (i + 1) % cap) {
+                if (keys[i][0] == '\0') {
+                        memcpy(keys[i], imsi, 15);
+                        ids[i] = (uint32_t)(*next)++;
+                        return ids[i];
+                }
+                if (memcmp(keys[i], imsi, 15) == 0)
+                        return ids[i];
+        }
+}
+
+static void trace_load(trace_t *tr, const cells_t *cells, const run_t *r)
+{
+        enum { CAP = 1 << 16 };
+        static char keys[CAP][16];
+        static uint32_t ids[CAP];
+        static char scratch[4096];
+        span_t f[MAX_FIELDS];
+        size_t i, next = 0;
+
+        memset(keys, 0, sizeof(keys));
+        tr->n = r->n;
+        tr->sub = malloc(r->n * sizeof(*tr->sub));
+        tr->t = malloc(r->n * sizeof(*tr->t));
+        tr->cell = malloc(r->n * sizeof(*tr->cell));
+        cr_assert(tr->sub && tr->t && tr->cell);
+        for (i = 0; i < r->n; i++) {
+                span_t s = record_span(r, i);
+                long c;
+                int64_t t;
+                cr_assert_eq(csv_parse(s.p, s.n, scratch, f, MAX_FIELDS), 16);
+                cr_assert_eq(f[7].n, 15);
+                c = cells_find(cells, f[9].p, f[9].n);
+                cr_assert_geq(c, 0, "record %zu: cell %.*s not in the table", i,
+                              (int)f[9].n, f[9].p);
+                t = when(f[2].p, f[2].n);
+                if (i == 0)
+                        tr->t0 = t - t % 86400;
+                tr->sub[i] = imsi_slot(keys, ids, CAP, f[7].p, &next);
+                tr->t[i] = t - tr->t0;
+                tr->cell[i] = (uint32_t)c;
+        }
+        tr->nsub = next;
+}
+
+static void trace_free(trace_t *tr)
+{
+        free(tr->sub);
+        free(tr->t);
+        free(tr->cell);
+}
+
+/* Mobility data: n subscribers over `days` days of 20 records a
+ * subscriber a day, no malformed record; cells 0 for the default
+ * network. */
+static cdr_gen_t *mobility_run(run_t *r, uint32_t nsub, uint32_t cells,
+                               unsigned days, uint64_t seed)
+{
+        cdr_gen_options_t opts;
+        cdr_gen_t *gen;
+        size_t i, n = (size_t)nsub * 20 * days;
+
+        cdr_gen_options_default(&opts);
+        opts.seed = seed;
+        opts.subscribers = nsub;
+        opts.cells = cells;
+        opts.malformed_share = 0;
+        gen = cdr_gen_new(&opts, NULL, 0);
+        cr_assert_not_null(gen);
+        memset(r, 0, sizeof(*r));
+        r->start = calloc(n + 1, sizeof(*r->start));
+        r->defect = calloc(n, sizeof(*r->defect));
+        cr_assert(r->start && r->defect);
+        for (i = 0; i < n; i++) {
+                r->start[i] = r->out.len;
+                cr_assert_eq(cdr_gen_record(gen, &r->out, &r->defect[i]),
+                             CDR_OK);
+        }
+        r->start[n] = r->out.len;
+        r->n = n;
+        return gen;
+}
+
+/* Per subscriber, the count of each cell among the events that pass
+ * `keep` (NULL: all), and the most frequent cell. */
+typedef int (*keep_fn)(int64_t t);
+
+static void modal_cells(const trace_t *tr, size_t ncells, keep_fn keep,
+                        uint32_t *modal, uint32_t *modal_n, uint32_t *total)
+{
+        uint32_t *count = calloc(tr->nsub * ncells, sizeof(*count));
+        size_t i, s, c;
+
+        cr_assert_not_null(count);
+        for (i = 0; i < tr->n; i++)
+                if (keep == NULL || keep(tr->t[i]))
+                        count[tr->sub[i] * ncells + tr->cell[i]]++;
+        for (s = 0; s < tr->nsub; s++) {
+                modal[s] = 0;
+                modal_n[s] = 0;
+                total[s] = 0;
+                for (c = 0; c < ncells; c++) {
+                        uint32_t k = count[s * ncells + c];
+                        total[s] += k;
+                        if (k > modal_n[s]) {
+                                modal_n[s] = k;
+                                modal[s] = (uint32_t)c;
+                        }
+                }
+        }
+        free(count);
+}
+
+static int at_night(int64_t t)
+{
+        return t % 86400 < 6 * 3600; /* 00:00-06:00 UTC */
+}
+
+/* 10:00-16:00 UTC, Monday to Friday (day 0 is the default start, a
+ * Friday). */
+static int weekday_daytime(int64_t t)
+{
+        int64_t tod = t % 86400;
+
+        return (t / 86400 + 4) % 7 < 5 && tod >= 10 * 3600 && tod < 16 * 3600;
+}
+
+/* The network: every cell_id of the records is in the cell table, the
+ * table's groups nest (a district's areas in one region, an area's cells
+ * in one district), and its towns have Zipf sizes (the k-th largest
+ * about 1/k of the largest: Zipf's law for cities). */
+Test(gen, cell_table_holds_every_cell_and_nests)
+{
+        cdr_gen_options_t opts;
+        cdr_gen_t *gen;
+        cells_t cells;
+        trace_t tr;
+        run_t r;
+        size_t i, used = 0, towns[16] = {0};
+        char *seen;
+        double sx = 0, sy = 0, sxx = 0, sxy = 0, slope;
+        int k;
+
+        gen = mobility_run(&r, 20000, 0, 1, 5);
+        cells_load(&cells, gen);
+        cr_expect_eq(cells.n, 100, "one cell a 200 subscribers");
+        trace_load(&tr, &cells, &r);
+        seen = calloc(cells.n, 1);
+        for (i = 0; i < tr.n; i++) {
+                used += !seen[tr.cell[i]];
+                seen[tr.cell[i]] = 1;
+        }
+        cr_log_info("%zu of %zu cells used", used, cells.n);
+        cr_expect_gt(used * 10, cells.n * 9, "%zu of %zu cells used", used,
+                     cells.n);
+        for (i = 1; i < cells.n; i++) {
+                if (memcmp(cells.area[i], cells.area[i - 1], 11) == 0)
+                        cr_assert_eq(cells.district[i], cells.district[i - 1]);
+                if (cells.district[i] == cells.district[i - 1])
+                        cr_assert_eq(cells.region[i], cells.region[i - 1]);
+        }
+        free(seen);
+        trace_free(&tr);
+        run_free(&r);
+        cells_free(&cells);
+        cdr_gen_destroy(gen);
+
+        /* a larger network for the towns; the JSON layout's cell_id is
+         * the same network's */
+        cdr_gen_options_default(&opts);
+        opts.format = CDR_GEN_JSON;
+        opts.subscribers = 1000;
+        opts.cells = 5000;
+        gen = cdr_gen_new(&opts, NULL, 0);
+        cr_assert_not_null(gen);
+        cells_load(&cells, gen);
+        for (i = 0; i < cells.n; i++)
+                if (cells.town[i] >= 1 && cells.town[i] <= 16)
+                        towns[cells.town[i] - 1]++;
+        for (k = 0; k < 16; k++) {
+                double x = log(k + 1.0), y = log((double)towns[k]);
+                cr_assert_gt(towns[k], 0);
+                sx += x;
+                sy += y;
+                sxx += x * x;
+                sxy += x * y;
+        }
+        slope = (16 * sxy - sx * sy) / (16 * sxx - sx * sx);
+        cr_log_info("town sizes ~ rank^%.2f", slope);
+        cr_expect(slope > -1.2 && slope < -0.8,
+                  "town sizes fall as rank^%.2f, not about rank^-1", slope);
+        {
+                cdr_buf_t out = CDR_BUF_INIT;
+                char id[18];
+                for (i = 0; i < 2000; i++)
+                        cr_assert_eq(cdr_gen_record(gen, &out, NULL), CDR_OK);
+                for (i = 0; i + 12 < out.len; i++) {
+                        if (memcmp(out.data + i, "\"cell_id\":\"", 11) != 0)
+                                continue;
+                        memcpy(id, out.data + i + 11, 17);
+                        id[17] = '\0';
+                        cr_assert_geq(cells_find(&cells, id, 17), 0,
+                                      "JSON cell %s not in the table", id);
+                }
+                cdr_buf_free(&out);
+        }
+        cells_free(&cells);
+        cdr_gen_destroy(gen);
+}
+
+/* Home at night and, for most, a place of work on weekdays, as CDR
+ * studies find the two anchors of a subscriber (home detection by the
+ * night-time cell; the model keeps 9 nights in 10 at home and gives 6
+ * subscribers in 10 a place of work). */
+Test(gen, home_at_night_work_on_weekdays)
+{
+        enum { NSUB = 3000 };
+        static uint32_t home[NSUB + 1], home_n[NSUB + 1], night_n[NSUB + 1];
+        static uint32_t work[NSUB + 1], work_n[NSUB + 1], day_n[NSUB + 1];
+        cdr_gen_t *gen;
+        cells_t cells;
+        trace_t tr;
+        run_t r;
+        size_t s, at_home = 0, night = 0, anchored = 0, counted = 0;
+        double share;
+
+        gen = mobility_run(&r, NSUB, 600, 14, 11);
+        cells_load(&cells, gen);
+        trace_load(&tr, &cells, &r);
+        cr_assert_leq(tr.nsub, NSUB);
+        modal_cells(&tr, cells.n, at_night, home, home_n, night_n);
+        modal_cells(&tr, cells.n, weekday_daytime, work, work_n, day_n);
+        for (s = 0; s < tr.nsub; s++) {
+                if (night_n[s] >= 5) {
+                        at_home += home_n[s];
+                        night += night_n[s];
+                }
+                if (day_n[s] >= 10 && night_n[s] >= 5) {
+                        counted++;
+                        anchored +=
+                            work[s] != home[s] && work_n[s] * 2 >= day_n[s];
+                }
+        }
+        share = (double)at_home / (double)night;
+        cr_log_info("night events at the night-time cell: %.3f", share);
+        cr_expect(share > 0.85 && share < 0.98,
+                  "%.3f of night events at the night-time cell", share);
+        share = (double)anchored / (double)counted;
+        cr_log_info("weekday daytime cell other than home: %.3f of %zu", share,
+                    counted);
+        cr_expect(counted > NSUB / 2 && share > 0.45 && share < 0.75,
+                  "%.3f of %zu subscribers with a weekday daytime cell "
+                  "other than home",
+                  share, counted);
+        trace_free(&tr);
+        run_free(&r);
+        cells_free(&cells);
+        cdr_gen_destroy(gen);
+}
+
+/* Song et al. 2010: the number of distinct places seen grows as
+ * S(t) ~ t^mu, mu about 0.6 (sub-linear: explorations become rarer as
+ * places accumulate), and the k-th most visited place is visited with a
+ * frequency ~ k^-zeta, zeta about 1.2 (preferential return).  A network
+ * dense in cells, so that places are told apart. */
+Test(gen, exploration_slows_and_visits_follow_zipf)
+{
+        enum { NSUB = 2000, DAYS = 16, K = 10 };
+        static uint32_t *cells_of; /* per subscriber, cell -> count */
+        double s_at[5] = {0}, f[K] = {0}, mu, slope;
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        const int64_t at[5] = {1, 2, 4, 8, 16};
+        size_t i, s, k, heavy = 0;
+        cdr_gen_t *gen;
+        cells_t cells;
+        trace_t tr;
+        run_t r;
+
+        gen = mobility_run(&r, NSUB, 4000, DAYS, 3);
+        cells_load(&cells, gen);
+        trace_load(&tr, &cells, &r);
+        cells_of = calloc(tr.nsub * cells.n, sizeof(*cells_of));
+        cr_assert_not_null(cells_of);
+        for (k = 0; k < 5; k++) {
+                size_t distinct = 0;
+                memset(cells_of, 0, tr.nsub * cells.n * sizeof(*cells_of));
+                for (i = 0; i < tr.n; i++) {
+                        uint32_t *c;
+                        if (tr.t[i] >= at[k] * 86400)
+                                continue;
+                        c = &cells_of[tr.sub[i] * cells.n + tr.cell[i]];
+                        distinct += *c == 0;
+                        (*c)++;
+                }
+                s_at[k] = (double)distinct / (double)tr.nsub;
+        }
+        for (k = 0; k + 1 < 5; k++)
+                cr_expect_gt(s_at[k + 1], s_at[k], "S(t) grows");
+        /* from 2 to 16 days: early days undercount the places */
+        mu = log(s_at[4] / s_at[1]) / log(8.0);
+        cr_log_info("S(1, 2, 4, 8, 16 days) = %.2f %.2f %.2f %.2f %.2f: "
+                    "mu %.2f",
+                    s_at[0], s_at[1], s_at[2], s_at[3], s_at[4], mu);
+        cr_expect(mu > 0.45 && mu < 0.85,
+                  "S(t) ~ t^%.2f (S(2 days) %.1f, S(16 days) %.1f)", mu,
+                  s_at[1], s_at[4]);
+
+        /* cells_of holds all 16 days now */
+        for (s = 0; s < tr.nsub; s++) {
+                uint32_t *c = &cells_of[s * cells.n], top[K] = {0}, total = 0;
+                for (i = 0; i < cells.n; i++) {
+                        total += c[i];
+                        for (k = 0; k < K; k++) {
+                                if (c[i] > top[k]) {
+                                        memmove(top + k + 1, top + k,
+                                                (K - 1 - k) * sizeof(*top));
+                                        top[k] = c[i];
+                                        break;
+                                }
+                        }
+                }
+                if (total < 200)
+                        continue;
+                heavy++;
+                for (k = 0; k < K; k++)
+                        f[k] += (double)top[k] / total;
+        }
+        cr_assert_gt(heavy, 100);
+        /* from the second place on: the first, home, is the night's */
+        for (k = 1; k < K; k++) {
+                double x = log(k + 1.0), y = log(f[k] / (double)heavy);
+                sx += x;
+                sy += y;
+                sxx += x * x;
+                sxy += x * y;
+        }
+        slope = ((K - 1) * sxy - sx * sy) / ((K - 1) * sxx - sx * sx);
+        cr_log_info("f_1..f_4 = %.3f %.3f %.3f %.3f, slope for k = 2..10: "
+                    "%.2f",
+                    f[0] / heavy, f[1] / heavy, f[2] / heavy, f[3] / heavy,
+                    slope);
+        cr_expect(slope > -1.7 && slope < -1.15,
+                  "f_k ~ k^%.2f for k = 2..10, not about k^-1.2", slope);
+        cr_expect_gt(f[0] / (double)heavy, 0.25,
+                     "the most visited place (home) holds %.2f",
+                     f[0] / (double)heavy);
+        free(cells_of);
+        trace_free(&tr);
+        run_free(&r);
+        cells_free(&cells);
+        cdr_gen_destroy(gen);
+}
+
+/* Events follow the diurnal curve: the small hours are quiet, the
+ * evening busy. */
+Test(gen, events_follow_the_day)
+{
+        size_t hours[24] = {0}, i;
+        cdr_gen_t *gen;
+        cells_t cells;
+        trace_t tr;
+        run_t r;
+
+        gen = mobility_run(&r, 1000, 0, 7, 8);
+        cells_load(&cells, gen);
+        trace_load(&tr, &cells, &r);
+        for (i = 0; i < tr.n; i++)
+                hours[tr.t[i] % 86400 / 3600]++;
+        cr_log_info("events at 02h, 03h, 12h, 18h: %zu %zu %zu %zu", hours[2],
+                    hours[3], hours[12], hours[18]);
+        cr_expect_gt(hours[18], hours[3] * 6, "18h: %zu, 3h: %zu", hours[18],
+                     hours[3]);
+        cr_expect_gt(hours[12], hours[2] * 6);
+        cr_expect_gt(tr.t[tr.n - 1], 6 * 86400);
+        cr_expect_lt(tr.t[tr.n - 1], 8 * 86400);
+        trace_free(&tr);
+        run_free(&r);
+        cells_free(&cells);
+        cdr_gen_destroy(gen);
+}
+
+/* The same seed gives the same network and the same movements; another
+ * seed another network. */
+Test(gen, network_is_a_function_of_the_options)
+{
+        cdr_gen_options_t opts;
+        cdr_buf_t a = CDR_BUF_INIT, b = CDR_BUF_INIT, c = CDR_BUF_INIT;
+        cdr_gen_t *ga, *gb, *gc;
+
+        cdr_gen_options_default(&opts);
+        opts.subscribers = 30000;
+        ga = cdr_gen_new(&opts, NULL, 0);
+        gb = cdr_gen_new(&opts, NULL, 0);
+        opts.seed = 2;
+        gc = cdr_gen_new(&opts, NULL, 0);
+        cr_assert(ga && gb && gc);
+        cr_assert_eq(cdr_gen_cells_csv(ga, &a), CDR_OK);
+        cr_assert_eq(cdr_gen_cells_csv(gb, &b), CDR_OK);
+        cr_assert_eq(cdr_gen_cells_csv(gc, &c), CDR_OK);
+        cr_assert(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+        cr_assert(a.len != c.len || memcmp(a.data, c.data, a.len) != 0);
+        cdr_buf_free(&a);
+        cdr_buf_free(&b);
+        cdr_buf_free(&c);
+        cdr_gen_destroy(ga);
+        cdr_gen_destroy(gb);
+        cdr_gen_destroy(gc);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+        FILE *fp = fopen(path, "rb");
+        long size;
+        char *data;
+
+        cr_assert_not_null(fp, "%s", path);
+        fseek(fp, 0, SEEK_END);
+        size = ftell(fp);
+        rewind(fp);
+        data = malloc((size_t)size + 1);
+        cr_assert_not_null(data);
+        cr_assert_eq(fread(data, 1, (size_t)size, fp), (size_t)size);
+        fclose(fp);
+        *len = (size_t)size;
+        return data;
+}
+
+/* --days D: D days of 20 records a subscriber a day, or N records over
+ * D days; --cells-out: the table of the network the records use. */
+Test(gen, command_days_and_cell_table, .init = redirect_all)
+{
+        char out[] = "/tmp/cdranon-test-gen-XXXXXX";
+        char cells[] = "/tmp/cdranon-test-cells-XXXXXX";
+        char *argv[] = {"gen",   "--days",  "3",           "--subscribers",
+                        "50",    "--cells", "40",          "--no-header",
+                        "--out", out,       "--cells-out", cells,
+                        NULL};
+        char *spread[] = {"gen",  "--days", "7", "--records",
+                          "7000", "--out",  out, NULL};
+        char *bad[][6] = {
+            {"gen", "--days", "0", NULL},
+            {"gen", "--cells", "0", NULL},
+            {"gen", "--cells", "65536", NULL},
+            {"gen", "--days", "2", "--records", "0", NULL},
+        };
+        cdr_gen_options_t opts;
+        cdr_buf_t want = CDR_BUF_INIT;
+        cdr_gen_t *gen;
+        char *got;
+        size_t len, i, lines;
+        int fd;
+
+        fd = mkstemp(out);
+        cr_assert_geq(fd, 0);
+        close(fd);
+        fd = mkstemp(cells);
+        cr_assert_geq(fd, 0);
+        close(fd);
+        cr_assert_eq(cdr_cmd_gen(12, argv), CDR_EXIT_OK);
+        got = slurp(out, &len);
+        lines = csv_frame(got, len, NULL, 0);
+        cr_expect_eq(lines, 3 * 20 * 50, "%zu records", lines);
+        free(got);
+
+        cdr_gen_options_default(&opts);
+        opts.subscribers = 50;
+        opts.cells = 40;
+        gen = cdr_gen_new(&opts, NULL, 0);
+        cr_assert_not_null(gen);
+        cr_assert_eq(cdr_gen_cells_csv(gen, &want), CDR_OK);
+        cdr_gen_destroy(gen);
+        got = slurp(cells, &len);
+        cr_assert(len == want.len && memcmp(got, want.data, len) == 0,
+                  "the cell table written is the generator's");
+        free(got);
+        cdr_buf_free(&want);
+
+        /* 7000 records over a week: the gaps are random, so the last
+         * falls within a few hours of the end (the sum of 7000 uniform
+         * gaps: a standard deviation of 1.2 h) */
+        cr_assert_eq(cdr_cmd_gen(7, spread), CDR_EXIT_OK);
+        got = slurp(out, &len);
+        {
+                static span_t recs[8000];
+                static char scratch[4096];
+                span_t f[MAX_FIELDS];
+                long long t;
+                cr_assert_eq(csv_frame(got, len, recs, 8000), 7001);
+                cr_assert_eq(csv_parse(recs[7000].p, recs[7000].n, scratch, f,
+                                       MAX_FIELDS),
+                             16);
+                t = when(f[2].p, f[2].n) -
+                    days_from_civil(2026, 11, 27) * 86400;
+                cr_expect(t > 7 * 86400 - 8 * 3600 && t < 7 * 86400 + 8 * 3600,
+                          "last record %lld s after the start", t);
+        }
+        free(got);
+        unlink(out);
+        unlink(cells);
+
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                int n = 0;
+                while (bad[i][n])
+                        n++;
+                cr_expect_eq(cdr_cmd_gen(n, bad[i]), CDR_EXIT_USAGE,
+                             "bad case %zu", i);
+        }
 }

@@ -8,6 +8,12 @@
  * Cisco CUCM CDR export.  Output is a pure function of the options: the
  * same seed gives the same bytes, on every run.
  *
+ * The cell_id of a record is where its subscriber is: subscribers move
+ * through a synthetic network of towns and cells as CDR studies of human
+ * mobility describe (home at night, work on weekdays, exploration and
+ * preferential return; docs/generator.md), and the network's cell table
+ * can be written beside the records.
+ *
  * Every telephone number written is fictitious: Ofcom's drama ranges
  * (07700 900xxx, 020 7946 0xxx, 0113 496 0xxx, ...), the UK 04 range that
  * the National Telephone Numbering Plan keeps reserved (subscribers past
@@ -47,6 +53,7 @@ typedef enum {
 #define CDR_GEN_DEFECTS 7
 
 #define CDR_GEN_MAX_SUBSCRIBERS 10000000u
+#define CDR_GEN_MAX_CELLS       65535u
 
 typedef struct {
         cdr_gen_format_t format;
@@ -56,6 +63,11 @@ typedef struct {
         double zipf_exponent;   /* activity of rank r ~ 1/r^s; 0..3; 0.7 */
         int64_t start_time;     /* epoch seconds; 2026-11-27T00:00:00Z */
         int crlf;               /* 1: CRLF line ends; 0: LF (default) */
+        double activity;        /* records per subscriber per day, on average;
+                                   (0, 1e6]; 20 */
+        uint32_t cells;         /* cells of the network, 1..CDR_GEN_MAX_CELLS; 0
+                                   (default): one per 200 subscribers, at least
+                                   16 */
 } cdr_gen_options_t;
 
 /* Fills opts with the defaults above (format CSV, seed 1). */
@@ -81,7 +93,8 @@ int cdr_gen_default_header(cdr_gen_format_t format);
 typedef struct cdr_gen_s cdr_gen_t;
 
 /* Builds a generator and its population (memory: about 8 bytes per
- * subscriber, twice that while building).  Returns NULL with errstr set
+ * subscriber, twice that while building, and 16 more for the layouts
+ * with a cell column).  Returns NULL with errstr set
  * on a bad option or when memory runs out.  The caller owns the result.
  * Not thread-safe: one generator per thread. */
 cdr_gen_t *cdr_gen_new(const cdr_gen_options_t *opts, char *errstr,
@@ -99,6 +112,16 @@ int cdr_gen_header(const cdr_gen_t *gen, cdr_buf_t *out) CDR_MUST_CHECK;
  * (the buffer is then unchanged and the generator has not advanced). */
 int cdr_gen_record(cdr_gen_t *gen, cdr_buf_t *out,
                    cdr_gen_defect_t *defect) CDR_MUST_CHECK;
+
+/* The network the records' cell_id values come from: its cell count,
+ * and its cell table appended to out: a header line
+ * "cell_id,area,district,region,town,latitude,longitude" and one line
+ * per cell (RFC 4180, the records' line ends).  area is the location
+ * area identity (the cell id's first three parts), district and region
+ * group areas, town is "town-N" (N-th largest) or "rural".  Returns 0 or
+ * CDR_ERR_NOMEM. */
+size_t cdr_gen_cell_count(const cdr_gen_t *gen);
+int cdr_gen_cells_csv(const cdr_gen_t *gen, cdr_buf_t *out) CDR_MUST_CHECK;
 
 /* Records generated so far, and how many of them are malformed. */
 uint64_t cdr_gen_records(const cdr_gen_t *gen);
