@@ -8,6 +8,7 @@
  * derives everything about a subscriber (number, IMSI, IMEI, name,
  * address) from its index instead of storing it.
  */
+#include "cdranon/gen.h"
 #include "gen_int.h"
 
 #include <math.h>

@@ -3,6 +3,7 @@
  * JSON lines with the same field names, Asterisk Master.csv and a Cisco
  * CUCM CDR export.  Each writer spells a record that gen.c decided.
  */
+#include "cdranon/gen_formats.h"
 #include "gen_int.h"
 
 static const char *const disp_text[] = {"ANSWERED", "NO ANSWER", "BUSY",

@@ -17,7 +17,9 @@
 #ifndef CDRANON_GEN_INT_H
 #define CDRANON_GEN_INT_H
 
-#include "cdranon/gen.h"
+#include "cdranon/buf.h"
+#include "cdranon/common.h"
+#include "cdranon/gen_types.h"
 
 #include <stdint.h>
 #include <string.h>

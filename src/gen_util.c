@@ -3,6 +3,7 @@
  * written straight into reserved buffer space, dates spelled once a day.
  */
 #include "gen_int.h"
+#include "cdranon/civil.h"
 
 /* --- Formatting ----------------------------------------------------- */
 
@@ -16,31 +17,13 @@ const char cdr_gen_hexdigits[] = "0123456789abcdef";
 
 /* --- Dates ---------------------------------------------------------- */
 
-/* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-        int64_t era, y0;
-        unsigned doe, yoe, doy, mp;
-
-        z += 719468;
-        era = (z >= 0 ? z : z - 146096) / 146097;
-        doe = (unsigned)(z - era * 146097);
-        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        y0 = (int64_t)yoe + era * 400;
-        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        mp = (5 * doy + 2) / 153;
-        *d = doy - (153 * mp + 2) / 5 + 1;
-        *m = mp < 10 ? mp + 3 : mp - 9;
-        *y = y0 + (*m <= 2);
-}
-
 void cdr_gen_set_day(cdr_gen_t *gen, int64_t day)
 {
         int64_t y;
         unsigned m, d;
         char *p = gen->date;
 
-        civil_from_days(day, &y, &m, &d);
+        cdr_civil_date(day, &y, &m, &d);
         p = put_fixed(p, (uint64_t)y, 4);
         *p++ = '-';
         p = put_2d(p, m);

@@ -31,44 +31,8 @@
 
 #include "cdranon/buf.h"
 #include "cdranon/common.h"
-
-typedef enum {
-        CDR_GEN_CSV = 0,  /* generic layout, header line by default */
-        CDR_GEN_JSON,     /* one object per line, generic field names */
-        CDR_GEN_ASTERISK, /* Asterisk cdr_csv Master.csv, 18 columns */
-        CDR_GEN_CUCM,     /* Cisco CUCM CDR export, 129 fields */
-} cdr_gen_format_t;
-
-/* What is wrong with a generated record. */
-typedef enum {
-        CDR_GEN_WELL_FORMED = 0,
-        CDR_GEN_BAD_LETTERS, /* a letter in place of a digit of a number */
-        CDR_GEN_BAD_DIGITS,  /* a number with more than 15 digits */
-        CDR_GEN_BAD_QUOTE,   /* CSV: quotes that break RFC 4180 */
-        CDR_GEN_BAD_COLUMNS, /* CSV: too few or too many columns */
-        CDR_GEN_BAD_UTF8,    /* a number holding a byte that is not UTF-8 */
-        CDR_GEN_BAD_JSON,    /* JSON: not a valid object */
-} cdr_gen_defect_t;
-
-#define CDR_GEN_DEFECTS 7
-
-#define CDR_GEN_MAX_SUBSCRIBERS 10000000u
-#define CDR_GEN_MAX_CELLS       65535u
-
-typedef struct {
-        cdr_gen_format_t format;
-        uint64_t seed;
-        uint32_t subscribers;   /* 1..CDR_GEN_MAX_SUBSCRIBERS; 100000 */
-        double malformed_share; /* 0..1; 0.01 */
-        double zipf_exponent;   /* activity of rank r ~ 1/r^s; 0..3; 0.7 */
-        int64_t start_time;     /* epoch seconds; 2026-11-27T00:00:00Z */
-        int crlf;               /* 1: CRLF line ends; 0: LF (default) */
-        double activity;        /* records per subscriber per day, on average;
-                                   (0, 1e6]; 20 */
-        uint32_t cells;         /* cells of the network, 1..CDR_GEN_MAX_CELLS; 0
-                                   (default): one per 200 subscribers, at least
-                                   16 */
-} cdr_gen_options_t;
+#include "cdranon/gen_formats.h"
+#include "cdranon/gen_types.h"
 
 /* Fills opts with the defaults above (format CSV, seed 1). */
 void cdr_gen_options_default(cdr_gen_options_t *opts);
@@ -82,15 +46,8 @@ const char *cdr_gen_format_name(cdr_gen_format_t format);
  * "json". */
 const char *cdr_gen_defect_name(cdr_gen_defect_t defect);
 
-/* The column names of a layout, in order: 16 for CSV and JSON, 18 for
- * Asterisk, 129 for CUCM.  Names are static strings. */
-size_t cdr_gen_column_count(cdr_gen_format_t format);
-const char *cdr_gen_column_name(cdr_gen_format_t format, size_t i);
-
 /* 1 when the layout's files start with a header line (CSV and CUCM). */
 int cdr_gen_default_header(cdr_gen_format_t format);
-
-typedef struct cdr_gen_s cdr_gen_t;
 
 /* Builds a generator and its population (memory: about 8 bytes per
  * subscriber, twice that while building, and 16 more for the layouts
