@@ -24,6 +24,8 @@ PACKAGES=(
         libjansson-dev libgd-dev
         libcriterion-dev valgrind python3 coreutils bc time
         openjdk-17-jre-headless maven
+        # make failover: network namespaces, veth pairs and a bridge (ip)
+        iproute2
         # make bench: plots; the benchmark peers' venv and Java build
         gnuplot-nox python3-venv openjdk-17-jdk-headless
         groff-base man-db systemd

@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-SUITES=${SUITES:-"test e2e integration clang-build format-check fuzz-check sanitize valgrind"}
+SUITES=${SUITES:-"test e2e integration failover clang-build format-check fuzz-check sanitize valgrind"}
 log=build/check.log
 mkdir -p build
 : >"$log"
