@@ -210,6 +210,16 @@ static int set_conf(rd_kafka_conf_t *conf, const char *key, const char *val)
         return -1;
 }
 
+/* Errors of a coordinator that is being elected or loaded. */
+static int coordinator_moving(rd_kafka_resp_err_t err)
+{
+        return err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
+               err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+               err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+               err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+               err == RD_KAFKA_RESP_ERR__TRANSPORT;
+}
+
 static int cmd_warm(const char *bootstrap, long long deadline)
 {
         char errstr[512];
@@ -233,7 +243,17 @@ static int cmd_warm(const char *bootstrap, long long deadline)
                 rd_kafka_conf_destroy(conf);
                 return 1;
         }
-        error = rd_kafka_init_transactions(rk, remaining_ms(deadline));
+        /* A cluster's internal topics are created on this first use and
+         * their leaders elected a moment later: retriable errors until
+         * then. */
+        for (;;) {
+                error = rd_kafka_init_transactions(rk, remaining_ms(deadline));
+                if (!error || !rd_kafka_error_is_retriable(error) ||
+                    remaining_ms(deadline) <= POLL_STEP_MS)
+                        break;
+                rd_kafka_error_destroy(error);
+                sleep_ms(POLL_STEP_MS);
+        }
         rd_kafka_destroy(rk);
         if (error) {
                 fprintf(stderr, "kafka-admin: transaction coordinator: %s\n",
@@ -258,7 +278,15 @@ static int cmd_warm(const char *bootstrap, long long deadline)
         }
         parts = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(parts, "kafka-local.warm", 0);
-        err = rd_kafka_committed(rk, parts, remaining_ms(deadline));
+        /* NOT_COORDINATOR and the like while __consumer_offsets gets its
+         * leaders. */
+        for (;;) {
+                err = rd_kafka_committed(rk, parts, remaining_ms(deadline));
+                if (!err || !coordinator_moving(err) ||
+                    remaining_ms(deadline) <= POLL_STEP_MS)
+                        break;
+                sleep_ms(POLL_STEP_MS);
+        }
         rd_kafka_topic_partition_list_destroy(parts);
         rd_kafka_consumer_close(rk);
         rd_kafka_destroy(rk);
