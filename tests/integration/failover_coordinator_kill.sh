@@ -53,12 +53,6 @@ tool=$(awk 'NR == 2 { print $1 }' "$T/txn.out")
 log "transaction coordinator of $TXN_ID: node $node (TransactionsCommand" \
         "agrees: $(awk 'NR == 2 { print "state " $5 }' "$T/txn.out"))"
 
-# iso_ms MS: the log's time stamp format for a wall-clock millisecond.
-iso_ms() {
-        date -u -d "@$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))" \
-                +%Y-%m-%dT%H:%M:%S.%3NZ
-}
-
 # ms_of ISO: the wall-clock millisecond of a log time stamp.
 ms_of() { date -u -d "$1" +%s%3N; }
 
@@ -71,7 +65,7 @@ wait_line() {
 
 for round in 1 2; do
         [ "$round" = 1 ] || produce_portion "$PORTION"
-        wait_progress $((IN_TOTAL - PORTION + 3000 + RANDOM % 6000)) 120
+        wait_progress $(($(in_total) - PORTION + 3000 + RANDOM % 6000)) 120
         node=$(kc coordinator transaction "$TXN_ID") ||
                 die "no transaction coordinator for $TXN_ID"
         pid=$(kc pid "$node")

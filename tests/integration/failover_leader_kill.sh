@@ -34,7 +34,7 @@ last=
 for role in input output; do
         produce_portion "$PORTION"
         # Into this portion, at a random point of the commit cycle.
-        wait_progress $((IN_TOTAL - PORTION + 3000 + RANDOM % 6000)) 120
+        wait_progress $(($(in_total) - PORTION + 3000 + RANDOM % 6000)) 120
         case $role in
         input) topic=$PREFIX.raw ;;
         output) topic=$PREFIX.anon ;;

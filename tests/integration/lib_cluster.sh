@@ -16,7 +16,8 @@
 # consumer group's committed offsets next advance (the processor has
 # committed a transaction again): fault_begin, then wait_resume.  The
 # test prints one "figure:" line per fault and one per test, for
-# docs/reliability.md.
+# docs/reliability.md.  With FAILOVER_KEEP_LOGS=DIR the processor's logs
+# of each test are kept in DIR/NAME/.
 
 . "$HERE/netns.sh"
 
@@ -55,18 +56,57 @@ committed_now() {
                 2>/dev/null || echo -
 }
 
-# produce_portion N: N more generated records to the input, each portion
-# from a seed of its own (SEED, then SEED + 1, ...); IN_TOTAL counts them.
-IN_TOTAL=0
+# produce_seed N SEED: N generated records to the input from SEED (each
+# portion of the test from a seed of its own); in_total counts them.
+echo 0 >"$T/in_total"
+produce_seed() {
+        local n
+        produce -n "$1" --seed "$2" --subscribers 10000 \
+                --malformed-share 0.02 \
+                --start $((1795000000 + $2 * 86400)) \
+                2>>"$T/produce.err" ||
+                die "producing: $(tail -n 3 "$T/produce.err")"
+        (
+                flock 9
+                read -r n <"$T/in_total"
+                echo $((n + $1)) >"$T/in_total"
+        ) 9>"$T/in_total.lock"
+}
+
+in_total() { cat "$T/in_total"; }
+
+# produce_portion N: N more records, from the next seed (SEED + 1, ...).
 SEED=${SEED:-100}
 produce_portion() {
         SEED=$((SEED + 1))
-        produce -n "$1" --seed "$SEED" --subscribers 10000 \
-                --malformed-share 0.02 \
-                --start $((1795000000 + SEED * 86400)) \
-                2>>"$T/produce.err" ||
-                die "producing: $(tail -n 3 "$T/produce.err")"
-        IN_TOTAL=$((IN_TOTAL + $1))
+        produce_seed "$1" "$SEED"
+}
+
+# feed_start N: input arriving while the test runs: N records every
+# second or so (from seeds 1000 and up), until feed_stop.  A producer
+# that fails ends the feed; feed_stop then fails the test.
+feed_start() {
+        rm -f -- "$T/feed.stop" "$T/feed.failed"
+        (
+                seed=1000
+                while [ ! -e "$T/feed.stop" ]; do
+                        seed=$((seed + 1))
+                        if ! (produce_seed "$1" "$seed"); then
+                                touch "$T/feed.failed"
+                                break
+                        fi
+                        sleep 1
+                done
+        ) 2>>"$T/produce.err" &
+        FEED_PID=$!
+        PIDS+=("$FEED_PID")
+}
+
+feed_stop() {
+        touch "$T/feed.stop"
+        wait "$FEED_PID" 2>/dev/null || true
+        [ ! -e "$T/feed.failed" ] ||
+                die "the input producer failed: $(tail -n 3 "$T/produce.err")"
 }
 
 # ensure_backlog N: another portion of 2N records when fewer than N are
@@ -75,7 +115,7 @@ produce_portion() {
 ensure_backlog() {
         local c
         c=$(committed_now)
-        if [ "$c" = - ] || [ $((IN_TOTAL - c)) -lt "$1" ]; then
+        if [ "$c" = - ] || [ $(($(in_total) - c)) -lt "$1" ]; then
                 produce_portion $(($1 * 2))
         fi
 }
@@ -113,7 +153,13 @@ supervise_kill() {
                 kill -KILL "$pid" 2>/dev/null || true
         fi
 }
-trap 'supervise_kill; cleanup' EXIT
+# The processor's logs, for reading after the run (passed or failed).
+keep_logs() {
+        [ -n "${FAILOVER_KEEP_LOGS:-}" ] && [ -n "${NAME:-}" ] || return 0
+        mkdir -p "$FAILOVER_KEEP_LOGS/$NAME"
+        cp -- "$T"/run.*.err "$FAILOVER_KEEP_LOGS/$NAME/" 2>/dev/null || true
+}
+trap 'supervise_kill; keep_logs; cleanup' EXIT
 
 # supervise_start [ARGS]...: cdranon run -c config.yaml ARGS under the
 # supervisor; instance N logs to $T/run.N.err.
@@ -259,7 +305,7 @@ fault_begin() {
         FAULT_WHAT=$1
         c=$(committed_now)
         [ "$c" != - ] || die "$FAULT_WHAT: no committed offsets"
-        FAULT_LAG=$((IN_TOTAL - c))
+        FAULT_LAG=$(($(in_total) - c))
         [ "$FAULT_LAG" -gt 0 ] ||
                 die "$FAULT_WHAT: the input was consumed before the fault"
 }
@@ -303,12 +349,41 @@ wait_resume() {
         fi
 }
 
-# report_fault: the figure line of the last fault.
+# iso_ms MS: the log's time stamp format for a wall-clock millisecond.
+iso_ms() {
+        date -u -d "@$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))" \
+                +%Y-%m-%dT%H:%M:%S.%3NZ
+}
+
+# seen_since MS: what an operator saw in the processor's log since MS:
+# its warning and error lines, counted by kind, event=NAME for the
+# daemon's own lines and kafka:FACILITY for librdkafka's.
+seen_since() {
+        cat "$T"/run.*.err 2>/dev/null | awk -v from="ts=$(iso_ms "$1")" '
+                $1 >= from && ($2 == "level=warning" || $2 == "level=error") {
+                        k = ""
+                        if (match($0, / event=[a-z_]+/))
+                                k = substr($0, RSTART + 1, RLENGTH - 1)
+                        else if (match($0, / facility=[A-Za-z_]+/))
+                                k = "kafka:" substr($0, RSTART + 10, RLENGTH - 10)
+                        if (k != "") n[k]++
+                }
+                END {
+                        for (k in n) printf "%s%s:%d", (c++ ? " " : ""), k, n[k]
+                        print ""
+                }'
+}
+
+# report_fault: the figure line of the last fault, with what the
+# processor logged from the fault until it committed again.
 report_fault() {
+        local seen
+        seen=$(seen_since "$FAULT_MS")
         log "$FAULT_WHAT: lag $FAULT_LAG at the fault; committing again" \
-                "after $(secs "$RESUME_MS") s; $OUTCOME"
+                "after $(secs "$RESUME_MS") s; $OUTCOME; logged: ${seen:-nothing}"
         figure "fault=\"$FAULT_WHAT\" lag=$FAULT_LAG" \
-                "resume_s=$(secs "$RESUME_MS") outcome=\"$OUTCOME\""
+                "resume_s=$(secs "$RESUME_MS") outcome=\"$OUTCOME\"" \
+                "logged=\"$seen\""
 }
 
 # kill_processor_and_measure: kill -9 of the processor in the middle of
@@ -321,14 +396,14 @@ kill_processor_and_measure() {
         report_fault
 }
 
-# watch_start / watch_stop: samples of the group's committed offsets,
-# "MS COMMITTED" every 0.2 s, in $T/watch; LONGEST_STALL_MS is then the
-# longest time the committed offsets stood still while input was left to
-# commit.
+# watch_start / watch_stop: samples of the group's committed offsets and
+# of the input produced so far, "MS COMMITTED PRODUCED" every 0.2 s, in
+# $T/watch; LONGEST_STALL_MS is then the longest time the committed
+# offsets stood still while input was waiting to be committed.
 watch_start() {
         (
                 while :; do
-                        echo "$(now_ms) $(committed_now)"
+                        echo "$(now_ms) $(committed_now) $(in_total)"
                         sleep 0.2
                 done
         ) >"$T/watch" 2>/dev/null &
@@ -339,16 +414,24 @@ watch_start() {
 watch_stop() {
         kill "$WATCH_PID" 2>/dev/null || true
         wait "$WATCH_PID" 2>/dev/null || true
-        LONGEST_STALL_MS=$(awk -v total="$IN_TOTAL" '
-                NR == 1 { since = $1; last = $2; next }
-                $2 != "-" && (last == "-" || $2 > last) {
-                        if ($1 - since > max) max = $1 - since
-                        since = $1; last = $2
+        # A stall runs from the last advance (or from the moment input
+        # arrived when everything before it was committed) to the next
+        # advance, or to the end with input still waiting; a sample
+        # without an answer counts as no advance.
+        LONGEST_STALL_MS=$(awk '
+                $2 == "-" { end = $1; next }
+                !started {
+                        started = 1; last = $2; since = $1
+                        waiting = $3 > $2; end = $1; next
                 }
-                { end = $1 }
+                $2 > last {
+                        if (waiting && $1 - since > max) max = $1 - since
+                        last = $2; since = $1
+                }
+                $2 <= last && !waiting && $3 > $2 { since = $1 }
+                { waiting = $3 > $2; end = $1 }
                 END {
-                        if (last != "-" && last < total && end - since > max)
-                                max = end - since
+                        if (waiting && end - since > max) max = end - since
                         print max + 0
                 }' "$T/watch")
 }
@@ -378,11 +461,12 @@ finish() {
         supervise_stop
         verify >"$T/verify.out" || die "$(cat "$T/verify.out")"
         log "$(cat "$T/verify.out")"
-        grep -q "input $IN_TOTAL = " "$T/verify.out" ||
-                die "not $IN_TOTAL records"
+        grep -q "input $(in_total) = " "$T/verify.out" ||
+                die "not $(in_total) records"
         log "processor exits:"
         exits_since 0 | sed 's/^/    /' >&2
-        figure "records=$IN_TOTAL processor_kills=$PROCESSOR_KILLS" \
+
+        figure "records=$(in_total) processor_kills=$PROCESSOR_KILLS" \
                 "instances=$(instance_now)" \
                 "fatal_exits=$(awk '$3 == 1' "$T/exits" | wc -l)" \
                 "verify=\"$(cut -c1-200 "$T/verify.out")\""
