@@ -42,6 +42,28 @@
 #   kafka-local.sh java CLASS [ARG]...    run a class from the Kafka jars,
 #                                         e.g. org.apache.kafka.tools.consumer.
 #                                         group.ConsumerGroupCommand
+#   kafka-local.sh cluster start [key=value]...
+#                                         a cluster of three KRaft nodes
+#                                         (broker and controller each),
+#                                         replication factor 3 and two
+#                                         in-sync replicas for data, offsets
+#                                         and transaction state
+#   kafka-local.sh cluster stop|status|bootstrap
+#   kafka-local.sh cluster kill N         SIGKILL node N (1-3), data kept
+#   kafka-local.sh cluster stop-node N    SIGTERM node N (controlled
+#                                         shutdown), data kept
+#   kafka-local.sh cluster resume N       start node N again on its data
+#   kafka-local.sh cluster wait-replicated [SECONDS]
+#                                         until every partition is led and
+#                                         has all replicas in sync
+#   kafka-local.sh cluster describe [TOPIC]...
+#                                         leader, replicas and in-sync
+#                                         replicas of each partition
+#   kafka-local.sh cluster leader TOPIC PARTITION
+#   kafka-local.sh cluster coordinator transaction|group ID
+#                                         node ids, from the metadata
+#   kafka-local.sh cluster create-topic|delete-topic|topics ...
+#   kafka-local.sh cluster pid|log-file N, cluster logs N [LINES]
 #   kafka-local.sh help                   this text
 #
 # Environment: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (KAFKA_PORT + 1),
@@ -50,6 +72,14 @@
 # CDRANON_CACHE_DIR (${XDG_CACHE_HOME:-$HOME/.cache}/cdranon), JAVA (java),
 # CC (cc), OPENSSL (openssl).  One broker per KAFKA_PORT; its state file
 # is ${TMPDIR:-/tmp}/cdranon-kafka-PORT.state.
+#
+# The cluster: node K on client port KAFKA_PORT + 2(K-1) and controller
+# port one above; KAFKA_CLUSTER_HOSTS ("H1 H2 H3", 127.0.0.1 each by
+# default) and KAFKA_CLUSTER_NETNS ("NS1 NS2 NS3": each node run with ip
+# netns exec) at start; KAFKA_CLUSTER_HEAP_OPTS (-Xms128m -Xmx384m);
+# KAFKA_START_TIMEOUT 180 s and KAFKA_STOP_TIMEOUT 10 s for the whole
+# cluster (stop-node: 30 s).  State file
+# ${TMPDIR:-/tmp}/cdranon-kafka-cluster-PORT.state.
 #
 # A secure broker's data folder holds tls/ca.crt (the test CA, to trust),
 # tls/broker.p12 (the broker's key and certificate, for 127.0.0.1 and
