@@ -12,7 +12,7 @@
 #
 # Each restart reports how long the node took to stop and to be back in
 # sync, the longest time the group's committed offsets stood still while
-# input was waiting (sampled every 0.2 s), from the SIGTERM to 5 s after
+# input was waiting (sampled every 0.2 s), from the SIGTERM to 3 s after
 # the node has gone and from its start to its being back in sync, and
 # whether the processor recovered in place or was restarted; the kill of
 # the processor is reported as in the other tests.  Then eos_check
@@ -41,7 +41,7 @@ for node in 1 2 3; do
         watch_start
         kc stop-node "$node" >/dev/null
         t_gone=$(now_ms)
-        sleep 5
+        sleep 3
         watch_stop
         stall_stop=$LONGEST_STALL_MS
         seen_stop=$(seen_since "$t_term")
@@ -49,7 +49,7 @@ for node in 1 2 3; do
         check_exits
         log "node $node stopped $(secs $((t_gone - t_term))) s after SIGTERM;" \
                 "commits stood still for at most $(secs "$stall_stop") s" \
-                "until 5 s after; ${exits:-the processor recovered in place}"
+                "until 3 s after; ${exits:-the processor recovered in place}"
         ensure_backlog 5000
         kill_processor_and_measure "node $node down"
         t0=$(now_ms)

@@ -317,8 +317,13 @@ fault_begin() {
 # and no commit; the first answer then may already include the commit
 # that was in flight, and the next one is counted.)
 fault_made() {
-        local deadline=$((SECONDS + 60))
         FAULT_MS=$(now_ms)
+        fault_ref
+}
+
+# fault_ref: FAULT_REF, the committed offsets as first seen from now.
+fault_ref() {
+        local deadline=$((SECONDS + 60))
         while FAULT_REF=$(committed_now) && [ "$FAULT_REF" = - ]; do
                 [ "$SECONDS" -lt "$deadline" ] ||
                         die "$FAULT_WHAT: no committed offsets in 60 s"
@@ -387,11 +392,18 @@ report_fault() {
 }
 
 # kill_processor_and_measure: kill -9 of the processor in the middle of
-# the input, and the time until the next instance commits.
+# the input, and the time until the next instance commits.  The killed
+# instance's last commit may still land after the kill (its EndTxn was
+# sent); the next instance's init_transactions settles it, and only a
+# commit after the next instance has partitions assigned counts.
 kill_processor_and_measure() {
+        local n
         fault_begin "kill -9 of the processor (${1:-})"
-        fault_made
+        FAULT_MS=$(now_ms)
         processor_kill
+        n=$(instance_now)
+        wait_log "$T/run.$n.err" ' [1-9][0-9]* in all" event=assigned' 120
+        fault_ref
         wait_resume 120
         report_fault
 }

@@ -42,8 +42,8 @@ declare -A LIMIT=([test_e2e]=240 [test_crash]=300 [test_scaleout]=180
         [test_fencing]=180 [test_at_least_once]=120 [test_metrics]=120
         [test_leak]=90 [test_secured]=240 [test_broker_kill]=300
         [test_stall]=200
-        [failover_leader_kill]=300 [failover_coordinator_kill]=300
-        [failover_rolling_restart]=300 [failover_partition]=300)
+        [failover_leader_kill]=360 [failover_coordinator_kill]=360
+        [failover_rolling_restart]=480 [failover_partition]=360)
 
 port_free() {
         ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
