@@ -559,6 +559,25 @@ static int cmp_topic(const void *a, const void *b)
         return strcmp(ta->topic, tb->topic);
 }
 
+/* A copy of md's topics sorted by name, for the caller to free(); NULL
+ * (with a message) when out of memory. */
+static struct rd_kafka_metadata_topic *
+sorted_topics(const struct rd_kafka_metadata *md)
+{
+        struct rd_kafka_metadata_topic *topics;
+
+        topics = calloc((size_t)md->topic_cnt + 1, sizeof(*topics));
+        if (!topics) {
+                fprintf(stderr, "kafka-admin: out of memory\n");
+                return NULL;
+        }
+        if (md->topic_cnt > 0)
+                memcpy(topics, md->topics,
+                       (size_t)md->topic_cnt * sizeof(*topics));
+        qsort(topics, (size_t)md->topic_cnt, sizeof(*topics), cmp_topic);
+        return topics;
+}
+
 static int cmd_list(rd_kafka_t *rk, long long deadline)
 {
         const struct rd_kafka_metadata *md = NULL;
@@ -572,16 +591,11 @@ static int cmd_list(rd_kafka_t *rk, long long deadline)
                         rd_kafka_err2str(err));
                 return 1;
         }
-        topics = calloc((size_t)md->topic_cnt + 1, sizeof(*topics));
+        topics = sorted_topics(md);
         if (!topics) {
                 rd_kafka_metadata_destroy(md);
-                fprintf(stderr, "kafka-admin: out of memory\n");
                 return 1;
         }
-        if (md->topic_cnt > 0)
-                memcpy(topics, md->topics,
-                       (size_t)md->topic_cnt * sizeof(*topics));
-        qsort(topics, (size_t)md->topic_cnt, sizeof(*topics), cmp_topic);
         for (i = 0; i < md->topic_cnt; i++)
                 if (!topics[i].err)
                         printf("%s\t%d\n", topics[i].topic,
@@ -692,16 +706,11 @@ static int cmd_describe(rd_kafka_t *rk, long long deadline, char **names,
                 rd_kafka_metadata_destroy(md);
                 return ret;
         }
-        topics = calloc((size_t)md->topic_cnt + 1, sizeof(*topics));
+        topics = sorted_topics(md);
         if (!topics) {
                 rd_kafka_metadata_destroy(md);
-                fprintf(stderr, "kafka-admin: out of memory\n");
                 return 1;
         }
-        if (md->topic_cnt > 0)
-                memcpy(topics, md->topics,
-                       (size_t)md->topic_cnt * sizeof(*topics));
-        qsort(topics, (size_t)md->topic_cnt, sizeof(*topics), cmp_topic);
         for (i = 0; i < md->topic_cnt; i++)
                 if (!topics[i].err)
                         print_topic(stdout, "", &topics[i]);
@@ -795,10 +804,9 @@ static int cmd_coordinator(rd_kafka_t *rk, long long deadline, const char *kind,
         const char *topic;
         const struct rd_kafka_metadata *md = NULL;
         const struct rd_kafka_metadata_topic *t;
-        const struct rd_kafka_metadata_partition *mp = NULL;
         rd_kafka_resp_err_t err;
         int32_t hash;
-        int partition = -1, leader = -1;
+        int partition = -1;
 
         if (strcmp(kind, "transaction") == 0)
                 topic = "__transaction_state";
@@ -820,24 +828,14 @@ static int cmd_coordinator(rd_kafka_t *rk, long long deadline, const char *kind,
                 return 1;
         }
         t = find_topic(md, topic);
-        if (t && t->partition_cnt > 0) {
+        if (t && t->partition_cnt > 0)
                 partition = (int)(hash % t->partition_cnt);
-                mp = find_partition(t, partition);
-        }
-        if (mp)
-                leader = mp->leader;
         rd_kafka_metadata_destroy(md);
-        if (!t) {
+        if (partition < 0) {
                 fprintf(stderr, "kafka-admin: no topic %s yet\n", topic);
                 return 1;
         }
-        if (leader < 0) {
-                fprintf(stderr, "kafka-admin: %s [%d] has no leader\n", topic,
-                        partition);
-                return 1;
-        }
-        printf("%d\n", leader);
-        return 0;
+        return cmd_leader(rk, deadline, topic, partition);
 }
 
 /* Prints the partitions that are not healthy to out, and returns how many

@@ -1024,40 +1024,57 @@ static int cmd_verify(int argc, char **argv)
         return failures ? 1 : 0;
 }
 
-static int cmd_lag(int argc, char **argv)
+/* The -g GROUP -t TOPIC options (and the client's) of lag and committed;
+ * returns a consumer of GROUP and TOPIC's partitions with the group's
+ * committed offsets, each waiting at most timeout_ms.  Dies on error; the
+ * caller destroys both. */
+static rd_kafka_t *group_offsets(int argc, char **argv, const char *cmd,
+                                 int timeout_ms, const char **topic,
+                                 rd_kafka_topic_partition_list_t **parts)
 {
-        const char *group = NULL, *topic = NULL;
-        rd_kafka_topic_partition_list_t *parts;
+        const char *group = NULL;
         rd_kafka_t *rk;
-        int64_t lag = 0;
         int opt, n, i;
 
+        *topic = NULL;
         while ((opt = getopt(argc, argv, "b:g:t:X:")) != -1) {
                 switch (opt) {
                 case 'g':
                         group = optarg;
                         break;
                 case 't':
-                        topic = optarg;
+                        *topic = optarg;
                         break;
                 default:
                         if (client_opt(opt))
                                 break;
-                        die("usage: lag -b BOOTSTRAP -g GROUP -t TOPIC");
+                        die("usage: %s -b BOOTSTRAP -g GROUP -t TOPIC", cmd);
                 }
         }
-        if (!bootstrap || !group || !topic)
-                die("lag needs -b, -g and -t");
+        if (!bootstrap || !group || !*topic)
+                die("%s needs -b, -g and -t", cmd);
         /* read_uncommitted: the committed offsets of finished
          * transactions, without waiting for open ones. */
         rk = consumer_new(group, 0);
-        n = partition_count(rk, topic);
-        parts = rd_kafka_topic_partition_list_new(n);
+        n = partition_count(rk, *topic);
+        *parts = rd_kafka_topic_partition_list_new(n);
         for (i = 0; i < n; i++)
-                rd_kafka_topic_partition_list_add(parts, topic, i);
-        if (rd_kafka_committed(rk, parts, 10000))
+                rd_kafka_topic_partition_list_add(*parts, *topic, i);
+        if (rd_kafka_committed(rk, *parts, timeout_ms))
                 die("committed offsets of group %s", group);
-        for (i = 0; i < n; i++) {
+        return rk;
+}
+
+static int cmd_lag(int argc, char **argv)
+{
+        const char *topic;
+        rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_t *rk;
+        int64_t lag = 0;
+        int i;
+
+        rk = group_offsets(argc, argv, "lag", 10000, &topic, &parts);
+        for (i = 0; i < parts->cnt; i++) {
                 int64_t lo, hi, at = parts->elems[i].offset;
 
                 if (rd_kafka_query_watermark_offsets(rk, topic, i, &lo, &hi,
@@ -1073,36 +1090,15 @@ static int cmd_lag(int argc, char **argv)
 
 static int cmd_committed(int argc, char **argv)
 {
-        const char *group = NULL, *topic = NULL;
+        const char *topic;
         rd_kafka_topic_partition_list_t *parts;
         rd_kafka_t *rk;
         int64_t sum = 0;
-        int opt, n, i;
+        int i;
 
-        while ((opt = getopt(argc, argv, "b:g:t:X:")) != -1) {
-                switch (opt) {
-                case 'g':
-                        group = optarg;
-                        break;
-                case 't':
-                        topic = optarg;
-                        break;
-                default:
-                        if (client_opt(opt))
-                                break;
-                        die("usage: committed -b BOOTSTRAP -g GROUP -t TOPIC");
-                }
-        }
-        if (!bootstrap || !group || !topic)
-                die("committed needs -b, -g and -t");
-        rk = consumer_new(group, 0);
-        n = partition_count(rk, topic);
-        parts = rd_kafka_topic_partition_list_new(n);
-        for (i = 0; i < n; i++)
-                rd_kafka_topic_partition_list_add(parts, topic, i);
-        if (rd_kafka_committed(rk, parts, COMMITTED_TIMEOUT_MS))
-                die("committed offsets of group %s", group);
-        for (i = 0; i < n; i++) {
+        rk = group_offsets(argc, argv, "committed", COMMITTED_TIMEOUT_MS,
+                           &topic, &parts);
+        for (i = 0; i < parts->cnt; i++) {
                 if (parts->elems[i].err)
                         die("committed offset of %s [%d]: %s", topic, i,
                             rd_kafka_err2str(parts->elems[i].err));

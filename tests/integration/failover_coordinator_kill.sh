@@ -53,9 +53,6 @@ tool=$(awk 'NR == 2 { print $1 }' "$T/txn.out")
 log "transaction coordinator of $TXN_ID: node $node (TransactionsCommand" \
         "agrees: $(awk 'NR == 2 { print "state " $5 }' "$T/txn.out"))"
 
-# ms_of ISO: the wall-clock millisecond of a log time stamp.
-ms_of() { date -u -d "$1" +%s%3N; }
-
 # wait_line FILE PATTERN SECONDS: until a line matching PATTERN is
 # appended to FILE (lines already there do not count).
 wait_line() {
@@ -111,13 +108,9 @@ for round in 1 2; do
         figure "commit=\"$state\""
         ensure_backlog 5000
         kill_processor_and_measure "node $node down"
-        t0=$(now_ms)
-        kc resume "$node" >"$T/resume.out" 2>&1 ||
-                die "resume: $(tail -n 5 "$T/resume.out")"
-        kc wait-replicated 180 >/dev/null ||
-                die "node $node not back in sync in 180 s"
+        resume_node "$node"
         log "node $node back, every partition in sync, after" \
-                "$(secs $(($(now_ms) - t0))) s; transaction coordinator" \
+                "$(secs "$BACK_MS") s; transaction coordinator" \
                 "now node $(kc coordinator transaction "$TXN_ID")"
 done
 

@@ -56,13 +56,9 @@ for role in input output; do
         # Now the processor, while the node is still down.
         ensure_backlog 5000
         kill_processor_and_measure "node $node down"
-        t0=$(now_ms)
-        kc resume "$node" >"$T/resume.out" 2>&1 ||
-                die "resume: $(tail -n 5 "$T/resume.out")"
-        kc wait-replicated 180 >/dev/null ||
-                die "node $node not back in sync in 180 s"
+        resume_node "$node"
         log "node $node back, every partition in sync, after" \
-                "$(secs $(($(now_ms) - t0))) s"
+                "$(secs "$BACK_MS") s"
 done
 
 finish 180

@@ -394,19 +394,53 @@ report_fault() {
 # kill_processor_and_measure: kill -9 of the processor in the middle of
 # the input, and the time until the next instance commits.  The killed
 # instance's last commit may still land after the kill (its EndTxn was
-# sent); the next instance's init_transactions settles it, and only a
-# commit after the next instance has partitions assigned counts.
+# sent); the next instance's init_transactions settles it before the
+# instance joins the group, so the first advance of the committed offsets
+# sampled (watch_start) after the next instance's "assigned" line is its
+# own commit.  (On an idle machine it may commit all that is left within
+# a sample or two of that line.)
 kill_processor_and_measure() {
-        local n
+        local n line t_asg before deadline=$((SECONDS + 120)) t c
         fault_begin "kill -9 of the processor (${1:-})"
         FAULT_MS=$(now_ms)
+        watch_start
         processor_kill
         n=$(instance_now)
         wait_log "$T/run.$n.err" ' [1-9][0-9]* in all" event=assigned' 120
-        fault_ref
-        wait_resume 120
+        line=$(grep -m 1 ' [1-9][0-9]* in all" event=assigned' \
+                "$T/run.$n.err")
+        t_asg=$(ms_of "$(sed -E 's/^ts=([^ ]+) .*/\1/' <<<"$line")")
+        # The committed offsets as last sampled before the assignment.
+        until before=$(awk -v t="$t_asg" '$1 <= t && $2 != "-" { c = $2 }
+                        $1 > t { seen = 1 }
+                        END { if (seen && c != "") print c; else exit 1 }' \
+                "$T/watch"); do
+                [ "$SECONDS" -lt "$deadline" ] ||
+                        die "$FAULT_WHAT: no sample of the committed offsets"
+                sleep 0.2
+        done
+        until read -r t c < <(awk -v t="$t_asg" -v b="$before" '
+                        $1 > t && $2 != "-" && $2 > b { print $1, $2; exit }
+                        ' "$T/watch"); do
+                [ "$SECONDS" -lt "$deadline" ] ||
+                        die "$FAULT_WHAT: no commit in 120 s after the fault" \
+                                "(committed $before before the assignment)"
+                check_exits
+                sleep 0.2
+        done
+        watch_stop
+        RESUME_MS=$((t - FAULT_MS))
+        check_exits
+        OUTCOME="recovered in place"
+        if exits_since "$FAULT_MS" | grep -qv 'kill -9 by the test'; then
+                OUTCOME="restarted ($(exits_since "$FAULT_MS" |
+                        grep -v 'kill -9 by the test' | paste -sd ';'))"
+        fi
         report_fault
 }
+
+# ms_of ISO: the wall-clock millisecond of a log time stamp.
+ms_of() { date -u -d "$1" +%s%3N; }
 
 # watch_start / watch_stop: samples of the group's committed offsets and
 # of the input produced so far, "MS COMMITTED PRODUCED" every 0.2 s, in
@@ -446,6 +480,18 @@ watch_stop() {
                         if (waiting && end - since > max) max = end - since
                         print max + 0
                 }' "$T/watch")
+}
+
+# resume_node K: node K started again on its data; returns once every
+# partition has all its replicas in sync again, BACK_MS after the start.
+resume_node() {
+        local t0
+        t0=$(now_ms)
+        kc resume "$1" >"$T/resume.out" 2>&1 ||
+                die "resume of node $1: $(tail -n 5 "$T/resume.out")"
+        kc wait-replicated 180 >/dev/null ||
+                die "node $1 not back in sync in 180 s"
+        BACK_MS=$(($(now_ms) - t0))
 }
 
 # restore_cluster: every node running and every partition fully
