@@ -29,7 +29,7 @@ BENCHBIN := $(BENCHSRC:bench/%.c=$(BUILD)/bench/%)
 # Broker benchmark tools: the two-copy passthrough and the measuring client.
 BENCHTOOLS := $(BUILD)/bench/passthrough $(BUILD)/bench/kbench
 
-.PHONY: all test check e2e integration bench bench-peers-check format format-check clean \
+.PHONY: all test check e2e integration failover bench bench-peers-check format format-check clean \
         install clang-build layering setup-check \
         fuzz fuzz-check fuzz-build sanitize valgrind
 all: $(BIN)
@@ -82,6 +82,12 @@ $(BUILD)/tests/integration/%: tests/integration/%.c $(LIB)
 
 integration: $(BIN) $(INTEGRATION_BIN)
 	@bash tests/integration/run.sh ./$(BIN) $(INTEGRATION_BIN)
+
+# Failover tests on a three-node cluster (kafka-local.sh cluster), each
+# node in a network namespace of its own: tests/integration/failover_*.sh,
+# through run.sh --cluster.  Needs root (ip netns).
+failover: $(BIN) $(INTEGRATION_BIN)
+	@bash tests/integration/run.sh --cluster ./$(BIN) $(INTEGRATION_BIN)
 
 # The whole tree, tests included, must also build warning-free with clang.
 clang-build:

@@ -34,6 +34,8 @@ PACKAGES=(
         # the tests' Python venv (scripts/pyenv.sh)
         python3-venv
         openjdk-17-jre-headless maven
+        # make failover: network namespaces, veth pairs and a bridge (ip)
+        iproute2
         # make bench: plots; the benchmark peers' Java build
         gnuplot-nox openjdk-17-jdk-headless
         # make install's manual page; the systemd unit's check

@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-SUITES=${SUITES:-"setup-check test e2e integration clang-build format-check layering fuzz-check sanitize valgrind"}
+SUITES=${SUITES:-"setup-check test e2e integration failover clang-build format-check layering fuzz-check sanitize valgrind"}
 log=build/check.log
 mkdir -p build
 : >"$log"

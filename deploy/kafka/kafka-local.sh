@@ -42,6 +42,28 @@
 #   kafka-local.sh java CLASS [ARG]...    run a class from the Kafka jars,
 #                                         e.g. org.apache.kafka.tools.consumer.
 #                                         group.ConsumerGroupCommand
+#   kafka-local.sh cluster start [key=value]...
+#                                         a cluster of three KRaft nodes
+#                                         (broker and controller each),
+#                                         replication factor 3 and two
+#                                         in-sync replicas for data, offsets
+#                                         and transaction state
+#   kafka-local.sh cluster stop|status|bootstrap
+#   kafka-local.sh cluster kill N         SIGKILL node N (1-3), data kept
+#   kafka-local.sh cluster stop-node N    SIGTERM node N (controlled
+#                                         shutdown), data kept
+#   kafka-local.sh cluster resume N       start node N again on its data
+#   kafka-local.sh cluster wait-replicated [SECONDS]
+#                                         until every partition is led and
+#                                         has all replicas in sync
+#   kafka-local.sh cluster describe [TOPIC]...
+#                                         leader, replicas and in-sync
+#                                         replicas of each partition
+#   kafka-local.sh cluster leader TOPIC PARTITION
+#   kafka-local.sh cluster coordinator transaction|group ID
+#                                         node ids, from the metadata
+#   kafka-local.sh cluster create-topic|delete-topic|topics ...
+#   kafka-local.sh cluster pid|log-file N, cluster logs N [LINES]
 #   kafka-local.sh help                   this text
 #
 # Environment: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (KAFKA_PORT + 1),
@@ -50,6 +72,14 @@
 # CDRANON_CACHE_DIR (${XDG_CACHE_HOME:-$HOME/.cache}/cdranon), JAVA (java),
 # CC (cc), OPENSSL (openssl).  One broker per KAFKA_PORT; its state file
 # is ${TMPDIR:-/tmp}/cdranon-kafka-PORT.state.
+#
+# The cluster: node K on client port KAFKA_PORT + 2(K-1) and controller
+# port one above; KAFKA_CLUSTER_HOSTS ("H1 H2 H3", 127.0.0.1 each by
+# default) and KAFKA_CLUSTER_NETNS ("NS1 NS2 NS3": each node run with ip
+# netns exec) at start; KAFKA_CLUSTER_HEAP_OPTS (-Xms128m -Xmx384m);
+# KAFKA_START_TIMEOUT 180 s and KAFKA_STOP_TIMEOUT 10 s for the whole
+# cluster (stop-node: 30 s).  State file
+# ${TMPDIR:-/tmp}/cdranon-kafka-cluster-PORT.state.
 #
 # A secure broker's data folder holds tls/ca.crt (the test CA, to trust),
 # tls/broker.p12 (the broker's key and certificate, for 127.0.0.1 and
@@ -649,6 +679,502 @@ require_running() {
         running || die "no broker running on port $PORT ('$0 start')"
 }
 
+# ---- The three-node cluster ("cluster" commands) ----
+#
+# Node K (1..3) listens on CLUSTER_HOST[K], client port PORT + 2(K-1) and
+# controller port one above; it runs in network namespace
+# CLUSTER_NETNS[K] when one is given.  One state file per cluster, named
+# by its base port; each node's data under DATA_DIR/nodeK.
+
+CLUSTER_NODES=3
+CLUSTER_STATE=$TMP_ROOT/cdranon-kafka-cluster-$PORT.state
+CLUSTER_HEAP_OPTS=${KAFKA_CLUSTER_HEAP_OPTS:--Xms128m -Xmx384m}
+CLUSTER_START_TIMEOUT=${KAFKA_START_TIMEOUT:-180}
+CLUSTER_STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-10}
+# Filled by cluster_read_state (or, at start, from the environment).
+CLUSTER_HOST=()
+CLUSTER_NETNS=()
+CLUSTER_PID=()
+
+node_port() { echo $((PORT + 2 * ($1 - 1))); }
+node_controller_port() { echo $((PORT + 2 * ($1 - 1) + 1)); }
+node_dir() { echo "$DATA_DIR/node$1"; }
+
+cluster_read_state() {
+        local key value k
+        DATA_DIR=
+        CLUSTER_HOST=()
+        CLUSTER_NETNS=()
+        CLUSTER_PID=()
+        [ -f "$CLUSTER_STATE" ] || return 1
+        while IFS='=' read -r key value; do
+                case $key in
+                data_dir) DATA_DIR=$value ;;
+                host[1-9]) CLUSTER_HOST[${key#host}]=$value ;;
+                netns[1-9]) CLUSTER_NETNS[${key#netns}]=$value ;;
+                pid[1-9]) CLUSTER_PID[${key#pid}]=$value ;;
+                esac
+        done <"$CLUSTER_STATE"
+        [ -n "$DATA_DIR" ] || return 1
+        for k in $(seq 1 "$CLUSTER_NODES"); do
+                [ -n "${CLUSTER_HOST[$k]:-}" ] || return 1
+        done
+}
+
+cluster_write_state() {
+        local k
+        {
+                printf 'data_dir=%s\nport=%s\n' "$DATA_DIR" "$PORT"
+                for k in $(seq 1 "$CLUSTER_NODES"); do
+                        printf 'host%s=%s\nnetns%s=%s\npid%s=%s\n' \
+                                "$k" "${CLUSTER_HOST[$k]}" \
+                                "$k" "${CLUSTER_NETNS[$k]:-}" \
+                                "$k" "${CLUSTER_PID[$k]:-}"
+                done
+        } >"$CLUSTER_STATE.tmp"
+        mv -f -- "$CLUSTER_STATE.tmp" "$CLUSTER_STATE"
+}
+
+# True when node K's recorded pid is that node's broker.
+node_alive() {
+        local pid=${CLUSTER_PID[$1]:-}
+        [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] &&
+                tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null |
+                grep -qxF "$(node_dir "$1")/server.properties"
+}
+
+# As process_exists, for node K.
+node_process_exists() {
+        local pid=${CLUSTER_PID[$1]:-}
+        [ -n "$pid" ] && [ -r "/proc/$pid/status" ] &&
+                ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+}
+
+cluster_bootstrap() {
+        local k list=
+        for k in $(seq 1 "$CLUSTER_NODES"); do
+                list=$list${list:+,}${CLUSTER_HOST[$k]}:$(node_port "$k")
+        done
+        echo "$list"
+}
+
+cluster_admin() {
+        local bin
+        bin=$(admin_bin)
+        "$bin" -b "$(cluster_bootstrap)" "$@"
+}
+
+# Runs "$@" in node K's network namespace, if it has one.
+in_node_netns() {
+        local k=$1 ns
+        shift
+        ns=${CLUSTER_NETNS[$k]:-}
+        if [ -n "$ns" ]; then
+                ip netns exec "$ns" "$@"
+        else
+                "$@"
+        fi
+}
+
+# True when something accepts connections on HOST:PORT, seen from node
+# K's network namespace.
+node_port_answers() { # node_port_answers K HOST PORT
+        in_node_netns "$1" bash -c '(exec 3<>"/dev/tcp/$0/$1") 2>/dev/null' \
+                "$2" "$3"
+}
+
+launch_node() {
+        local k=$1 dir prefix=()
+        dir=$(node_dir "$k")
+        [ -z "${CLUSTER_NETNS[$k]:-}" ] ||
+                prefix=(ip netns exec "${CLUSTER_NETNS[$k]}")
+        # ip netns exec and setsid both exec (no fork here), so $! is the
+        # JVM's pid.
+        # shellcheck disable=SC2086
+        "${prefix[@]}" setsid "$JAVA" $CLUSTER_HEAP_OPTS $JVM_OPTS \
+                -Dlog4j.configuration="file:$HERE/log4j.properties" \
+                -Dkafka.logs.dir="$dir/logs" \
+                -cp "$LIBS/*" kafka.Kafka "$dir/server.properties" \
+                </dev/null >>"$dir/logs/kafka.out" 2>&1 &
+        CLUSTER_PID[$k]=$!
+        cluster_write_state
+}
+
+print_node_log_tail() {
+        local f
+        for f in "$(node_dir "$1")/logs/kafka.out" \
+                "$(node_dir "$1")/logs/server.log"; do
+                [ -s "$f" ] || continue
+                echo "---- node $1: last lines of $f" >&2
+                tail -n 20 "$f" >&2
+        done
+}
+
+# Waits until the metadata names every node and the nodes given are
+# running; with "warm", also until the coordinators answer and every
+# partition of every topic (the internal ones included) has all its
+# replicas in sync.  Returns 1 with a message; the caller cleans up.
+cluster_wait_ready() { # cluster_wait_ready TIMEOUT warm|nowarm NODE...
+        local timeout=$1 warm=$2 deadline k
+        shift 2
+        deadline=$((SECONDS + timeout))
+        while :; do
+                for k in "$@"; do
+                        if ! node_process_exists "$k"; then
+                                print_node_log_tail "$k"
+                                echo "kafka-local: node $k exited during" \
+                                        "start" >&2
+                                return 1
+                        fi
+                done
+                if [ "$SECONDS" -ge "$deadline" ]; then
+                        for k in "$@"; do
+                                print_node_log_tail "$k"
+                        done
+                        echo "kafka-local: cluster not ready in" \
+                                "${timeout}s" >&2
+                        return 1
+                fi
+                if cluster_admin -t $(((deadline - SECONDS) * 1000 + 1)) \
+                        ready "$CLUSTER_NODES" 2>/dev/null; then
+                        break
+                fi
+                sleep 0.5
+        done
+        [ "$warm" = warm ] || return 0
+        if ! cluster_admin -t $(((deadline - SECONDS) * 1000 + 1)) warm; then
+                echo "kafka-local: the cluster's coordinators not ready in" \
+                        "${timeout}s" >&2
+                return 1
+        fi
+        if ! cluster_admin -t $(((deadline - SECONDS) * 1000 + 1)) \
+                replicated "$CLUSTER_NODES"; then
+                echo "kafka-local: internal topics not replicated in" \
+                        "${timeout}s" >&2
+                return 1
+        fi
+}
+
+# Stops node K: SIGTERM (a controlled shutdown: its leaderships move to
+# the other nodes first), SIGKILL after STOP_TIMEOUT seconds.
+stop_node() {
+        local k=$1 waited=0 limit=$((STOP_TIMEOUT * 10))
+        node_alive "$k" || return 0
+        kill -TERM "${CLUSTER_PID[$k]}" 2>/dev/null || true
+        while node_alive "$k" && [ "$waited" -lt "$limit" ]; do
+                sleep 0.1
+                waited=$((waited + 1))
+        done
+        if node_alive "$k"; then
+                echo "kafka-local: node $k did not stop in ${STOP_TIMEOUT}s," \
+                        "killing it" >&2
+                kill_node "$k"
+        fi
+}
+
+kill_node() {
+        local k=$1 waited=0
+        node_alive "$k" || return 0
+        kill -KILL "${CLUSTER_PID[$k]}" 2>/dev/null || true
+        while node_process_exists "$k" && [ "$waited" -lt 100 ]; do
+                sleep 0.1
+                waited=$((waited + 1))
+        done
+        node_process_exists "$k" &&
+                die "node $k (pid ${CLUSTER_PID[$k]}) survived SIGKILL"
+        return 0
+}
+
+# Stops every node and deletes the data.  All nodes at once: the last
+# ones would otherwise wait for a quorum that has gone.  SIGKILL after
+# CLUSTER_STOP_TIMEOUT: whatever a node still does then, its data is
+# about to go.
+cluster_stop_all() {
+        local k waited=0 limit=$((CLUSTER_STOP_TIMEOUT * 10)) any
+        for k in $(seq 1 "$CLUSTER_NODES"); do
+                if node_alive "$k"; then
+                        kill -TERM "${CLUSTER_PID[$k]}" 2>/dev/null || true
+                fi
+        done
+        while :; do
+                any=0
+                for k in $(seq 1 "$CLUSTER_NODES"); do
+                        node_alive "$k" && any=1
+                done
+                [ "$any" = 1 ] && [ "$waited" -lt "$limit" ] || break
+                sleep 0.1
+                waited=$((waited + 1))
+        done
+        for k in $(seq 1 "$CLUSTER_NODES"); do
+                kill_node "$k"
+        done
+        remove_data_dir
+        rm -f -- "$CLUSTER_STATE"
+}
+
+cluster_node_arg() { # cluster_node_arg VALUE: checks a node number
+        case $1 in
+        [1-9]) [ "$1" -le "$CLUSTER_NODES" ] && return 0 ;;
+        esac
+        die "no node '$1' (nodes 1 to $CLUSTER_NODES)"
+}
+
+cluster_require_state() {
+        cluster_read_state ||
+                die "no cluster on base port $PORT ('$0 cluster start')"
+}
+
+cmd_cluster_start() {
+        local arg k started cluster_id voters= hosts netns p cp
+        local -a host_list=() netns_list=()
+        for arg in "$@"; do
+                case $arg in
+                [a-z]*=*) ;;
+                *) die "cluster start takes key=value broker properties," \
+                        "not '$arg'" ;;
+                esac
+        done
+        if cluster_read_state; then
+                for k in $(seq 1 "$CLUSTER_NODES"); do
+                        node_alive "$k" ||
+                                die "a cluster on base port $PORT has node" \
+                                        "$k down ('$0 cluster resume $k'" \
+                                        "or '$0 cluster stop')"
+                done
+                echo "kafka-local: cluster already running (bootstrap" \
+                        "$(cluster_bootstrap))"
+                return 0
+        fi
+        libs_present ||
+                die "Kafka $KAFKA_VERSION jars missing: run '$0 fetch' first"
+        hosts=${KAFKA_CLUSTER_HOSTS:-}
+        netns=${KAFKA_CLUSTER_NETNS:-}
+        read -r -a host_list <<<"$hosts"
+        read -r -a netns_list <<<"$netns"
+        [ ${#host_list[@]} = 0 ] || [ ${#host_list[@]} = "$CLUSTER_NODES" ] ||
+                die "KAFKA_CLUSTER_HOSTS names ${#host_list[@]} hosts," \
+                        "not $CLUSTER_NODES"
+        [ ${#netns_list[@]} = 0 ] ||
+                [ ${#netns_list[@]} = "$CLUSTER_NODES" ] ||
+                die "KAFKA_CLUSTER_NETNS names ${#netns_list[@]}" \
+                        "namespaces, not $CLUSTER_NODES"
+        check_port_var $((PORT + 2 * CLUSTER_NODES - 1)) \
+                "KAFKA_PORT + $((2 * CLUSTER_NODES - 1))"
+        for k in $(seq 1 "$CLUSTER_NODES"); do
+                CLUSTER_HOST[$k]=${host_list[$((k - 1))]:-127.0.0.1}
+                CLUSTER_NETNS[$k]=${netns_list[$((k - 1))]:-}
+                if [ -n "${CLUSTER_NETNS[$k]}" ]; then
+                        [ -e "/run/netns/${CLUSTER_NETNS[$k]}" ] ||
+                                die "no network namespace" \
+                                        "'${CLUSTER_NETNS[$k]}'"
+                fi
+                p=$(node_port "$k")
+                cp=$(node_controller_port "$k")
+                if node_port_answers "$k" "${CLUSTER_HOST[$k]}" "$p" ||
+                        node_port_answers "$k" "${CLUSTER_HOST[$k]}" "$cp"; then
+                        die "port $p or $cp on ${CLUSTER_HOST[$k]} is taken" \
+                                "by another program (set KAFKA_PORT)"
+                fi
+                voters=$voters${voters:+,}$k@${CLUSTER_HOST[$k]}:$cp
+        done
+        admin_bin >/dev/null
+        started=$SECONDS
+
+        DATA_DIR=$(mktemp -d "$TMP_ROOT/cdranon-kafka.XXXXXX")
+        CLUSTER_PID=()
+        trap 'cluster_stop_all; exit 130' INT TERM
+        cluster_write_state
+        cluster_id=$(new_cluster_id)
+        for k in $(seq 1 "$CLUSTER_NODES"); do
+                mkdir -p "$(node_dir "$k")/logs"
+                (
+                        umask 077
+                        sed -e "s|@PORT@|$(node_port "$k")|g" \
+                                -e "s|@CONTROLLER_PORT@|$(node_controller_port "$k")|g" \
+                                -e "s|@DATA_DIR@|$(node_dir "$k")|g" \
+                                "$HERE/server.properties.in"
+                        echo
+                        sed -e "s|@NODE_ID@|$k|g" -e "s|@VOTERS@|$voters|g" \
+                                -e "s|@HOST@|${CLUSTER_HOST[$k]}|g" \
+                                -e "s|@PORT@|$(node_port "$k")|g" \
+                                -e "s|@CONTROLLER_PORT@|$(node_controller_port "$k")|g" \
+                                "$HERE/server-cluster.properties.in"
+                        for arg in "$@"; do
+                                printf '%s\n' "$arg"
+                        done
+                ) >"$(node_dir "$k")/server.properties"
+                if ! tool_java kafka.tools.StorageTool format \
+                        -t "$cluster_id" \
+                        -c "$(node_dir "$k")/server.properties" \
+                        >"$(node_dir "$k")/logs/format.log" 2>&1; then
+                        cat "$(node_dir "$k")/logs/format.log" >&2
+                        cluster_stop_all
+                        die "formatting node $k's storage failed"
+                fi
+        done
+        for k in $(seq 1 "$CLUSTER_NODES"); do
+                launch_node "$k"
+        done
+        if ! cluster_wait_ready "$CLUSTER_START_TIMEOUT" warm \
+                $(seq 1 "$CLUSTER_NODES"); then
+                cluster_stop_all
+                die "cluster start failed"
+        fi
+        trap - INT TERM
+        echo "kafka-local: Kafka $KAFKA_VERSION cluster of $CLUSTER_NODES" \
+                "nodes ready, bootstrap $(cluster_bootstrap) (data" \
+                "$DATA_DIR, $((SECONDS - started)) s)"
+}
+
+cmd_cluster_resume() {
+        local k=$1 started=$SECONDS
+        cluster_require_state
+        if node_alive "$k"; then
+                echo "kafka-local: node $k already running (pid" \
+                        "${CLUSTER_PID[$k]})"
+                return 0
+        fi
+        libs_present || die "Kafka jars missing: run '$0 fetch' first"
+        if node_port_answers "$k" "${CLUSTER_HOST[$k]}" "$(node_port "$k")"; then
+                die "port $(node_port "$k") on ${CLUSTER_HOST[$k]} is taken"
+        fi
+        launch_node "$k"
+        if ! cluster_wait_ready "$CLUSTER_START_TIMEOUT" nowarm "$k"; then
+                kill_node "$k"
+                die "resume of node $k failed (data kept in $(node_dir "$k"))"
+        fi
+        echo "kafka-local: node $k resumed on" \
+                "${CLUSTER_HOST[$k]}:$(node_port "$k") (pid" \
+                "${CLUSTER_PID[$k]}, $((SECONDS - started)) s)"
+}
+
+cmd_cluster_status() {
+        local k up=0
+        if ! cluster_read_state; then
+                echo "kafka-local: no cluster on base port $PORT"
+                return 3
+        fi
+        for k in $(seq 1 "$CLUSTER_NODES"); do
+                if node_alive "$k"; then
+                        up=$((up + 1))
+                        echo "node $k: running (pid ${CLUSTER_PID[$k]}," \
+                                "${CLUSTER_HOST[$k]}:$(node_port "$k")${CLUSTER_NETNS[$k]:+, netns ${CLUSTER_NETNS[$k]}})"
+                else
+                        echo "node $k: down" \
+                                "(${CLUSTER_HOST[$k]}:$(node_port "$k"))"
+                fi
+        done
+        echo "kafka-local: $up of $CLUSTER_NODES nodes running, bootstrap" \
+                "$(cluster_bootstrap), data $DATA_DIR"
+        [ "$up" = "$CLUSTER_NODES" ] || return 3
+}
+
+cmd_cluster() {
+        local sub=${1:-} k
+        [ $# -gt 0 ] && shift
+        case $sub in
+        start)
+                cmd_cluster_start "$@"
+                ;;
+        stop)
+                [ $# -eq 0 ] || die "usage: $0 cluster stop"
+                if ! cluster_read_state; then
+                        echo "kafka-local: no cluster on base port $PORT"
+                        return 0
+                fi
+                cluster_stop_all
+                echo "kafka-local: cluster stopped"
+                ;;
+        status)
+                [ $# -eq 0 ] || die "usage: $0 cluster status"
+                cmd_cluster_status
+                ;;
+        bootstrap)
+                [ $# -eq 0 ] || die "usage: $0 cluster bootstrap"
+                cluster_require_state
+                cluster_bootstrap
+                ;;
+        kill | stop-node | resume)
+                [ $# -eq 1 ] || die "usage: $0 cluster $sub NODE"
+                cluster_node_arg "$1"
+                k=$1
+                case $sub in
+                kill)
+                        cluster_require_state
+                        node_alive "$k" || die "node $k is not running"
+                        kill_node "$k"
+                        echo "kafka-local: killed node $k (pid" \
+                                "${CLUSTER_PID[$k]}; data kept;" \
+                                "'$0 cluster resume $k' starts it again)"
+                        ;;
+                stop-node)
+                        cluster_require_state
+                        node_alive "$k" || die "node $k is not running"
+                        stop_node "$k"
+                        echo "kafka-local: stopped node $k (data kept;" \
+                                "'$0 cluster resume $k' starts it again)"
+                        ;;
+                resume)
+                        cmd_cluster_resume "$k"
+                        ;;
+                esac
+                ;;
+        pid)
+                [ $# -eq 1 ] || die "usage: $0 cluster pid NODE"
+                cluster_node_arg "$1"
+                cluster_require_state
+                node_alive "$1" || die "node $1 is not running"
+                echo "${CLUSTER_PID[$1]}"
+                ;;
+        log-file)
+                [ $# -eq 1 ] || die "usage: $0 cluster log-file NODE"
+                cluster_node_arg "$1"
+                cluster_require_state
+                echo "$(node_dir "$1")/logs/server.log"
+                ;;
+        logs)
+                [ $# -ge 1 ] && [ $# -le 2 ] ||
+                        die "usage: $0 cluster logs NODE [LINES]"
+                cluster_node_arg "$1"
+                cluster_require_state
+                tail -n "${2:-50}" "$(node_dir "$1")/logs/server.log"
+                ;;
+        wait-replicated)
+                [ $# -le 1 ] || die "usage: $0 cluster wait-replicated [SECONDS]"
+                check_seconds_var "${1:-120}" SECONDS
+                cluster_require_state
+                cluster_admin -t $((${1:-120} * 1000)) replicated \
+                        "$CLUSTER_NODES"
+                ;;
+        create-topic)
+                [ $# -ge 2 ] || die "usage: $0 cluster create-topic NAME" \
+                        "PARTITIONS [key=value]..."
+                cluster_require_state
+                cluster_admin -r "$CLUSTER_NODES" create "$@"
+                ;;
+        delete-topic)
+                [ $# -eq 1 ] || die "usage: $0 cluster delete-topic NAME"
+                cluster_require_state
+                cluster_admin delete "$1"
+                ;;
+        topics)
+                [ $# -eq 0 ] || die "usage: $0 cluster topics"
+                cluster_require_state
+                cluster_admin list
+                ;;
+        describe | leader | coordinator)
+                cluster_require_state
+                cluster_admin "$sub" "$@"
+                ;;
+        *)
+                die "usage: $0 cluster start|stop|status|bootstrap|kill|" \
+                        "stop-node|resume|pid|log-file|logs|wait-replicated|" \
+                        "create-topic|delete-topic|topics|describe|leader|" \
+                        "coordinator ... ('$0 help')"
+                ;;
+        esac
+}
+
 cmd="${1:-}"
 [ $# -gt 0 ] && shift
 case $cmd in
@@ -715,6 +1241,9 @@ topics)
 logs)
         read_state || die "no broker state for port $PORT"
         tail -n "${1:-50}" "$DATA_DIR/logs/server.log"
+        ;;
+cluster)
+        cmd_cluster "$@"
         ;;
 java)
         [ $# -ge 1 ] || die "usage: $0 java CLASS [ARG]..."

@@ -6,6 +6,13 @@
  *       prints the group's lag on TOPIC (end offsets minus committed
  *       offsets, summed over the partitions) and exits 0.
  *
+ *   eos_check committed -b BOOTSTRAP -g GROUP -t TOPIC
+ *       prints the sum of the group's committed offsets on TOPIC (0 for a
+ *       partition without one) and exits 0.  It asks the group
+ *       coordinator only, not the partitions' leaders, and gives up after
+ *       5 s (exit 2), so that a test can watch a group's progress while
+ *       leaders move.
+ *
  *   eos_check verify -b BOOTSTRAP -c CONFIG -k CUSTODIAN_PRIVATE_KEY
  *                    [--any-key] [--min-key-ids N] [--at-least-once]
  *                    [--scan-file PATH]...
@@ -80,11 +87,12 @@
 
 #include <librdkafka/rdkafka.h>
 
-#define READ_TIMEOUT_MS 120000
-#define MAX_PARTITIONS  256
-#define MAX_REPORTS     20
-#define DIGITS_WINDOW   9
-#define MAX_KEY_IDS     16
+#define READ_TIMEOUT_MS      120000
+#define COMMITTED_TIMEOUT_MS 5000
+#define MAX_PARTITIONS       256
+#define MAX_REPORTS          20
+#define DIGITS_WINDOW        9
+#define MAX_KEY_IDS          16
 
 #define MAX_PROPS 32
 
@@ -1016,40 +1024,57 @@ static int cmd_verify(int argc, char **argv)
         return failures ? 1 : 0;
 }
 
-static int cmd_lag(int argc, char **argv)
+/* The -g GROUP -t TOPIC options (and the client's) of lag and committed;
+ * returns a consumer of GROUP and TOPIC's partitions with the group's
+ * committed offsets, each waiting at most timeout_ms.  Dies on error; the
+ * caller destroys both. */
+static rd_kafka_t *group_offsets(int argc, char **argv, const char *cmd,
+                                 int timeout_ms, const char **topic,
+                                 rd_kafka_topic_partition_list_t **parts)
 {
-        const char *group = NULL, *topic = NULL;
-        rd_kafka_topic_partition_list_t *parts;
+        const char *group = NULL;
         rd_kafka_t *rk;
-        int64_t lag = 0;
         int opt, n, i;
 
+        *topic = NULL;
         while ((opt = getopt(argc, argv, "b:g:t:X:")) != -1) {
                 switch (opt) {
                 case 'g':
                         group = optarg;
                         break;
                 case 't':
-                        topic = optarg;
+                        *topic = optarg;
                         break;
                 default:
                         if (client_opt(opt))
                                 break;
-                        die("usage: lag -b BOOTSTRAP -g GROUP -t TOPIC");
+                        die("usage: %s -b BOOTSTRAP -g GROUP -t TOPIC", cmd);
                 }
         }
-        if (!bootstrap || !group || !topic)
-                die("lag needs -b, -g and -t");
+        if (!bootstrap || !group || !*topic)
+                die("%s needs -b, -g and -t", cmd);
         /* read_uncommitted: the committed offsets of finished
          * transactions, without waiting for open ones. */
         rk = consumer_new(group, 0);
-        n = partition_count(rk, topic);
-        parts = rd_kafka_topic_partition_list_new(n);
+        n = partition_count(rk, *topic);
+        *parts = rd_kafka_topic_partition_list_new(n);
         for (i = 0; i < n; i++)
-                rd_kafka_topic_partition_list_add(parts, topic, i);
-        if (rd_kafka_committed(rk, parts, 10000))
+                rd_kafka_topic_partition_list_add(*parts, *topic, i);
+        if (rd_kafka_committed(rk, *parts, timeout_ms))
                 die("committed offsets of group %s", group);
-        for (i = 0; i < n; i++) {
+        return rk;
+}
+
+static int cmd_lag(int argc, char **argv)
+{
+        const char *topic;
+        rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_t *rk;
+        int64_t lag = 0;
+        int i;
+
+        rk = group_offsets(argc, argv, "lag", 10000, &topic, &parts);
+        for (i = 0; i < parts->cnt; i++) {
                 int64_t lo, hi, at = parts->elems[i].offset;
 
                 if (rd_kafka_query_watermark_offsets(rk, topic, i, &lo, &hi,
@@ -1060,6 +1085,29 @@ static int cmd_lag(int argc, char **argv)
         rd_kafka_topic_partition_list_destroy(parts);
         rd_kafka_destroy(rk);
         printf("%lld\n", (long long)lag);
+        return 0;
+}
+
+static int cmd_committed(int argc, char **argv)
+{
+        const char *topic;
+        rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_t *rk;
+        int64_t sum = 0;
+        int i;
+
+        rk = group_offsets(argc, argv, "committed", COMMITTED_TIMEOUT_MS,
+                           &topic, &parts);
+        for (i = 0; i < parts->cnt; i++) {
+                if (parts->elems[i].err)
+                        die("committed offset of %s [%d]: %s", topic, i,
+                            rd_kafka_err2str(parts->elems[i].err));
+                if (parts->elems[i].offset > 0)
+                        sum += parts->elems[i].offset;
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+        rd_kafka_destroy(rk);
+        printf("%lld\n", (long long)sum);
         return 0;
 }
 
@@ -1326,9 +1374,12 @@ int main(int argc, char **argv)
                 return cmd_dup(argc - 1, argv + 1);
         if (argc >= 2 && strcmp(argv[1], "lag") == 0)
                 return cmd_lag(argc - 1, argv + 1);
+        if (argc >= 2 && strcmp(argv[1], "committed") == 0)
+                return cmd_committed(argc - 1, argv + 1);
         if (argc >= 2 && strcmp(argv[1], "verify") == 0)
                 return cmd_verify(argc - 1, argv + 1);
-        fprintf(stderr, "usage: eos_check lag|verify|count|head|dup|dump|"
+        fprintf(stderr, "usage: eos_check lag|committed|verify|count|head|dup|"
+                        "dump|"
                         "produce ... "
                         "(see the source)\n");
         return 2;

@@ -1,5 +1,7 @@
-# Helpers for the integration tests, sourced by each test_*.sh.  run.sh
-# has started the broker and exported CDRANON, EOS_CHECK and KAFKA_PORT.
+# Helpers for the integration tests, sourced by each test_*.sh (and, with
+# lib_cluster.sh, by each failover_*.sh).  run.sh has started the broker
+# (with --cluster: the three-node cluster, KAFKA_CLUSTER=1) and exported
+# CDRANON, EOS_CHECK and KAFKA_PORT.
 #
 # Each test gets its own topics (PREFIX.raw, .anon, .sealed, .dead), its
 # own consumer group and a temporary folder T (keys, configuration,
@@ -13,7 +15,13 @@ TOP=$(cd "$HERE/../.." && pwd)
 K=$TOP/deploy/kafka/kafka-local.sh
 CDRANON=${CDRANON:?run through tests/integration/run.sh}
 EOS_CHECK=${EOS_CHECK:?run through tests/integration/run.sh}
-BOOT=$("$K" bootstrap)
+# The broker's commands: those of the cluster in a --cluster run.
+if [ "${KAFKA_CLUSTER:-0}" = 1 ]; then
+        KB=("$K" cluster)
+else
+        KB=("$K")
+fi
+BOOT=$("${KB[@]}" bootstrap)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/cdranon-it.XXXXXX")
 PIDS=()
@@ -53,7 +61,7 @@ setup() {
         : >"$T/suppress.txt"
         local t
         for t in raw anon sealed dead; do
-                "$K" create-topic "$PREFIX.$t" 6 >/dev/null
+                "${KB[@]}" create-topic "$PREFIX.$t" 6 >/dev/null
         done
 }
 

@@ -1,0 +1,75 @@
+# Network namespaces for the failover tests, sourced by run.sh --cluster
+# (which makes them) and lib_cluster.sh (which cuts a node off and heals
+# it).  Needs root and iproute2.
+#
+# NETNS_PREFIX-hub holds a bridge, br0, at 127.1.0.1/24; each node K
+# (1..3) of the cluster runs in NETNS_PREFIX-nK, whose interface eth0
+# (127.1.0.1K/24) is one end of a veth pair whose other end, nK, is a
+# port of br0.  The test scripts, cdranon and the tools run in the hub.
+# Every address is in the loopback range, 127.0.0.0/8, and every
+# interface lives inside these namespaces: nothing is added to the
+# machine's own network, and no packet can leave it.  A loopback address
+# is only routed off the loopback device with route_localnet=1, and the
+# local route for all of 127.0.0.0/8 (which would keep 127.1.0.1K on each
+# namespace's own lo) is replaced by one for 127.0.0.1 alone.
+#
+# Cutting node K off is `ip link set nK down` in the hub: br0 no longer
+# forwards to or from it, the node's eth0 loses its carrier, and packets
+# either way are dropped without an answer, as on a real network
+# partition (TCP connections hang until their timeouts; new ones fail
+# once ARP gives up).  `up` heals it.
+
+NETNS_NET=127.1.0
+NETNS_NODES=3
+
+netns_hub() { echo "$NETNS_PREFIX-hub"; }
+netns_node() { echo "$NETNS_PREFIX-n$1"; }
+netns_host() { echo "$NETNS_NET.1$1"; }
+
+# Loopback addresses routed like any other inside namespace $1.
+netns_localnet() {
+        ip netns exec "$1" sysctl -qw net.ipv4.conf.all.route_localnet=1 \
+                net.ipv4.conf.default.route_localnet=1
+        ip -n "$1" link set lo up
+        ip -n "$1" route del local 127.0.0.0/8 dev lo table local
+}
+
+# netns_up: makes the hub and the nodes' namespaces and wires them.
+netns_up() {
+        local hub k node
+        hub=$(netns_hub)
+        ip netns add "$hub"
+        netns_localnet "$hub"
+        ip -n "$hub" link add br0 type bridge
+        ip -n "$hub" addr add "$NETNS_NET.1/24" dev br0
+        ip -n "$hub" link set br0 up
+        for k in $(seq 1 "$NETNS_NODES"); do
+                node=$(netns_node "$k")
+                ip netns add "$node"
+                netns_localnet "$node"
+                ip -n "$hub" link add "n$k" type veth peer name eth0 \
+                        netns "$node"
+                ip -n "$hub" link set "n$k" master br0
+                ip -n "$hub" link set "n$k" up
+                ip -n "$node" addr add "$(netns_host "$k")/24" dev eth0
+                ip -n "$node" link set eth0 up
+        done
+}
+
+# netns_down: ends what still runs in the namespaces and deletes them.
+netns_down() {
+        local ns pid
+        for ns in $(netns_hub) $(for k in $(seq 1 "$NETNS_NODES"); do
+                netns_node "$k"
+        done); do
+                [ -e "/run/netns/$ns" ] || continue
+                for pid in $(ip netns pids "$ns" 2>/dev/null); do
+                        kill -KILL "$pid" 2>/dev/null || true
+                done
+                ip netns del "$ns" 2>/dev/null || true
+        done
+}
+
+# netns_cut K / netns_heal K: node K cut off from everything, and back.
+netns_cut() { ip -n "$(netns_hub)" link set "n$1" down; }
+netns_heal() { ip -n "$(netns_hub)" link set "n$1" up; }
