@@ -377,7 +377,15 @@ def variable_defaults(src):
     for m in re.finditer(r"(?<![\w$])([A-Za-z_]\w*)=\$\{\w+:-"
                          r"([A-Za-z][\w.+-]*)\}", src):
         found.setdefault(m.group(1), set()).add(m.group(2))
-    return {k: v.pop() for k, v in found.items() if len(v) == 1}
+    out = {k: v.pop() for k, v in found.items() if len(v) == 1}
+    # Arrays that always hold a command (KB=("$K" cluster), never KB=()):
+    # "${KB[@]}" word runs the array's command with word as an argument.
+    empty, full = set(), set()
+    for m in re.finditer(r"(?<![\w$])([A-Za-z_]\w*)=\(([^)]*)\)", src):
+        (full if m.group(2).strip() else empty).add(m.group(1))
+    for name in full - empty:
+        out[name + "[@]"] = None
+    return out
 
 
 def shell_commands(src, where, functions, first_line=1, defaults=None):
@@ -490,8 +498,12 @@ def shell_commands(src, where, functions, first_line=1, defaults=None):
             w = word(j)
             if ARRAY_PREFIX.match(w.text):
                 # "${sudo[@]}" cmd: a prefix that may be empty; but
-                # "${tool[@]}" --option: the array holds the command.
-                if word(j + 1) is None or word(j + 1).text.startswith("-"):
+                # "${tool[@]}" --option, or an array never assigned
+                # empty: the array holds the command.
+                array = re.sub(r"[${}]", "", w.text)
+                if word(j + 1) is None or \
+                        word(j + 1).text.startswith("-") or \
+                        array in defaults:
                     break
                 j += 1
                 continue
