@@ -600,6 +600,70 @@ nomem:
         return CDR_ERR_NOMEM;
 }
 
+/* truncate minute | hour | day | week | N minutes | N hours, N dividing
+ * a day so that every period starts at a whole multiple from midnight.
+ * A week starts on Monday 00:00 UTC (ISO 8601). */
+static int parse_truncate(cdr_view_t rest, field_t *f, cdr_buf_t *text,
+                          char *errstr, size_t errstr_size)
+{
+        static const struct {
+                const char *name;
+                int64_t seconds;
+        } units[] = {{"minute", 60},
+                     {"hour", 3600},
+                     {"day", CDR_CIVIL_DAY},
+                     {"week", CDR_CIVIL_WEEK}};
+        cdr_view_t arg = next_word(&rest);
+        cdr_view_t unit;
+        int64_t n = 0;
+        size_t i;
+
+        for (i = 0; rest.n == 0 && i < sizeof(units) / sizeof(units[0]); i++) {
+                if (word_eq(arg, units[i].name)) {
+                        f->act = ACT_TRUNCATE;
+                        f->unit = units[i].seconds;
+                        return cdr_buf_printf(text, "truncate %s",
+                                              units[i].name);
+                }
+        }
+        for (i = 0; i < arg.n && i < 5 && is_digit(arg.p[i]); i++)
+                n = n * 10 + (arg.p[i] - '0');
+        unit = next_word(&rest);
+        if (arg.n == 0 || i != arg.n || rest.n != 0 || unit.n == 0)
+                goto bad;
+        if (word_eq(unit, "minutes") || word_eq(unit, "minute")) {
+                if (n < 1 || 1440 % n != 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "truncate: %lld minutes does not divide a "
+                                 "day (1440 minutes)",
+                                 (long long)n);
+                        return CDR_ERR_INVAL;
+                }
+                f->act = ACT_TRUNCATE;
+                f->unit = n * 60;
+                return cdr_buf_printf(text, "truncate %lld minutes",
+                                      (long long)n);
+        }
+        if (word_eq(unit, "hours") || word_eq(unit, "hour")) {
+                if (n < 1 || 24 % n != 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "truncate: %lld hours does not divide a day "
+                                 "(24 hours)",
+                                 (long long)n);
+                        return CDR_ERR_INVAL;
+                }
+                f->act = ACT_TRUNCATE;
+                f->unit = n * 3600;
+                return cdr_buf_printf(text, "truncate %lld hours",
+                                      (long long)n);
+        }
+bad:
+        cdr_errf(errstr, errstr_size,
+                 "truncate: unit must be minute, hour, day, week, "
+                 "N minutes or N hours");
+        return CDR_ERR_INVAL;
+}
+
 /* Parses an action string into f->act and its arguments, and its
  * normalised text into `text`. */
 static int parse_action(const char *action, field_t *f, cdr_buf_t *text,
@@ -649,26 +713,8 @@ static int parse_action(const char *action, field_t *f, cdr_buf_t *text,
                          "or id");
                 return CDR_ERR_INVAL;
         }
-        if (word_eq(word, "truncate")) {
-                static const struct {
-                        const char *name;
-                        int64_t seconds;
-                } units[] = {{"minute", 60}, {"hour", 3600}, {"day", 86400}};
-                size_t i;
-
-                arg = next_word(&rest);
-                for (i = 0; rest.n == 0 && i < 3; i++) {
-                        if (word_eq(arg, units[i].name)) {
-                                f->act = ACT_TRUNCATE;
-                                f->unit = units[i].seconds;
-                                return cdr_buf_printf(text, "truncate %s",
-                                                      units[i].name);
-                        }
-                }
-                cdr_errf(errstr, errstr_size,
-                         "truncate: unit must be minute, hour or day");
-                return CDR_ERR_INVAL;
-        }
+        if (word_eq(word, "truncate"))
+                return parse_truncate(rest, f, text, errstr, errstr_size);
         if (word_eq(word, "prefix")) {
                 unsigned n = 0;
                 size_t i;
@@ -1139,8 +1185,7 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                         return CDR_ERR_MALFORMED;
                 o = json->data + json->len;
                 o[0] = '"';
-                cdr_civil_format_iso(cdr_civil_floor_div(t, f->unit) * f->unit,
-                                     o + 1);
+                cdr_civil_format_iso(cdr_civil_truncate(t, f->unit), o + 1);
                 o[21] = '"';
                 json->len += 22;
                 return CDR_OK;
