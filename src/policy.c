@@ -14,6 +14,7 @@
  * the action and the rule broken, never the value.
  */
 #include "cdranon/policy.h"
+#include "cdranon/cells.h"
 #include "cdranon/civil.h"
 #include "cdranon/encode.h"
 
@@ -31,6 +32,7 @@ enum action {
         ACT_TAC,
         ACT_BUCKET,
         ACT_DROP,
+        ACT_CELL,
 };
 
 /* An exact decimal: 0.d[0]d[1]...d[nd-1] x 10^exp, d[0] != 0 and no
@@ -76,7 +78,9 @@ typedef struct {
          * length label_off[i + 1] - label_off[i]. */
         char *labels;
         size_t *label_off;
-        size_t value_max; /* most bytes a value of this action takes */
+        size_t value_max;  /* most bytes a value of this action takes */
+        char *cell_column; /* cell: the cell table's column */
+        int cell_col;      /* cell: its index in policy->cells */
 } field_t;
 
 /* An input slot read as an identifier of one kind.  Several fields and
@@ -106,6 +110,8 @@ struct cdr_policy_s {
         size_t nmsisdn;
         pair_t pairs[POLICY_PAIRS];
         size_t npairs;
+        const cdr_cells_t *cells; /* what `cell` fields read, or NULL */
+        int cells_unknown_null;   /* unknown cell: null, else dead letter */
 };
 
 /* Bytes of output values other than `keep` and `keep number`, whose
@@ -432,6 +438,7 @@ static void field_free(field_t *f)
         free(f->from);
         free(f->action);
         free(f->json_key);
+        free(f->cell_column);
         for (i = 0; i < f->nbounds; i++)
                 free(f->bounds[i].text);
         free(f->bounds);
@@ -664,6 +671,33 @@ bad:
         return CDR_ERR_INVAL;
 }
 
+/* cell COLUMN: the cell table's column, resolved by cdr_policy_set_cells.
+ * Not cell_id, which is the cell itself. */
+static int parse_cell(cdr_view_t rest, field_t *f, cdr_buf_t *text,
+                      char *errstr, size_t errstr_size)
+{
+        cdr_view_t arg = next_word(&rest);
+
+        if (arg.n == 0 || rest.n != 0) {
+                cdr_errf(errstr, errstr_size,
+                         "cell: name one column of the cell table "
+                         "(cell area)");
+                return CDR_ERR_INVAL;
+        }
+        if (word_eq(arg, "cell_id")) {
+                cdr_errf(errstr, errstr_size,
+                         "cell: cell_id is the cell itself; name another "
+                         "column of the cell table");
+                return CDR_ERR_INVAL;
+        }
+        f->cell_column = strndup(arg.p, arg.n);
+        if (f->cell_column == NULL)
+                return CDR_ERR_NOMEM;
+        f->act = ACT_CELL;
+        f->cell_col = -1;
+        return cdr_buf_printf(text, "cell %s", f->cell_column);
+}
+
 /* Parses an action string into f->act and its arguments, and its
  * normalised text into `text`. */
 static int parse_action(const char *action, field_t *f, cdr_buf_t *text,
@@ -738,6 +772,8 @@ static int parse_action(const char *action, field_t *f, cdr_buf_t *text,
                         return rc;
                 return parse_bounds(rest, f, text, errstr, errstr_size);
         }
+        if (word_eq(word, "cell"))
+                return parse_cell(rest, f, text, errstr, errstr_size);
         if (word_eq(word, "country")) {
                 f->act = ACT_COUNTRY;
                 noarg = "country";
@@ -1113,6 +1149,33 @@ static inline int number_or_null(cdr_view_t *v, cdr_buf_t *json,
         return 0;
 }
 
+static const cdr_rule_t R_CELL_UNKNOWN = {CDR_REASON_CELL_UNKNOWN,
+                                          "cell not in the cell table"};
+
+/* A `cell` field: the table's value for the record's cell; an unknown
+ * cell is null or a dead letter (policy->cells_unknown_null), never the
+ * cell itself.  An empty cell is null, as for every action. */
+static int put_cell(const cdr_policy_t *policy, const field_t *f, cdr_view_t v,
+                    cdr_buf_t *json, const cdr_rule_t **rule)
+{
+        cdr_view_t out;
+
+        v = trim(v);
+        if (v.n == 0) {
+                put_null(json);
+                return CDR_OK;
+        }
+        if (policy->cells != NULL && f->cell_col >= 0 &&
+            cdr_cells_lookup(policy->cells, v.p, v.n, f->cell_col, &out))
+                return cdr_buf_append(json, out.p, out.n);
+        if (policy->cells_unknown_null && policy->cells != NULL) {
+                put_null(json);
+                return CDR_OK;
+        }
+        *rule = &R_CELL_UNKNOWN;
+        return CDR_ERR_MALFORMED;
+}
+
 /* Writes one field's value (present, not JSON null) into the room
  * cdr_policy_apply reserved: f->value_max bytes, or the value's length
  * for `keep number` (`keep` reserves its own).  Returns 0,
@@ -1255,6 +1318,8 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                 put_raw(json, f->labels + f->label_off[i],
                         f->label_off[i + 1] - f->label_off[i]);
                 return CDR_OK;
+        case ACT_CELL:
+                return put_cell(policy, f, v, json, rule);
         case ACT_DROP:
                 break;
         }
@@ -1482,4 +1547,50 @@ int cdr_policy_record_mentions(const cdr_policy_t *policy,
                         return 1;
         }
         return 0;
+}
+
+int cdr_policy_uses_cells(const cdr_policy_t *policy)
+{
+        size_t i;
+
+        for (i = 0; i < policy->nfields; i++)
+                if (policy->fields[i].act == ACT_CELL)
+                        return 1;
+        return 0;
+}
+
+int cdr_policy_set_cells(cdr_policy_t *policy, const cdr_cells_t *cells,
+                         int unknown_null, const char **field, char *errstr,
+                         size_t errstr_size)
+{
+        size_t i;
+
+        for (i = 0; i < policy->nfields; i++) {
+                const field_t *f = &policy->fields[i];
+
+                if (f->act != ACT_CELL)
+                        continue;
+                if (field != NULL)
+                        *field = f->name;
+                if (cells == NULL) {
+                        cdr_errf(errstr, errstr_size,
+                                 "cell: no cell table (cells.file)");
+                        return CDR_ERR_INVAL;
+                }
+                if (cdr_cells_column(cells, f->cell_column) < 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "cell: no column '%s' in the cell table %s",
+                                 f->cell_column, cdr_cells_path(cells));
+                        return CDR_ERR_INVAL;
+                }
+        }
+        for (i = 0; i < policy->nfields; i++) {
+                field_t *f = &policy->fields[i];
+
+                if (f->act == ACT_CELL)
+                        f->cell_col = cdr_cells_column(cells, f->cell_column);
+        }
+        policy->cells = cells;
+        policy->cells_unknown_null = unknown_null;
+        return CDR_OK;
 }
