@@ -84,7 +84,7 @@ python3 "$TOP/bench/anonymity_report.py" "$WORK/runs.txt" "$OUT" \
 gnuplot <<GP
 set terminal pngcairo size 1000,600
 set output "$OUT/anonymity.png"
-set title "Unicity of the caller's trace at 4 points (cdranon risk), $SUBSCRIBERS subscribers, $DAYS days"
+set title "Unicity of the imsi trace at 4 points (cdranon risk), $SUBSCRIBERS subscribers, $DAYS days"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1

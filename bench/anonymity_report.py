@@ -39,7 +39,8 @@ with open(os.path.join(out, "anonymity-plot.csv"), "w") as f:
         for t in ["hour", "6h", "day"]:
             r = next(x for x in rows if x["place"] == place and x["time"] == t
                      and x["rotation"] == rows[0]["rotation"])
-            vals.append(f"{r['fields']['caller'].get(4, 0):.4f}")
+            plotted = "imsi" if "imsi" in r["fields"] else names[0]
+            vals.append(f"{r['fields'][plotted].get(4, 0):.4f}")
         f.write(place + "," + ",".join(vals) + "\n")
 
 k = rows[0]["k"]
@@ -72,4 +73,4 @@ the figures are the generator's mobility model, not a network's; run
                     " | ".join(f"{100 * u.get(p, 0):.1f}%" for p in range(1, 6)) +
                     f" | {r['min_k']} | {100 * r['below']:.2f}% |\n")
         f.write("\n")
-    f.write("![caller unicity at 4 points](anonymity.png)\n")
+    f.write("![imsi unicity at 4 points](anonymity.png)\n")
