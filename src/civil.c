@@ -227,3 +227,15 @@ void cdr_civil_format_iso(int64_t t, char out[CDR_CIVIL_ISO_LEN])
         put2(out + 17, sec % 60);
         out[19] = 'Z';
 }
+
+int64_t cdr_civil_truncate(int64_t t, int64_t unit)
+{
+        if (unit == CDR_CIVIL_WEEK) {
+                /* 1970-01-01 was a Thursday; Monday 1970-01-05 is day 4. */
+                int64_t days = cdr_civil_floor_div(t, CDR_CIVIL_DAY);
+
+                days -= days - 4 - cdr_civil_floor_div(days - 4, 7) * 7;
+                return days * CDR_CIVIL_DAY;
+        }
+        return cdr_civil_floor_div(t, unit) * unit;
+}

@@ -78,6 +78,8 @@ static const char *const format_names[] = {"csv", "json", NULL};
 static const char *const delivery_names[] = {"exactly-once", "at-least-once",
                                              NULL};
 /* In the order of cdr_log_format_t and cdr_log_level_t. */
+/* In the order of CDR_CELLS_UNKNOWN_*. */
+static const char *const cells_unknown_names[] = {"dead-letter", "null", NULL};
 static const char *const log_format_names[] = {"logfmt", "json", NULL};
 static const char *const log_level_names[] = {"error", "warning", "info",
                                               "debug", NULL};
@@ -170,6 +172,11 @@ static const cfg_entry_t cfg_table[] = {
     {"suppression.fields", CT_LIST, NULL, 1, CDR_MAX_SLOTS,
      OFF(suppression_fields), OFF(nsuppression_fields), NULL,
      "input fields checked against the suppression list"},
+    {"cells.file", CT_PATH, NULL, 0, 0, OFF(cells_file), 0, NULL,
+     "cell table (CSV, cell_id first) that `cell COLUMN` fields read"},
+    {"cells.unknown", CT_ENUM, "dead-letter", 0, 0, OFF(cells_unknown), 0,
+     cells_unknown_names,
+     "a cell not in the table: dead-letter (the default) or null"},
     {"fields", CT_FIELDS, NULL, 0, 0, OFF(fields), OFF(nfields), NULL,
      "the allow-list: output field -> action"},
 };
@@ -1186,7 +1193,9 @@ static int store_entry(struct loader *ld, size_t idx, const cdr_ynode_t *key,
                 return cdr_yaml_fail(
                     &ld->err, val->line, path, "expected %s, not %s",
                     cfg_types[e->type].what, cdr_ynode_kind(val));
-        if (val->null)
+        /* A keyword `null` (cells.unknown) is the word, not YAML's null. */
+        if (val->null && !(e->choices == cells_unknown_names && val->str &&
+                           strcmp(val->str, "null") == 0))
                 return cdr_yaml_fail(&ld->err, val->line, path,
                                      "missing value");
         msg[0] = '\0';

@@ -14,6 +14,7 @@
  * the action and the rule broken, never the value.
  */
 #include "cdranon/policy.h"
+#include "cdranon/cells.h"
 #include "cdranon/civil.h"
 #include "cdranon/encode.h"
 
@@ -31,6 +32,7 @@ enum action {
         ACT_TAC,
         ACT_BUCKET,
         ACT_DROP,
+        ACT_CELL,
 };
 
 /* An exact decimal: 0.d[0]d[1]...d[nd-1] x 10^exp, d[0] != 0 and no
@@ -76,7 +78,9 @@ typedef struct {
          * length label_off[i + 1] - label_off[i]. */
         char *labels;
         size_t *label_off;
-        size_t value_max; /* most bytes a value of this action takes */
+        size_t value_max;  /* most bytes a value of this action takes */
+        char *cell_column; /* cell: the cell table's column */
+        int cell_col;      /* cell: its index in policy->cells */
 } field_t;
 
 /* An input slot read as an identifier of one kind.  Several fields and
@@ -106,6 +110,8 @@ struct cdr_policy_s {
         size_t nmsisdn;
         pair_t pairs[POLICY_PAIRS];
         size_t npairs;
+        const cdr_cells_t *cells; /* what `cell` fields read, or NULL */
+        int cells_unknown_null;   /* unknown cell: null, else dead letter */
 };
 
 /* Bytes of output values other than `keep` and `keep number`, whose
@@ -432,6 +438,7 @@ static void field_free(field_t *f)
         free(f->from);
         free(f->action);
         free(f->json_key);
+        free(f->cell_column);
         for (i = 0; i < f->nbounds; i++)
                 free(f->bounds[i].text);
         free(f->bounds);
@@ -600,6 +607,97 @@ nomem:
         return CDR_ERR_NOMEM;
 }
 
+/* truncate minute | hour | day | week | N minutes | N hours, N dividing
+ * a day so that every period starts at a whole multiple from midnight.
+ * A week starts on Monday 00:00 UTC (ISO 8601). */
+static int parse_truncate(cdr_view_t rest, field_t *f, cdr_buf_t *text,
+                          char *errstr, size_t errstr_size)
+{
+        static const struct {
+                const char *name;
+                int64_t seconds;
+        } units[] = {{"minute", 60},
+                     {"hour", 3600},
+                     {"day", CDR_CIVIL_DAY},
+                     {"week", CDR_CIVIL_WEEK}};
+        cdr_view_t arg = next_word(&rest);
+        cdr_view_t unit;
+        int64_t n = 0;
+        size_t i;
+
+        for (i = 0; rest.n == 0 && i < sizeof(units) / sizeof(units[0]); i++) {
+                if (word_eq(arg, units[i].name)) {
+                        f->act = ACT_TRUNCATE;
+                        f->unit = units[i].seconds;
+                        return cdr_buf_printf(text, "truncate %s",
+                                              units[i].name);
+                }
+        }
+        for (i = 0; i < arg.n && i < 5 && is_digit(arg.p[i]); i++)
+                n = n * 10 + (arg.p[i] - '0');
+        unit = next_word(&rest);
+        if (arg.n == 0 || i != arg.n || rest.n != 0 || unit.n == 0)
+                goto bad;
+        if (word_eq(unit, "minutes") || word_eq(unit, "minute")) {
+                if (n < 1 || 1440 % n != 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "truncate: %lld minutes does not divide a "
+                                 "day (1440 minutes)",
+                                 (long long)n);
+                        return CDR_ERR_INVAL;
+                }
+                f->act = ACT_TRUNCATE;
+                f->unit = n * 60;
+                return cdr_buf_printf(text, "truncate %lld minutes",
+                                      (long long)n);
+        }
+        if (word_eq(unit, "hours") || word_eq(unit, "hour")) {
+                if (n < 1 || 24 % n != 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "truncate: %lld hours does not divide a day "
+                                 "(24 hours)",
+                                 (long long)n);
+                        return CDR_ERR_INVAL;
+                }
+                f->act = ACT_TRUNCATE;
+                f->unit = n * 3600;
+                return cdr_buf_printf(text, "truncate %lld hours",
+                                      (long long)n);
+        }
+bad:
+        cdr_errf(errstr, errstr_size,
+                 "truncate: unit must be minute, hour, day, week, "
+                 "N minutes or N hours");
+        return CDR_ERR_INVAL;
+}
+
+/* cell COLUMN: the cell table's column, resolved by cdr_policy_set_cells.
+ * Not cell_id, which is the cell itself. */
+static int parse_cell(cdr_view_t rest, field_t *f, cdr_buf_t *text,
+                      char *errstr, size_t errstr_size)
+{
+        cdr_view_t arg = next_word(&rest);
+
+        if (arg.n == 0 || rest.n != 0) {
+                cdr_errf(errstr, errstr_size,
+                         "cell: name one column of the cell table "
+                         "(cell area)");
+                return CDR_ERR_INVAL;
+        }
+        if (word_eq(arg, "cell_id")) {
+                cdr_errf(errstr, errstr_size,
+                         "cell: cell_id is the cell itself; name another "
+                         "column of the cell table");
+                return CDR_ERR_INVAL;
+        }
+        f->cell_column = strndup(arg.p, arg.n);
+        if (f->cell_column == NULL)
+                return CDR_ERR_NOMEM;
+        f->act = ACT_CELL;
+        f->cell_col = -1;
+        return cdr_buf_printf(text, "cell %s", f->cell_column);
+}
+
 /* Parses an action string into f->act and its arguments, and its
  * normalised text into `text`. */
 static int parse_action(const char *action, field_t *f, cdr_buf_t *text,
@@ -649,26 +747,8 @@ static int parse_action(const char *action, field_t *f, cdr_buf_t *text,
                          "or id");
                 return CDR_ERR_INVAL;
         }
-        if (word_eq(word, "truncate")) {
-                static const struct {
-                        const char *name;
-                        int64_t seconds;
-                } units[] = {{"minute", 60}, {"hour", 3600}, {"day", 86400}};
-                size_t i;
-
-                arg = next_word(&rest);
-                for (i = 0; rest.n == 0 && i < 3; i++) {
-                        if (word_eq(arg, units[i].name)) {
-                                f->act = ACT_TRUNCATE;
-                                f->unit = units[i].seconds;
-                                return cdr_buf_printf(text, "truncate %s",
-                                                      units[i].name);
-                        }
-                }
-                cdr_errf(errstr, errstr_size,
-                         "truncate: unit must be minute, hour or day");
-                return CDR_ERR_INVAL;
-        }
+        if (word_eq(word, "truncate"))
+                return parse_truncate(rest, f, text, errstr, errstr_size);
         if (word_eq(word, "prefix")) {
                 unsigned n = 0;
                 size_t i;
@@ -692,6 +772,8 @@ static int parse_action(const char *action, field_t *f, cdr_buf_t *text,
                         return rc;
                 return parse_bounds(rest, f, text, errstr, errstr_size);
         }
+        if (word_eq(word, "cell"))
+                return parse_cell(rest, f, text, errstr, errstr_size);
         if (word_eq(word, "country")) {
                 f->act = ACT_COUNTRY;
                 noarg = "country";
@@ -1067,6 +1149,33 @@ static inline int number_or_null(cdr_view_t *v, cdr_buf_t *json,
         return 0;
 }
 
+static const cdr_rule_t R_CELL_UNKNOWN = {CDR_REASON_CELL_UNKNOWN,
+                                          "cell not in the cell table"};
+
+/* A `cell` field: the table's value for the record's cell; an unknown
+ * cell is null or a dead letter (policy->cells_unknown_null), never the
+ * cell itself.  An empty cell is null, as for every action. */
+static int put_cell(const cdr_policy_t *policy, const field_t *f, cdr_view_t v,
+                    cdr_buf_t *json, const cdr_rule_t **rule)
+{
+        cdr_view_t out;
+
+        v = trim(v);
+        if (v.n == 0) {
+                put_null(json);
+                return CDR_OK;
+        }
+        if (policy->cells != NULL && f->cell_col >= 0 &&
+            cdr_cells_lookup(policy->cells, v.p, v.n, f->cell_col, &out))
+                return cdr_buf_append(json, out.p, out.n);
+        if (policy->cells_unknown_null && policy->cells != NULL) {
+                put_null(json);
+                return CDR_OK;
+        }
+        *rule = &R_CELL_UNKNOWN;
+        return CDR_ERR_MALFORMED;
+}
+
 /* Writes one field's value (present, not JSON null) into the room
  * cdr_policy_apply reserved: f->value_max bytes, or the value's length
  * for `keep number` (`keep` reserves its own).  Returns 0,
@@ -1139,8 +1248,7 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                         return CDR_ERR_MALFORMED;
                 o = json->data + json->len;
                 o[0] = '"';
-                cdr_civil_format_iso(cdr_civil_floor_div(t, f->unit) * f->unit,
-                                     o + 1);
+                cdr_civil_format_iso(cdr_civil_truncate(t, f->unit), o + 1);
                 o[21] = '"';
                 json->len += 22;
                 return CDR_OK;
@@ -1210,6 +1318,8 @@ static int put_value(const cdr_policy_t *policy, const field_t *f,
                 put_raw(json, f->labels + f->label_off[i],
                         f->label_off[i + 1] - f->label_off[i]);
                 return CDR_OK;
+        case ACT_CELL:
+                return put_cell(policy, f, v, json, rule);
         case ACT_DROP:
                 break;
         }
@@ -1437,4 +1547,50 @@ int cdr_policy_record_mentions(const cdr_policy_t *policy,
                         return 1;
         }
         return 0;
+}
+
+int cdr_policy_uses_cells(const cdr_policy_t *policy)
+{
+        size_t i;
+
+        for (i = 0; i < policy->nfields; i++)
+                if (policy->fields[i].act == ACT_CELL)
+                        return 1;
+        return 0;
+}
+
+int cdr_policy_set_cells(cdr_policy_t *policy, const cdr_cells_t *cells,
+                         int unknown_null, const char **field, char *errstr,
+                         size_t errstr_size)
+{
+        size_t i;
+
+        for (i = 0; i < policy->nfields; i++) {
+                const field_t *f = &policy->fields[i];
+
+                if (f->act != ACT_CELL)
+                        continue;
+                if (field != NULL)
+                        *field = f->name;
+                if (cells == NULL) {
+                        cdr_errf(errstr, errstr_size,
+                                 "cell: no cell table (cells.file)");
+                        return CDR_ERR_INVAL;
+                }
+                if (cdr_cells_column(cells, f->cell_column) < 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "cell: no column '%s' in the cell table %s",
+                                 f->cell_column, cdr_cells_path(cells));
+                        return CDR_ERR_INVAL;
+                }
+        }
+        for (i = 0; i < policy->nfields; i++) {
+                field_t *f = &policy->fields[i];
+
+                if (f->act == ACT_CELL)
+                        f->cell_col = cdr_cells_column(cells, f->cell_column);
+        }
+        policy->cells = cells;
+        policy->cells_unknown_null = unknown_null;
+        return CDR_OK;
 }

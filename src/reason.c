@@ -31,6 +31,7 @@ static const char *const names[CDR_REASON_COUNT] = {
     [CDR_REASON_NUMBER_URI_PARAMETER] = "number_uri_parameter",
     [CDR_REASON_NUMBER_PHONE_CONTEXT] = "number_phone_context",
     [CDR_REASON_NUMBER_TRUNK_PREFIX] = "number_trunk_prefix",
+    [CDR_REASON_CELL_UNKNOWN] = "cell_unknown",
 };
 
 const char *cdr_reason_name(cdr_reason_t code)

@@ -4,6 +4,7 @@
  * seal every record.  See transform.h.  Nothing here knows Kafka.
  */
 #include "cdranon/transform.h"
+#include "cdranon/cells.h"
 #include "cdranon/csv.h"
 #include "cdranon/encode.h"
 #include "cdranon/json.h"
@@ -23,6 +24,7 @@
 struct loaded {
         cdr_keyring_t *ring;
         cdr_suppress_t *suppress;        /* NULL: no suppression list */
+        cdr_cells_t *cells;              /* NULL: no cell table */
         cdr_custodian_set_t *custodians; /* NULL: no sealing */
 };
 
@@ -191,6 +193,53 @@ static cdr_suppress_t *load_suppression(const cdr_config_t *config,
         return NULL;
 }
 
+/* The cell table, likewise, given to the policy: at start a `cell`
+ * field whose column the table lacks is an error of that field's line;
+ * on a reload, of the table's.  On error the policy keeps its table. */
+static cdr_cells_t *load_cells(const cdr_config_t *config, cdr_policy_t *policy,
+                               int at_start, char *errstr, size_t errstr_size)
+{
+        cdr_cells_t *cells = NULL;
+        const char *field = NULL;
+        char msg[512], path[640];
+        size_t i;
+
+        msg[0] = '\0';
+        if (config->cells_file != NULL) {
+                cells = cdr_cells_load(config->cells_file, msg, sizeof(msg));
+                if (cells == NULL) {
+                        if (at_start)
+                                config_fail(
+                                    config, CDR_ERR_INVAL,
+                                    cdr_config_line(config, "cells.file"),
+                                    "cells.file",
+                                    msg[0] ? msg : "cannot load the table",
+                                    errstr, errstr_size);
+                        else
+                                cdr_errf(errstr, errstr_size, "%s", msg);
+                        return NULL;
+                }
+        }
+        if (cdr_policy_set_cells(
+                policy, cells, config->cells_unknown == CDR_CELLS_UNKNOWN_NULL,
+                &field, msg, sizeof(msg)) == CDR_OK)
+                return cells;
+        cdr_cells_destroy(cells);
+        for (i = 0; i < config->nfields; i++) {
+                const cdr_field_spec_t *f = &config->fields[i];
+
+                if (field == NULL || strcmp(f->name, field) != 0)
+                        continue;
+                snprintf(path, sizeof(path), "fields.%s%s", f->name,
+                         f->mapped ? ".action" : "");
+                config_fail(config, CDR_ERR_INVAL, f->action_line, path, msg,
+                            errstr, errstr_size);
+                return NULL;
+        }
+        cdr_errf(errstr, errstr_size, "%s", msg);
+        return NULL;
+}
+
 /* The custodian public keys the configuration names, read now. */
 static cdr_custodian_set_t *load_custodians(const cdr_config_t *config,
                                             char *errstr, size_t errstr_size)
@@ -236,6 +285,13 @@ cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
                 engine->files.suppress =
                     load_suppression(config, 1, errstr, errstr_size);
                 if (engine->files.suppress == NULL)
+                        goto err;
+        }
+        if (config->cells_file != NULL ||
+            cdr_policy_uses_cells(engine->policy)) {
+                engine->files.cells =
+                    load_cells(config, engine->policy, 1, errstr, errstr_size);
+                if (engine->files.cells == NULL)
                         goto err;
         }
 
@@ -287,6 +343,7 @@ static void loaded_free(struct loaded *files)
 {
         cdr_custodian_set_destroy(files->custodians);
         cdr_suppress_destroy(files->suppress);
+        cdr_cells_destroy(files->cells);
         cdr_keyring_destroy(files->ring);
         memset(files, 0, sizeof(*files));
 }
@@ -360,11 +417,11 @@ int cdr_engine_describe(const cdr_engine_t *engine, cdr_buf_t *out)
 int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size)
 {
         const cdr_config_t *config = engine->config;
-        struct loaded next = {NULL, NULL, NULL};
+        struct loaded next = {NULL, NULL, NULL, NULL};
         cdr_custodian_set_t **retired;
 
         /* Everything is read before anything is replaced: a broken file
-         * leaves all three as they were. */
+         * leaves them all as they were. */
         next.ring = load_ring(config, 0, errstr, errstr_size);
         if (next.ring == NULL)
                 goto err;
@@ -374,15 +431,37 @@ int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size)
                 if (next.suppress == NULL)
                         goto err;
         }
+        if (config->cells_file != NULL) {
+                /* Given to the policy last, once all else has loaded. */
+                next.cells =
+                    cdr_cells_load(config->cells_file, errstr, errstr_size);
+                if (next.cells == NULL)
+                        goto err;
+        }
         if (engine->seal) {
                 next.custodians = load_custodians(config, errstr, errstr_size);
                 if (next.custodians == NULL)
                         goto err;
+        }
+        if (next.cells != NULL) {
+                const char *field = NULL;
+                char msg[512];
+
+                if (cdr_policy_set_cells(engine->policy, next.cells,
+                                         config->cells_unknown ==
+                                             CDR_CELLS_UNKNOWN_NULL,
+                                         &field, msg, sizeof(msg)) != CDR_OK) {
+                        cdr_errf(errstr, errstr_size, "fields.%s: %s",
+                                 field ? field : "?", msg);
+                        goto err;
+                }
+        }
+        if (engine->seal) {
                 retired = realloc(engine->retired,
                                   (engine->nretired + 1) * sizeof(*retired));
                 if (retired == NULL) {
                         cdr_errf(errstr, errstr_size, "out of memory");
-                        goto err;
+                        goto err_cells;
                 }
                 engine->retired = retired;
                 engine->retired[engine->nretired++] = engine->files.custodians;
@@ -393,6 +472,14 @@ int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size)
         atomic_fetch_add(&engine->generation, 1);
         return CDR_OK;
 
+err_cells:
+        /* The old table, which the policy accepted before. */
+        if (next.cells != NULL &&
+            cdr_policy_set_cells(engine->policy, engine->files.cells,
+                                 config->cells_unknown ==
+                                     CDR_CELLS_UNKNOWN_NULL,
+                                 NULL, errstr, errstr_size) != CDR_OK)
+                abort();
 err:
         loaded_free(&next);
         return CDR_ERR_INVAL;

@@ -368,3 +368,68 @@ Test(transform, error_prefix_and_truncation)
         cr_assert_eq(strlen(small), sizeof(small) - 1);
         cr_assert_str_eq(cdr_strerror(CDR_ERR_AUTH), "authentication failed");
 }
+
+/* The cell table is re-read on reload: the new table's values are
+ * published; a table without the column a field needs, or a broken one,
+ * is refused and the old one stays. */
+Test(transform, reload_replaces_the_cell_table)
+{
+        static const char header[] = "start_time,calling_number,cell_id\n";
+        char cells[128];
+        cdr_config_t *config;
+        cdr_engine_t *engine;
+        cdr_transform_t *t;
+        cdr_source_t source = {.file = "in.csv", .line = 2};
+        cdr_result_t r;
+        const char *rec = "2026-11-27T21:13:45Z,07700 900123,c1\n";
+
+        snprintf(cells, sizeof(cells), "%s/cells.csv", dir);
+        write_file(cells, "cell_id,area\nc1,A1\n", 0644);
+        write_file(path_config,
+                   "input: {format: csv, csv: {header: true}}\n"
+                   "keys: {hmac: hmac.key}\n"
+                   "cells: {file: cells.csv}\n"
+                   "fields:\n"
+                   "  area: {from: cell_id, action: cell area}\n",
+                   0644);
+        config = cdr_config_load(path_config, errstr, sizeof(errstr));
+        cr_assert_not_null(config, "%s", errstr);
+        engine = cdr_engine_new(config, 0, errstr, sizeof(errstr));
+        cr_assert_not_null(engine, "%s", errstr);
+        cr_assert_eq(cdr_engine_set_header(engine, header, sizeof(header) - 1,
+                                           errstr, sizeof(errstr)),
+                     CDR_OK, "%s", errstr);
+        t = cdr_transform_new(engine, errstr, sizeof(errstr));
+        cr_assert_not_null(t, "%s", errstr);
+        cr_assert_eq(cdr_transform_record(t, rec, strlen(rec), &source, &r,
+                                          errstr, sizeof(errstr)),
+                     CDR_OK);
+        cr_expect(view_eq(r.anonymised, "{\"area\":\"A1\"}"));
+
+        write_file(cells, "cell_id,area\nc1,A2\n", 0644);
+        cr_assert_eq(cdr_engine_reload(engine, errstr, sizeof(errstr)), CDR_OK,
+                     "%s", errstr);
+        cr_assert_eq(cdr_transform_record(t, rec, strlen(rec), &source, &r,
+                                          errstr, sizeof(errstr)),
+                     CDR_OK);
+        cr_expect(view_eq(r.anonymised, "{\"area\":\"A2\"}"));
+
+        write_file(cells, "cell_id,district\nc1,D1\n", 0644);
+        cr_assert_neq(cdr_engine_reload(engine, errstr, sizeof(errstr)),
+                      CDR_OK);
+        cr_expect(strstr(errstr, "fields.area: cell: no column 'area'") != NULL,
+                  "%s", errstr);
+        write_file(cells, "cell_id,area\nc1,\"A3\n", 0644);
+        cr_assert_neq(cdr_engine_reload(engine, errstr, sizeof(errstr)),
+                      CDR_OK);
+        cr_expect(strstr(errstr, "cells.csv:2: column 2: quoted field not "
+                                 "closed") != NULL,
+                  "%s", errstr);
+        cr_assert_eq(cdr_transform_record(t, rec, strlen(rec), &source, &r,
+                                          errstr, sizeof(errstr)),
+                     CDR_OK);
+        cr_expect(view_eq(r.anonymised, "{\"area\":\"A2\"}"));
+        cdr_transform_destroy(t);
+        cdr_engine_destroy(engine);
+        cdr_config_destroy(config);
+}

@@ -33,6 +33,13 @@ unsigned cdr_civil_month_days(int64_t y, unsigned m);
 /* floor(a / b) for b > 0, whatever the sign of a. */
 int64_t cdr_civil_floor_div(int64_t a, int64_t b);
 
+/* The start of t's period of `unit` seconds counted from midnight UTC
+ * (unit divides CDR_CIVIL_DAY, or is a multiple of it counted from the
+ * epoch), or of its ISO 8601 week (Monday 00:00 UTC) for CDR_CIVIL_WEEK. */
+#define CDR_CIVIL_DAY  86400
+#define CDR_CIVIL_WEEK (7 * CDR_CIVIL_DAY)
+int64_t cdr_civil_truncate(int64_t t, int64_t unit);
+
 /* s[0..n) in the ISO 8601 grammar above, to epoch seconds.  Returns 0,
  * or CDR_ERR_MALFORMED with *rule set. */
 int cdr_civil_parse_iso(const char *s, size_t n, int64_t *epoch,

@@ -28,6 +28,10 @@ typedef enum {
         CDR_DELIVERY_AT_LEAST_ONCE,
 } cdr_delivery_t;
 
+/* What a `cell` field gives for a cell not in the table: a dead letter
+ * (the default), or null. */
+enum { CDR_CELLS_UNKNOWN_DEAD_LETTER = 0, CDR_CELLS_UNKNOWN_NULL = 1 };
+
 typedef struct {
         char *name;
         char *value;
@@ -100,6 +104,10 @@ typedef struct cdr_config_s {
         char *suppression_file; /* NULL: none */
         char **suppression_fields;
         size_t nsuppression_fields;
+
+        /* cells: the cell table of `cell COLUMN` fields (cells.h) */
+        char *cells_file;  /* NULL: none */
+        int cells_unknown; /* CDR_CELLS_UNKNOWN_* */
 
         /* fields: the allow-list, in the order of the file */
         cdr_field_spec_t *fields;

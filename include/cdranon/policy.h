@@ -49,6 +49,20 @@ int cdr_policy_add_field(cdr_policy_t *policy, const char *name,
 int cdr_policy_set_key_field(cdr_policy_t *policy, const char *name,
                              char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
+/* The cell table (cells.h) that `cell COLUMN` fields read, and what an
+ * unknown cell gives: JSON null when unknown_null, else a dead letter
+ * (cell_unknown).  Checks every such field's column first and changes
+ * nothing on error: CDR_ERR_INVAL with *field (when not NULL) the output
+ * field and errstr the problem; without cell fields it only stores the
+ * table.  The table must outlive its use; set it again after replacing
+ * it, while no cdr_policy_apply runs. */
+typedef struct cdr_cells_s cdr_cells_t;
+int cdr_policy_set_cells(cdr_policy_t *policy, const cdr_cells_t *cells,
+                         int unknown_null, const char **field, char *errstr,
+                         size_t errstr_size) CDR_MUST_CHECK;
+/* 1 when some field has the `cell` action. */
+int cdr_policy_uses_cells(const cdr_policy_t *policy);
+
 /* Records whose input fields `fields` hold a canonical msisdn of the
  * suppression list given to cdr_policy_apply are suppressed.  Returns 0,
  * or CDR_ERR_INVAL with errstr naming the problem. */
