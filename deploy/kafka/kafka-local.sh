@@ -75,8 +75,9 @@
 #
 # The cluster: node K on client port KAFKA_PORT + 2(K-1) and controller
 # port one above; KAFKA_CLUSTER_HOSTS ("H1 H2 H3", 127.0.0.1 each by
-# default) and KAFKA_CLUSTER_NETNS ("NS1 NS2 NS3": each node run with ip
-# netns exec) at start; KAFKA_CLUSTER_HEAP_OPTS (-Xms128m -Xmx384m);
+# default) and KAFKA_CLUSTER_NETNS ("NS1 NS2 NS3": each node run in
+# that network namespace, nsenter --net) at start;
+# KAFKA_CLUSTER_HEAP_OPTS (-Xms128m -Xmx384m);
 # KAFKA_START_TIMEOUT 180 s and KAFKA_STOP_TIMEOUT 10 s for the whole
 # cluster (stop-node: 30 s).  State file
 # ${TMPDIR:-/tmp}/cdranon-kafka-cluster-PORT.state.
@@ -770,7 +771,7 @@ in_node_netns() {
         shift
         ns=${CLUSTER_NETNS[$k]:-}
         if [ -n "$ns" ]; then
-                ip netns exec "$ns" "$@"
+                nsenter --net="/run/netns/$ns" -- "$@"
         else
                 "$@"
         fi
@@ -787,8 +788,10 @@ launch_node() {
         local k=$1 dir prefix=()
         dir=$(node_dir "$k")
         [ -z "${CLUSTER_NETNS[$k]:-}" ] ||
-                prefix=(ip netns exec "${CLUSTER_NETNS[$k]}")
-        # ip netns exec and setsid both exec (no fork here), so $! is the
+                prefix=(nsenter --net="/run/netns/${CLUSTER_NETNS[$k]}" --)
+        # nsenter (the network namespace alone: not `ip netns exec`,
+        # whose mount namespace fails in a chroot) and setsid both exec
+        # (no fork here), so $! is the
         # JVM's pid.
         # shellcheck disable=SC2086
         "${prefix[@]}" setsid "$JAVA" $CLUSTER_HEAP_OPTS $JVM_OPTS \

@@ -26,9 +26,19 @@ netns_hub() { echo "$NETNS_PREFIX-hub"; }
 netns_node() { echo "$NETNS_PREFIX-n$1"; }
 netns_host() { echo "$NETNS_NET.1$1"; }
 
+# netns_exec NS COMMAND...: runs COMMAND in namespace NS's network, and
+# only there: nsenter (util-linux) switches the network namespace alone,
+# where `ip netns exec` also makes a mount namespace with / a slave
+# mount, which fails in a chroot (/ is no mount point there).
+netns_exec() {
+        local ns=$1
+        shift
+        nsenter --net="/run/netns/$ns" -- "$@"
+}
+
 # Loopback addresses routed like any other inside namespace $1.
 netns_localnet() {
-        ip netns exec "$1" sysctl -qw net.ipv4.conf.all.route_localnet=1 \
+        netns_exec "$1" sysctl -qw net.ipv4.conf.all.route_localnet=1 \
                 net.ipv4.conf.default.route_localnet=1
         ip -n "$1" link set lo up
         ip -n "$1" route del local 127.0.0.0/8 dev lo table local

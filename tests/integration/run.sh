@@ -109,14 +109,14 @@ if [ "$CLUSTER" = 1 ]; then
         done
         export KAFKA_CLUSTER_HOSTS KAFKA_CLUSTER_NETNS
         stop_cluster() {
-                ip netns exec "$HUB" "$K" cluster stop >/dev/null 2>&1 || true
+                netns_exec "$HUB" "$K" cluster stop >/dev/null 2>&1 || true
                 netns_down
                 rm -rf -- "$IT_TMP"
         }
         trap stop_cluster EXIT
         trap 'exit 130' INT TERM
         netns_up
-        IN_HUB=(ip netns exec "$HUB")
+        IN_HUB=(nsenter --net="/run/netns/$HUB" --)
         pattern=failover_
 else
         trap stop_broker EXIT
