@@ -2,6 +2,7 @@
  * `cdranon gen`: synthetic CDRs to a file or standard output.
  */
 #include "cdranon/gen.h"
+#include "cdranon/util.h"
 #include "cmd.h"
 #include "cmd_gen_topic.h"
 
@@ -349,22 +350,6 @@ static int parse_args(int argc, char **argv, gen_args_t *args)
         return 0;
 }
 
-/* Writes all of buf; returns 0 or -1 with errno set. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, buf, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -1;
-                }
-                buf += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 static double now_seconds(void)
 {
         struct timespec ts;
@@ -384,7 +369,8 @@ static int write_cells(const cdr_gen_t *gen, const char *path)
                 goto out;
         }
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || write_all(fd, buf.data, buf.len) < 0 || close(fd) < 0) {
+        if (fd < 0 || cdr_write_all(fd, buf.data, buf.len) != 0 ||
+            close(fd) < 0) {
                 fprintf(stderr, "cdranon gen: %s: %s\n", path, strerror(errno));
                 if (fd >= 0)
                         close(fd);
@@ -451,12 +437,12 @@ static int gen_to_file(const gen_args_t *args)
                 if (cdr_gen_record(gen, &buf, NULL) != CDR_OK)
                         goto nomem;
                 if (buf.len >= GEN_CHUNK) {
-                        if (write_all(fd, buf.data, buf.len) < 0)
+                        if (cdr_write_all(fd, buf.data, buf.len) != 0)
                                 goto write_error;
                         buf.len = 0;
                 }
         }
-        if (buf.len > 0 && write_all(fd, buf.data, buf.len) < 0)
+        if (buf.len > 0 && cdr_write_all(fd, buf.data, buf.len) != 0)
                 goto write_error;
         if (!to_stdout) {
                 int rc = close(fd);
