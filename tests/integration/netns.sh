@@ -28,7 +28,7 @@ netns_host() { echo "$NETNS_NET.1$1"; }
 
 # netns_exec NS COMMAND...: runs COMMAND in namespace NS's network, and
 # only there: nsenter (util-linux) switches the network namespace alone,
-# where `ip netns exec` also makes a mount namespace with / a slave
+# where `ip netns exec` and `ip -n` also make a mount namespace with / a slave
 # mount, which fails in a chroot (/ is no mount point there).
 netns_exec() {
         local ns=$1
@@ -40,8 +40,8 @@ netns_exec() {
 netns_localnet() {
         netns_exec "$1" sysctl -qw net.ipv4.conf.all.route_localnet=1 \
                 net.ipv4.conf.default.route_localnet=1
-        ip -n "$1" link set lo up
-        ip -n "$1" route del local 127.0.0.0/8 dev lo table local
+        netns_exec "$1" ip link set lo up
+        netns_exec "$1" ip route del local 127.0.0.0/8 dev lo table local
 }
 
 # netns_up: makes the hub and the nodes' namespaces and wires them.
@@ -50,19 +50,19 @@ netns_up() {
         hub=$(netns_hub)
         ip netns add "$hub"
         netns_localnet "$hub"
-        ip -n "$hub" link add br0 type bridge
-        ip -n "$hub" addr add "$NETNS_NET.1/24" dev br0
-        ip -n "$hub" link set br0 up
+        netns_exec "$hub" ip link add br0 type bridge
+        netns_exec "$hub" ip addr add "$NETNS_NET.1/24" dev br0
+        netns_exec "$hub" ip link set br0 up
         for k in $(seq 1 "$NETNS_NODES"); do
                 node=$(netns_node "$k")
                 ip netns add "$node"
                 netns_localnet "$node"
-                ip -n "$hub" link add "n$k" type veth peer name eth0 \
+                netns_exec "$hub" ip link add "n$k" type veth peer name eth0 \
                         netns "$node"
-                ip -n "$hub" link set "n$k" master br0
-                ip -n "$hub" link set "n$k" up
-                ip -n "$node" addr add "$(netns_host "$k")/24" dev eth0
-                ip -n "$node" link set eth0 up
+                netns_exec "$hub" ip link set "n$k" master br0
+                netns_exec "$hub" ip link set "n$k" up
+                netns_exec "$node" ip addr add "$(netns_host "$k")/24" dev eth0
+                netns_exec "$node" ip link set eth0 up
         done
 }
 
@@ -81,5 +81,5 @@ netns_down() {
 }
 
 # netns_cut K / netns_heal K: node K cut off from everything, and back.
-netns_cut() { ip -n "$(netns_hub)" link set "n$1" down; }
-netns_heal() { ip -n "$(netns_hub)" link set "n$1" up; }
+netns_cut() { netns_exec "$(netns_hub)" ip link set "n$1" down; }
+netns_heal() { netns_exec "$(netns_hub)" ip link set "n$1" up; }
