@@ -184,16 +184,15 @@ static int index_open(struct index *ix, const cdr_engine_t *engine,
         const cdr_keyring_t *ring = cdr_engine_keyring(engine);
         size_t active = cdr_keyring_count(ring) - 1;
 
-        ix->key = cdr_idx_key_new(cdr_keyring_key(ring, active),
-                                  CDR_HMAC_KEY_LEN);
+        ix->key =
+            cdr_idx_key_new(cdr_keyring_key(ring, active), CDR_HMAC_KEY_LEN);
         if (ix->key == NULL) {
                 cdr_errf(errstr, errstr_size, "out of memory");
                 return CDR_ERR_NOMEM;
         }
         ix->f = fopen(path, "w");
         if (ix->f == NULL) {
-                cdr_errf(errstr, errstr_size, "%s: %s", path,
-                         strerror(errno));
+                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
                 return CDR_ERR_IO;
         }
         if (cdr_idx_put_header(&ix->line, cdr_keyring_id(ring, active)) !=
@@ -344,8 +343,8 @@ int cdr_cmd_anonymise(int argc, char **argv)
                                  sealed_path);
                         idx_path = idx_default;
                 }
-                if (index_open(&ix, engine, idx_path, errstr,
-                               sizeof(errstr)) != CDR_OK)
+                if (index_open(&ix, engine, idx_path, errstr, sizeof(errstr)) !=
+                    CDR_OK)
                         goto fail;
         }
 
@@ -445,8 +444,7 @@ int cdr_cmd_anonymise(int argc, char **argv)
                         break;
                 }
                 if (sealed != NULL) {
-                        if (index_line(&ix, sealed, 0, transform) !=
-                            CDR_OK)
+                        if (index_line(&ix, sealed, 0, transform) != CDR_OK)
                                 goto write_fail;
                         cdr_buf_reset(&b64);
                         if (cdr_base64_append(

@@ -613,7 +613,7 @@ int cdr_cmd_unseal(int argc, char **argv)
                                 goto fail;
                 } else if (header_from != NULL) {
                         if (cdr_matcher_header_from(&m, header_from, errstr,
-                                                sizeof(errstr)) != CDR_OK)
+                                                    sizeof(errstr)) != CDR_OK)
                                 goto fail;
                 } else {
                         m.header_per_file = 1;

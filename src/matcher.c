@@ -14,8 +14,7 @@
  * CDR_ERR_INVAL or CDR_ERR_NOMEM with errstr set (naming no record
  * content). */
 int cdr_matcher_follow(struct cdr_matcher *m, const cdr_sealed_meta_t *meta,
-                          const cdr_buf_t *plain, char *errstr,
-                          size_t errstr_size)
+                       const cdr_buf_t *plain, char *errstr, size_t errstr_size)
 {
         const cdr_schema_t *schema = cdr_policy_schema(m->policy);
         const char *file = meta->source.file;
@@ -110,7 +109,7 @@ int cdr_matcher_match(struct cdr_matcher *m, const char *rec, size_t len)
 }
 
 int cdr_matcher_header_from(struct cdr_matcher *m, const char *path,
-                               char *errstr, size_t errstr_size)
+                            char *errstr, size_t errstr_size)
 {
         char *line = NULL;
         size_t cap = 0;
@@ -140,4 +139,3 @@ int cdr_matcher_header_from(struct cdr_matcher *m, const char *path,
                 cdr_err_prefix(errstr, errstr_size, "%s:1: ", path);
         return err;
 }
-

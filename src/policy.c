@@ -1595,11 +1595,9 @@ int cdr_policy_set_cells(cdr_policy_t *policy, const cdr_cells_t *cells,
         return CDR_OK;
 }
 
-int cdr_policy_record_numbers(const cdr_policy_t *policy,
-                              const cdr_record_t *record,
-                              int (*fn)(void *ctx, const char *canon,
-                                        size_t len),
-                              void *ctx)
+int cdr_policy_record_numbers(
+    const cdr_policy_t *policy, const cdr_record_t *record,
+    int (*fn)(void *ctx, const char *canon, size_t len), void *ctx)
 {
         char buf[CDR_CANON_MAX];
         cdr_numclass_t cls;

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CDR_IDX_MAGIC "# cdranon-index v1 key="
+#define CDR_IDX_MAGIC    "# cdranon-index v1 key="
 #define CDR_IDX_MAX_TAGS 16 /* tags kept per line; more are dropped twice */
 
 /* Appends the index file's first line for HMAC key `key_id`. */
