@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const CMD = "anonymise";
@@ -48,7 +49,8 @@ static void usage(FILE *out)
             "                         file, a line per sealed line with its\n"
             "                         byte offset and keyed tags of its\n"
             "                         subscriber numbers, for `cdranon\n"
-            "                         request` (default: SEALED.idx)\n"
+            "                         request` (default: SEALED.idx when\n"
+            "                         SEALED is a regular file)\n"
             "  -d, --dead-letter PATH dead-letter JSON lines (default: "
             "stderr)\n"
             "  -h, --help             this help\n"
@@ -337,12 +339,18 @@ int cdr_cmd_anonymise(int argc, char **argv)
                 rc = CDR_EXIT_USAGE;
                 goto fail;
         }
-        if (sealed_path != NULL) {
-                if (idx_path == NULL) {
+        /* Offsets index a file: a sealed pipe or /dev/null gets an index
+         * only when one is asked for. */
+        if (sealed_path != NULL && idx_path == NULL) {
+                struct stat st;
+
+                if (fstat(fileno(sealed), &st) == 0 && S_ISREG(st.st_mode)) {
                         snprintf(idx_default, sizeof(idx_default), "%s.idx",
                                  sealed_path);
                         idx_path = idx_default;
                 }
+        }
+        if (idx_path != NULL) {
                 if (index_open(&ix, engine, idx_path, errstr, sizeof(errstr)) !=
                     CDR_OK)
                         goto fail;
