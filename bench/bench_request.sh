@@ -105,7 +105,8 @@ print(f"{records} generated records (100000 subscribers), sealed to "
       f"{ibytes * 1e6 / records / 1e6:.1f} MB per million records "
       f"({ibytes / lines:.1f} bytes per sealed line).\n")
 print(f"anonymise --sealed with the index: {t_idx:.1f} s; with the index "
-      f"to /dev/null: {t_noidx:.1f} s (one run each).\n")
+      f"to /dev/null: {t_noidx:.1f} s (one run each, on a shared machine: "
+      "the difference is noise, not the cost of the index).\n")
 print(f"Machine: {platform.machine()}, {os.cpu_count()} cores (shared).\n")
 print(f"## {len(sar)} subject access requests (random subscribers)\n")
 print("| subject | records | index hits | opened | false matches | "
