@@ -21,6 +21,7 @@ int cdr_cmd_check_config(int argc, char **argv);
 int cdr_cmd_keygen(int argc, char **argv);
 int cdr_cmd_pseudonym(int argc, char **argv);
 int cdr_cmd_unseal(int argc, char **argv);
+int cdr_cmd_request(int argc, char **argv);
 int cdr_cmd_gen(int argc, char **argv);
 int cdr_cmd_run(int argc, char **argv);
 int cdr_cmd_risk(int argc, char **argv);

@@ -9,12 +9,16 @@
 #include "cdranon/config.h"
 #include "cdranon/encode.h"
 #include "cdranon/filein.h"
+#include "cdranon/keyring.h"
+#include "cdranon/request.h"
+#include "cdranon/sealidx.h"
 #include "cdranon/transform.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const CMD = "anonymise";
@@ -24,7 +28,8 @@ static void usage(FILE *out)
         fprintf(
             out,
             "Usage: cdranon anonymise -c FILE [--in PATH] [--out PATH]\n"
-            "                         [--sealed PATH] [--dead-letter PATH]\n"
+            "                         [--sealed PATH [--index PATH]]\n"
+            "                         [--dead-letter PATH]\n"
             "\n"
             "Reads raw CDRs (CSV or JSON lines, as the configuration says),\n"
             "one record per line, and writes the anonymised records as JSON\n"
@@ -40,6 +45,12 @@ static void usage(FILE *out)
             "  -o, --out PATH         anonymised JSON lines (default: stdout)\n"
             "  -s, --sealed PATH      sealed records, base64 lines (default: "
             "none)\n"
+            "  -x, --index PATH       with --sealed: the index of the sealed\n"
+            "                         file, a line per sealed line with its\n"
+            "                         byte offset and keyed tags of its\n"
+            "                         subscriber numbers, for `cdranon\n"
+            "                         request` (default: SEALED.idx when\n"
+            "                         SEALED is a regular file)\n"
             "  -d, --dead-letter PATH dead-letter JSON lines (default: "
             "stderr)\n"
             "  -h, --help             this help\n"
@@ -159,6 +170,77 @@ static int anonymise_long(cdr_filein_t *in, cdr_sealer_t *sealer,
         return write_line(dl, dead->data, dead->len);
 }
 
+/* The index of the sealed file (request.h): a line per sealed line,
+ * written before it, with its byte offset and the tags of its record's
+ * subscriber numbers. */
+struct index {
+        FILE *f;
+        cdr_hmac_t *key;
+        cdr_buf_t line;
+        cdr_idx_entry_t entry;
+};
+
+static int index_open(struct index *ix, const cdr_engine_t *engine,
+                      const char *path, char *errstr, size_t errstr_size)
+{
+        const cdr_keyring_t *ring = cdr_engine_keyring(engine);
+        size_t active = cdr_keyring_count(ring) - 1;
+
+        ix->key =
+            cdr_idx_key_new(cdr_keyring_key(ring, active), CDR_HMAC_KEY_LEN);
+        if (ix->key == NULL) {
+                cdr_errf(errstr, errstr_size, "out of memory");
+                return CDR_ERR_NOMEM;
+        }
+        ix->f = fopen(path, "w");
+        if (ix->f == NULL) {
+                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+                return CDR_ERR_IO;
+        }
+        if (cdr_idx_put_header(&ix->line, cdr_keyring_id(ring, active)) !=
+                CDR_OK ||
+            fwrite(ix->line.data, 1, ix->line.len, ix->f) != ix->line.len) {
+                cdr_errf(errstr, errstr_size, "%s: write failed", path);
+                return CDR_ERR_IO;
+        }
+        return CDR_OK;
+}
+
+static int index_add(void *ctx, const char *canon, size_t len)
+{
+        struct index *ix = ctx;
+        uint8_t tag[CDR_IDX_TAG_LEN];
+
+        if (cdr_idx_tag(ix->key, "number", canon, len, tag) == CDR_OK)
+                cdr_idx_entry_add(&ix->entry, "number", tag);
+        return CDR_OK;
+}
+
+/* The index line of the sealed line about to be written to `sealed`:
+ * a header's, or a record's with the tags of `transform`'s last record
+ * (NULL: none, a record too long to parse). */
+static int index_line(struct index *ix, FILE *sealed, int header,
+                      const cdr_transform_t *transform)
+{
+        off_t at;
+
+        if (ix->f == NULL)
+                return CDR_OK;
+        at = ftello(sealed);
+        if (at < 0)
+                return CDR_ERR_IO;
+        ix->entry.ntags = 0;
+        if (transform != NULL &&
+            cdr_transform_numbers(transform, index_add, ix) != CDR_OK)
+                return CDR_ERR_IO;
+        cdr_buf_reset(&ix->line);
+        if (cdr_idx_put_line(&ix->line, (uint64_t)at, header, &ix->entry) !=
+                CDR_OK ||
+            fwrite(ix->line.data, 1, ix->line.len, ix->f) != ix->line.len)
+                return CDR_ERR_IO;
+        return CDR_OK;
+}
+
 int cdr_cmd_anonymise(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -167,11 +249,14 @@ int cdr_cmd_anonymise(int argc, char **argv)
             {"out", required_argument, NULL, 'o'},
             {"sealed", required_argument, NULL, 's'},
             {"dead-letter", required_argument, NULL, 'd'},
+            {"index", required_argument, NULL, 'x'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
         const char *config_path = NULL, *in_path = NULL, *out_path = NULL;
-        const char *sealed_path = NULL, *dl_path = NULL;
+        const char *sealed_path = NULL, *dl_path = NULL, *idx_path = NULL;
+        char idx_default[4096];
+        struct index ix = {0};
         char errstr[1024];
         cdr_config_t *config = NULL;
         cdr_engine_t *engine = NULL;
@@ -184,7 +269,7 @@ int cdr_cmd_anonymise(int argc, char **argv)
         int opt, rc = CDR_EXIT_FAILURE, err;
 
         optind = 1;
-        while ((opt = getopt_long(argc, argv, "c:i:o:s:d:h", opts, NULL)) !=
+        while ((opt = getopt_long(argc, argv, "c:i:o:s:d:x:h", opts, NULL)) !=
                -1) {
                 switch (opt) {
                 case 'c':
@@ -201,6 +286,9 @@ int cdr_cmd_anonymise(int argc, char **argv)
                         break;
                 case 'd':
                         dl_path = optarg;
+                        break;
+                case 'x':
+                        idx_path = optarg;
                         break;
                 case 'h':
                         usage(stdout);
@@ -245,6 +333,28 @@ int cdr_cmd_anonymise(int argc, char **argv)
             (sealed = open_out(sealed_path, sealed_buffer, errstr,
                                sizeof(errstr))) == NULL)
                 goto fail;
+        if (idx_path != NULL && sealed_path == NULL) {
+                cdr_errf(errstr, sizeof(errstr),
+                         "--index needs --sealed (try --help)");
+                rc = CDR_EXIT_USAGE;
+                goto fail;
+        }
+        /* Offsets index a file: a sealed pipe or /dev/null gets an index
+         * only when one is asked for. */
+        if (sealed_path != NULL && idx_path == NULL) {
+                struct stat st;
+
+                if (fstat(fileno(sealed), &st) == 0 && S_ISREG(st.st_mode)) {
+                        snprintf(idx_default, sizeof(idx_default), "%s.idx",
+                                 sealed_path);
+                        idx_path = idx_default;
+                }
+        }
+        if (idx_path != NULL) {
+                if (index_open(&ix, engine, idx_path, errstr, sizeof(errstr)) !=
+                    CDR_OK)
+                        goto fail;
+        }
 
         for (;;) {
                 cdr_view_t rec;
@@ -268,6 +378,8 @@ int cdr_cmd_anonymise(int argc, char **argv)
                         goto fail;
                 }
                 if (err == CDR_ERR_TOOBIG) {
+                        if (index_line(&ix, sealed, 0, NULL) != CDR_OK)
+                                goto write_fail;
                         err =
                             anonymise_long(in, cdr_transform_sealer(transform),
                                            &source, sealed, dl, &bin, &b64,
@@ -307,6 +419,8 @@ int cdr_cmd_anonymise(int argc, char **argv)
                                                     &source, &copy, errstr,
                                                     sizeof(errstr)) != CDR_OK)
                                 goto fail;
+                        if (index_line(&ix, sealed, 1, NULL) != CDR_OK)
+                                goto write_fail;
                         cdr_buf_reset(&b64);
                         if (cdr_base64_append(&b64,
                                               (const unsigned char *)copy.p,
@@ -338,6 +452,8 @@ int cdr_cmd_anonymise(int argc, char **argv)
                         break;
                 }
                 if (sealed != NULL) {
+                        if (index_line(&ix, sealed, 0, transform) != CDR_OK)
+                                goto write_fail;
                         cdr_buf_reset(&b64);
                         if (cdr_base64_append(
                                 &b64, (const unsigned char *)result.sealed.p,
@@ -348,7 +464,8 @@ int cdr_cmd_anonymise(int argc, char **argv)
         }
 
         if (fflush(out) != 0 || fflush(dl) != 0 ||
-            (sealed != NULL && fflush(sealed) != 0))
+            (sealed != NULL && fflush(sealed) != 0) ||
+            (ix.f != NULL && fflush(ix.f) != 0))
                 goto write_fail;
         cdr_transform_stats(transform, &stats);
         fprintf(stderr,
@@ -375,6 +492,12 @@ out:
                 cdr_cmd_fail(CMD, "%s: %s", sealed_path, strerror(errno));
                 rc = CDR_EXIT_FAILURE;
         }
+        if (ix.f != NULL && fclose(ix.f) != 0 && rc == CDR_EXIT_OK) {
+                cdr_cmd_fail(CMD, "%s: %s", idx_path, strerror(errno));
+                rc = CDR_EXIT_FAILURE;
+        }
+        cdr_hmac_destroy(ix.key);
+        cdr_buf_free(&ix.line);
         cdr_buf_free(&b64);
         cdr_buf_free(&toobig);
         cdr_buf_free(&bin);

@@ -6,6 +6,7 @@
  * keys, how many records -- never the records themselves.
  */
 #include "cmd.h"
+#include "matcher.h"
 #include "cdranon/civil.h"
 #include "cdranon/config.h"
 #include "cdranon/csv.h"
@@ -237,159 +238,6 @@ static int sources_load(cdr_sources_t *set, const char *path, char *errstr,
         return rc;
 }
 
-/* Record parsing for --subscriber / --from / --to. */
-struct matcher {
-        const cdr_policy_t *policy;
-        const char *config_path; /* for messages */
-        size_t max_record;       /* input.max_record_bytes */
-        cdr_csv_t *csv;
-        cdr_record_t record;
-        char canon[CDR_CANON_MAX];
-        size_t canon_len;
-        int have_subscriber;
-        int have_from, have_to;
-        int64_t from, to;
-        /* CSV whose columns each file's header line names: the first
-         * sealed record of each file is that header (anonymise seals it
-         * first), and a file starts where the source file changes or its
-         * line does not follow the last one's. */
-        int header_per_file;
-        char *file;    /* the current file (malloc), NULL before the first */
-        uint64_t line; /* its last record's line */
-};
-
-/* Tracks the file of an opened record; when it starts a file, its
- * content is that file's header and sets the columns.  Returns 0, or
- * CDR_ERR_INVAL or CDR_ERR_NOMEM with errstr set (naming no record
- * content). */
-static int matcher_follow(struct matcher *m, const cdr_sealed_meta_t *meta,
-                          const cdr_buf_t *plain, char *errstr,
-                          size_t errstr_size)
-{
-        const cdr_schema_t *schema = cdr_policy_schema(m->policy);
-        const char *file = meta->source.file;
-        char why[256];
-        size_t i, known = 0;
-
-        if (!m->header_per_file)
-                return CDR_OK;
-        if (file == NULL && meta->source.topic != NULL) {
-                cdr_errf(errstr, errstr_size,
-                         "%s [%d] offset %lld: %s: the configuration "
-                         "reads the CSV columns from a file's header line, "
-                         "and records from a topic have none "
-                         "(input.csv.columns names them in stream mode)",
-                         meta->source.topic, (int)meta->source.partition,
-                         (long long)meta->source.offset, m->config_path);
-                return CDR_ERR_INVAL;
-        }
-        if (file == NULL)
-                file = "";
-        if (m->file != NULL && strcmp(file, m->file) == 0 &&
-            meta->source.line > m->line) {
-                m->line = meta->source.line;
-                return CDR_OK;
-        }
-        free(m->file);
-        m->file = strdup(file);
-        if (m->file == NULL) {
-                cdr_errf(errstr, errstr_size, "out of memory");
-                return CDR_ERR_NOMEM;
-        }
-        m->line = meta->source.line;
-        /* The reader's own message may quote a name, and this may be a
-         * record (a file sealed without its header): only ours is shown. */
-        if (cdr_csv_set_header(m->csv, plain->data, plain->len, why,
-                               sizeof(why)) == CDR_OK)
-                for (i = 0; i < cdr_csv_column_count(m->csv); i++) {
-                        const char *name = cdr_csv_column_name(m->csv, i);
-
-                        known +=
-                            cdr_schema_find(schema, name, strlen(name)) >= 0;
-                }
-        if (known == 0) {
-                cdr_errf(errstr, errstr_size,
-                         "%s:%llu: the first record of this file that "
-                         "opened is not a CSV header line naming fields of "
-                         "%s (give the key its header line was sealed to, "
-                         "that of the time the file was processed; for a "
-                         "file sealed without one, --header-from FILE)",
-                         file, (unsigned long long)meta->source.line,
-                         m->config_path);
-                return CDR_ERR_INVAL;
-        }
-        return CDR_OK;
-}
-
-/* 1 when the record matches the query, 0 when not. */
-static int matcher_match(struct matcher *m, const char *rec, size_t len)
-{
-        const cdr_policy_t *policy = m->policy;
-        const cdr_schema_t *schema = cdr_policy_schema(policy);
-        char reason[256];
-        int64_t t;
-        int err;
-
-        while (len > 0 && (rec[len - 1] == '\n' || rec[len - 1] == '\r'))
-                len--;
-        if (cdr_record_reset(&m->record, cdr_schema_count(schema), len) !=
-            CDR_OK)
-                return 0;
-        if (m->csv != NULL)
-                err = cdr_csv_parse(m->csv, rec, len, &m->record, reason,
-                                    sizeof(reason));
-        else
-                err = cdr_json_parse(schema, rec, len, &m->record, reason,
-                                     sizeof(reason));
-        if (err != CDR_OK)
-                return 0;
-        if (m->have_subscriber &&
-            !cdr_policy_record_mentions(policy, &m->record, m->canon,
-                                        m->canon_len))
-                return 0;
-        if (m->have_from || m->have_to) {
-                if (cdr_policy_event_time(policy, &m->record, &t) != CDR_OK)
-                        return 0;
-                if (m->have_from && t < m->from)
-                        return 0;
-                if (m->have_to && t >= m->to)
-                        return 0;
-        }
-        return 1;
-}
-
-static int matcher_header_from(struct matcher *m, const char *path,
-                               char *errstr, size_t errstr_size)
-{
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t n;
-        FILE *f = fopen(path, "r");
-        int err;
-
-        if (f == NULL) {
-                cdr_errf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-                return CDR_ERR_IO;
-        }
-        n = getline(&line, &cap, f);
-        fclose(f);
-        if (n <= 0) {
-                free(line);
-                cdr_errf(errstr, errstr_size, "%s: no header line", path);
-                return CDR_ERR_INVAL;
-        }
-        {
-                size_t skip = cdr_csv_skip_bom(line, (size_t)n);
-
-                err = cdr_csv_set_header(m->csv, line + skip, (size_t)n - skip,
-                                         errstr, errstr_size);
-        }
-        free(line);
-        if (err != CDR_OK)
-                cdr_err_prefix(errstr, errstr_size, "%s:1: ", path);
-        return err;
-}
-
 /* A record from a file is written exactly as sealed: its own line end
  * (which it carries, but for a last line without one) separates it from
  * the next, so that a file's records come out byte for byte as they
@@ -405,20 +253,20 @@ static int needs_separator(const cdr_sealed_meta_t *meta, const char *p,
  * `srcs` (when given), its content as the matcher asks.  Returns 1 when
  * written, 0 when the query leaves it out, or a negative error with
  * errstr set. */
-static int emit_record(struct matcher *m, cdr_sources_t *srcs,
+static int emit_record(struct cdr_matcher *m, cdr_sources_t *srcs,
                        const cdr_sealed_meta_t *meta, const cdr_buf_t *plain,
                        FILE *out, char *errstr, size_t errstr_size)
 {
         int query = m->have_subscriber || m->have_from || m->have_to, err;
 
         if (query) {
-                err = matcher_follow(m, meta, plain, errstr, errstr_size);
+                err = cdr_matcher_follow(m, meta, plain, errstr, errstr_size);
                 if (err != CDR_OK)
                         return err;
         }
         if (srcs != NULL && !cdr_sources_match(srcs, &meta->source))
                 return 0;
-        if (query && !matcher_match(m, plain->data, plain->len))
+        if (query && !cdr_matcher_match(m, plain->data, plain->len))
                 return 0;
         if (fwrite(plain->data, 1, plain->len, out) != plain->len ||
             (needs_separator(meta, plain->data, plain->len) &&
@@ -465,7 +313,7 @@ static int long_sink_write(void *opaque, const void *p, size_t n)
  * when left out, CDR_ERR_AUTH / CDR_ERR_MALFORMED when it did not open
  * (errstr says why), or another error that stops the run. */
 static int emit_long_record(cdr_unsealer_t *unsealer, cdr_filein_t *in,
-                            struct matcher *m, cdr_sources_t *srcs,
+                            struct cdr_matcher *m, cdr_sources_t *srcs,
                             cdr_buf_t *plain, FILE *out, uint64_t line,
                             uint64_t *unsearched, char *errstr,
                             size_t errstr_size)
@@ -596,7 +444,7 @@ int cdr_cmd_unseal(int argc, char **argv)
         const char *subscriber = NULL, *audit_path = NULL;
         const char *header_from = NULL;
         struct query q = {0};
-        struct matcher m;
+        struct cdr_matcher m;
         cdr_sources_t *srcs = NULL;
         cdr_sealed_meta_t meta;
         char errstr[1024], pseudonym[CDR_PSEUDONYM_MAX + 1];
@@ -764,8 +612,8 @@ int cdr_cmd_unseal(int argc, char **argv)
                                 sizeof(errstr)) != CDR_OK)
                                 goto fail;
                 } else if (header_from != NULL) {
-                        if (matcher_header_from(&m, header_from, errstr,
-                                                sizeof(errstr)) != CDR_OK)
+                        if (cdr_matcher_header_from(&m, header_from, errstr,
+                                                    sizeof(errstr)) != CDR_OK)
                                 goto fail;
                 } else {
                         m.header_per_file = 1;

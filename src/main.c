@@ -29,6 +29,8 @@ static const struct {
      "print the canonical form and pseudonym of values"},
     {"unseal", cdr_cmd_unseal,
      "open sealed records with the custodian's private keys"},
+    {"request", cdr_cmd_request,
+     "answer a subject access or lawful request from the sealed index"},
     {"gen", cdr_cmd_gen, "generate realistic synthetic CDRs"},
     {"risk", cdr_cmd_risk, "measure the re-identification risk of an output"},
 };

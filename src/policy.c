@@ -1594,3 +1594,31 @@ int cdr_policy_set_cells(cdr_policy_t *policy, const cdr_cells_t *cells,
         policy->cells_unknown_null = unknown_null;
         return CDR_OK;
 }
+
+int cdr_policy_record_numbers(
+    const cdr_policy_t *policy, const cdr_record_t *record,
+    int (*fn)(void *ctx, const char *canon, size_t len), void *ctx)
+{
+        char buf[CDR_CANON_MAX];
+        cdr_numclass_t cls;
+        const cdr_rule_t *rule;
+        size_t i, clen = 0;
+        int err;
+
+        for (i = 0; i < policy->nmsisdn; i++) {
+                int slot = policy->msisdn_slots[i];
+                cdr_view_t v = record->value[slot];
+
+                if (v.p == NULL || (record->flags[slot] & CDR_VAL_NULL))
+                        continue;
+                if (cdr_number_canonical(&policy->plan, CDR_KIND_MSISDN, v.p,
+                                         v.n, buf, &clen, &cls,
+                                         &rule) != CDR_OK ||
+                    cls != CDR_NUM_PERSONAL)
+                        continue;
+                err = fn(ctx, buf, clen);
+                if (err != CDR_OK)
+                        return err;
+        }
+        return CDR_OK;
+}

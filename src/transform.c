@@ -63,6 +63,7 @@ struct cdr_transform_s {
         cdr_buf_t sealed;
         char key[CDR_PSEUDONYM_MAX + 1];
         char reason[256];
+        int parsed; /* the last record parsed (cdr_transform_numbers) */
         cdr_transform_stats_t stats;
 };
 
@@ -614,6 +615,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
         int timed;
 
         memset(result, 0, sizeof(*result));
+        t->parsed = 0;
         t->stats.records++;
         /* Sampled, so that the clock reads cost nothing measurable. */
         timed = CDR_UNLIKELY((t->stats.records & (CDR_STAGE_SAMPLE - 1)) == 1);
@@ -645,7 +647,7 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                                              &t->record, t->reason,
                                              sizeof(t->reason));
                 if (err == CDR_OK)
-                        parsed = 1;
+                        parsed = t->parsed = 1;
                 else if (err != CDR_ERR_MALFORMED)
                         return err;
                 code = t->record.reason;
@@ -776,4 +778,14 @@ void cdr_transform_stats_merge(cdr_transform_stats_t *dst,
         dst->sealer_epochs += src->sealer_epochs;
         for (i = 0; i < CDR_STAGE_COUNT; i++)
                 cdr_hist_merge(&dst->stage[i], &src->stage[i]);
+}
+
+int cdr_transform_numbers(const cdr_transform_t *t,
+                          int (*fn)(void *ctx, const char *canon, size_t len),
+                          void *ctx)
+{
+        if (!t->parsed)
+                return CDR_OK;
+        return cdr_policy_record_numbers(t->engine->policy, &t->record, fn,
+                                         ctx);
 }

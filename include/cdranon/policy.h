@@ -125,4 +125,14 @@ int cdr_policy_record_mentions(const cdr_policy_t *policy,
                                const cdr_record_t *record, const char *canon,
                                size_t len);
 
+/* Calls fn with the canonical form of each value that
+ * cdr_policy_record_mentions would match (the personal msisdns of the
+ * fields read as msisdns), in field order, duplicates included: what the
+ * sealed store's index tags.  Returns 0 or fn's first error. */
+int cdr_policy_record_numbers(const cdr_policy_t *policy,
+                              const cdr_record_t *record,
+                              int (*fn)(void *ctx, const char *canon,
+                                        size_t len),
+                              void *ctx) CDR_MUST_CHECK;
+
 #endif

@@ -117,6 +117,14 @@ int cdr_transform_seal_line(cdr_transform_t *transform, const char *rec,
                             cdr_view_t *sealed, char *errstr,
                             size_t errstr_size);
 
+/* Calls fn with the canonical form of each subscriber number of the
+ * record of the last cdr_transform_record (cdr_policy_record_numbers),
+ * for the sealed store's index; none when that record did not parse.
+ * The record's bytes must still be valid.  Returns 0 or fn's error. */
+int cdr_transform_numbers(const cdr_transform_t *transform,
+                          int (*fn)(void *ctx, const char *canon, size_t len),
+                          void *ctx) CDR_MUST_CHECK;
+
 /* Stages timed for the metrics: parse; policy (normalise, pseudonymise
  * and encode run interleaved field by field, so they are timed as one);
  * seal.  One record in CDR_STAGE_SAMPLE is timed. */
