@@ -68,6 +68,13 @@ machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo |
         echo "2000000 records in $(echo "$end - $start" | bc) s:" \
                 "$(echo "2000000 / ($end - $start)" | bc) records/s"
         echo
+        echo "## File mode against the primitives' floor (bench_floor, one core)"
+        echo
+        echo '```'
+        build/bench/bench_floor "$PWD/$BIN" "$tmp/config.yaml" "$tmp/gen.csv" \
+                "$RUNS"
+        echo '```'
+        echo
         echo "## Risk meter (bench_risk over that output, median of $RUNS)"
         echo
         (cd "$tmp" && "$OLDPWD/$BIN" anonymise -c config.yaml --in gen.csv \
