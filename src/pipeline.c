@@ -343,7 +343,7 @@ static int abort_and_rewind(cdr_pipeline_t *p, const char *why)
                 rc = cdr_txn_abort(p->producer, p->opts.txn_timeout_ms,
                                    p->opts.retry_ms, &p->stats.txn, errstr,
                                    sizeof(errstr));
-                if (rc < 0) {
+                if (rc != CDR_TXN_ABORTED) {
                         p->txn_open = 0;
                         set_fatal(p, "%s", errstr);
                         return CDR_ERR_KAFKA;
@@ -791,7 +791,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                 if (cdr_txn_abort(
                                         p->producer, p->opts.txn_timeout_ms,
                                         p->opts.retry_ms, &p->stats.txn, errstr,
-                                        sizeof(errstr)) < 0)
+                                        sizeof(errstr)) != CDR_TXN_ABORTED)
                                         set_fatal(p, "%s", errstr);
                                 p->txn_open = 0;
                         }

@@ -8,20 +8,72 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 1000
 
-enum { STEP_RETRY, STEP_ABORT, STEP_FATAL };
+enum { STEP_RETRY, STEP_ABORT, STEP_FATAL, STEP_RECREATE };
+
+/* The fatal errors of librdkafka 2.0.2 that a new producer (a new
+ * init_transactions, hence a new epoch) recovers from: an epoch bumped
+ * after a transaction timeout, a sequence broken by a broker crash.
+ * Fencing (_FENCED, PRODUCER_FENCED) is not among them: another
+ * instance owns the transactional id. */
+static int recoverable_fatal(rd_kafka_resp_err_t code)
+{
+        return code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH ||
+               code == RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
+               code == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE;
+}
+
+/* An error whose transaction outcome is unknown: the request may still
+ * land later, on the next transaction of the same epoch. */
+static int outcome_unknown(rd_kafka_resp_err_t code)
+{
+        return code == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+               code == RD_KAFKA_RESP_ERR__TRANSPORT;
+}
+
+int cdr_txn_class(rd_kafka_resp_err_t code, unsigned flags)
+{
+        if (flags & CDR_TXN_F_FATAL)
+                return recoverable_fatal(code) ? CDR_TXN_CLASS_RECREATE
+                                               : CDR_TXN_CLASS_FATAL;
+        if (flags & CDR_TXN_F_ABORTABLE)
+                return CDR_TXN_CLASS_ABORT;
+        if ((flags & CDR_TXN_F_RETRIABLE) && !(flags & CDR_TXN_F_PAST_DEADLINE))
+                return CDR_TXN_CLASS_RETRY;
+        if ((flags & CDR_TXN_F_END_TXN) &&
+            ((flags & CDR_TXN_F_RETRIABLE) || outcome_unknown(code)))
+                return CDR_TXN_CLASS_RECREATE;
+        return CDR_TXN_CLASS_FATAL;
+}
 
 /* INTRODUCTION.md: fatal stops; abortable aborts; retriable retries;
- * anything else is treated as fatal.  A retriable error past the retry
- * budget is fatal too. */
-static int classify(const rd_kafka_error_t *error, int64_t deadline)
+ * anything else is treated as fatal.  Two exceptions (cdr_txn_class):
+ * a commit or abort whose outcome is unknown and the fatal errors a new
+ * producer recovers from ask for a new producer. */
+static int classify(const rd_kafka_error_t *error, int64_t deadline,
+                    int end_txn)
 {
+        unsigned flags = 0;
+
         if (rd_kafka_error_is_fatal(error))
-                return STEP_FATAL;
+                flags |= CDR_TXN_F_FATAL;
         if (rd_kafka_error_txn_requires_abort(error))
-                return STEP_ABORT;
-        if (rd_kafka_error_is_retriable(error) && cdr_now_ms() < deadline)
+                flags |= CDR_TXN_F_ABORTABLE;
+        if (rd_kafka_error_is_retriable(error))
+                flags |= CDR_TXN_F_RETRIABLE;
+        if (cdr_now_ms() >= deadline)
+                flags |= CDR_TXN_F_PAST_DEADLINE;
+        if (end_txn)
+                flags |= CDR_TXN_F_END_TXN;
+        switch (cdr_txn_class(rd_kafka_error_code(error), flags)) {
+        case CDR_TXN_CLASS_RETRY:
                 return STEP_RETRY;
-        return STEP_FATAL;
+        case CDR_TXN_CLASS_ABORT:
+                return STEP_ABORT;
+        case CDR_TXN_CLASS_RECREATE:
+                return STEP_RECREATE;
+        default:
+                return STEP_FATAL;
+        }
 }
 
 static void txn_errf(char *errstr, size_t errstr_size, const char *what,
@@ -49,12 +101,13 @@ static void backoff(int *ms)
 /* What a step does with an error of its librdkafka call `what`: a
  * retriable one within the budget is counted, freed and waited for
  * (STEP_RETRY: call again); any other is written to errstr and freed,
- * and its class returned (STEP_ABORT or STEP_FATAL). */
-static int step_error(rd_kafka_error_t *error, const char *what,
+ * and its class returned (STEP_ABORT, STEP_RECREATE or STEP_FATAL).
+ * end_txn: the call ends a transaction (commit or abort). */
+static int step_error(rd_kafka_error_t *error, const char *what, int end_txn,
                       int64_t deadline, int retry_ms, int *wait,
                       cdr_txn_stats_t *stats, char *errstr, size_t errstr_size)
 {
-        int step = classify(error, deadline);
+        int step = classify(error, deadline, end_txn);
 
         if (step == STEP_RETRY) {
                 stats->retries++;
@@ -81,8 +134,9 @@ int cdr_txn_init(rd_kafka_t *producer, int timeout_ms, int retry_ms,
                         return CDR_OK;
                 /* Nothing is open yet, so there is nothing to abort: an
                  * abortable error here is as fatal as any other. */
-                if (step_error(error, "init_transactions", deadline, retry_ms,
-                               &wait, stats, errstr, errstr_size) != STEP_RETRY)
+                if (step_error(error, "init_transactions", 0, deadline,
+                               retry_ms, &wait, stats, errstr,
+                               errstr_size) != STEP_RETRY)
                         return CDR_ERR_KAFKA;
         }
 }
@@ -112,9 +166,16 @@ int cdr_txn_abort(rd_kafka_t *producer, int timeout_ms, int retry_ms,
                         stats->aborted++;
                         return CDR_TXN_ABORTED;
                 }
-                if (step_error(error, "abort_transaction", deadline, retry_ms,
-                               &wait, stats, errstr, errstr_size) != STEP_RETRY)
+                switch (step_error(error, "abort_transaction", 1, deadline,
+                                   retry_ms, &wait, stats, errstr,
+                                   errstr_size)) {
+                case STEP_RETRY:
+                        break;
+                case STEP_RECREATE:
+                        return CDR_TXN_RECREATE;
+                default:
                         return CDR_ERR_KAFKA;
+                }
         }
 }
 
@@ -136,9 +197,9 @@ int cdr_txn_commit(rd_kafka_t *producer,
                                                              cgmd, timeout_ms);
                 if (error == NULL)
                         break;
-                step =
-                    step_error(error, "send_offsets_to_transaction", deadline,
-                               retry_ms, &wait, stats, errstr, errstr_size);
+                step = step_error(error, "send_offsets_to_transaction", 0,
+                                  deadline, retry_ms, &wait, stats, errstr,
+                                  errstr_size);
         }
         /* Resumable: a retried call goes on with the commit that is
          * already progressing. */
@@ -149,11 +210,13 @@ int cdr_txn_commit(rd_kafka_t *producer,
                         stats->committed++;
                         return CDR_OK;
                 }
-                step = step_error(error, "commit_transaction", deadline,
+                step = step_error(error, "commit_transaction", 1, deadline,
                                   retry_ms, &wait, stats, errstr, errstr_size);
         }
         if (step == STEP_ABORT)
                 return cdr_txn_abort(producer, timeout_ms, retry_ms, stats,
                                      errstr, errstr_size);
+        if (step == STEP_RECREATE)
+                return CDR_TXN_RECREATE;
         return CDR_ERR_KAFKA;
 }

@@ -122,7 +122,9 @@ static const fault_t abortable[] = {
      {RD_KAFKA_RESP_ERR_INVALID_PRODUCER_ID_MAPPING}},
 };
 
-/* Fatal errors, fencing included: the step fails and says why. */
+/* Fatal errors, fencing included: the step fails and says why.
+ * INVALID_PRODUCER_EPOCH from the coordinator is fencing (librdkafka
+ * reports _FENCED), not the recoverable kind. */
 static const fault_t fatal[] = {
     {"AddPartitionsToTxn TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
      API_ADD_PARTITIONS_TO_TXN,
@@ -136,6 +138,10 @@ static const fault_t fatal[] = {
      API_TXN_OFFSET_COMMIT,
      1,
      {RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH}},
+    {"Produce INVALID_PRODUCER_EPOCH",
+     API_PRODUCE,
+     1,
+     {RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH}},
     {"EndTxn PRODUCER_FENCED",
      API_END_TXN,
      1,
@@ -144,10 +150,15 @@ static const fault_t fatal[] = {
      API_END_TXN,
      1,
      {RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED}},
-    {"Produce INVALID_PRODUCER_EPOCH",
+};
+
+/* The errors librdkafka 2.0.2 makes fatal that a new producer recovers
+ * from: the step asks for one. */
+static const fault_t recreate[] = {
+    {"Produce OUT_OF_ORDER_SEQUENCE_NUMBER",
      API_PRODUCE,
      1,
-     {RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH}},
+     {RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER}},
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -331,5 +342,143 @@ Test(txn, coordinator_moves_and_comes_back)
         cr_assert_eq(stats.committed, 3);
         cr_assert_eq(stats.aborted, 0);
         rd_kafka_destroy(rk);
+        mock_stop(&m);
+}
+
+/* The class of each kind of error, fencing apart from the recoverable
+ * fatal ones, a commit or abort of unknown outcome apart from any other
+ * call that ran out of time. */
+Test(txn, classification)
+{
+        static const struct {
+                rd_kafka_resp_err_t code;
+                unsigned flags;
+                int want;
+        } cases[] = {
+            {RD_KAFKA_RESP_ERR__FENCED, CDR_TXN_F_FATAL, CDR_TXN_CLASS_FATAL},
+            {RD_KAFKA_RESP_ERR_PRODUCER_FENCED,
+             CDR_TXN_F_FATAL | CDR_TXN_F_END_TXN, CDR_TXN_CLASS_FATAL},
+            {RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+             CDR_TXN_F_FATAL | CDR_TXN_F_END_TXN, CDR_TXN_CLASS_FATAL},
+            {RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH, CDR_TXN_F_FATAL,
+             CDR_TXN_CLASS_RECREATE},
+            {RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, CDR_TXN_F_FATAL,
+             CDR_TXN_CLASS_RECREATE},
+            {RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE,
+             CDR_TXN_F_FATAL | CDR_TXN_F_END_TXN, CDR_TXN_CLASS_RECREATE},
+            {RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID,
+             CDR_TXN_F_ABORTABLE | CDR_TXN_F_END_TXN, CDR_TXN_CLASS_ABORT},
+            {RD_KAFKA_RESP_ERR__TIMED_OUT,
+             CDR_TXN_F_RETRIABLE | CDR_TXN_F_END_TXN, CDR_TXN_CLASS_RETRY},
+            {RD_KAFKA_RESP_ERR__TIMED_OUT,
+             CDR_TXN_F_RETRIABLE | CDR_TXN_F_END_TXN | CDR_TXN_F_PAST_DEADLINE,
+             CDR_TXN_CLASS_RECREATE},
+            {RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+             CDR_TXN_F_RETRIABLE | CDR_TXN_F_END_TXN | CDR_TXN_F_PAST_DEADLINE,
+             CDR_TXN_CLASS_RECREATE},
+            {RD_KAFKA_RESP_ERR__TIMED_OUT,
+             CDR_TXN_F_RETRIABLE | CDR_TXN_F_PAST_DEADLINE,
+             CDR_TXN_CLASS_FATAL},
+            {RD_KAFKA_RESP_ERR__TRANSPORT, CDR_TXN_F_END_TXN,
+             CDR_TXN_CLASS_RECREATE},
+            {RD_KAFKA_RESP_ERR__TIMED_OUT, CDR_TXN_F_END_TXN,
+             CDR_TXN_CLASS_RECREATE},
+            {RD_KAFKA_RESP_ERR__TRANSPORT, 0, CDR_TXN_CLASS_FATAL},
+            {RD_KAFKA_RESP_ERR__STATE, CDR_TXN_F_END_TXN, CDR_TXN_CLASS_FATAL},
+        };
+        size_t i;
+
+        for (i = 0; i < NELEM(cases); i++)
+                cr_expect_eq(cdr_txn_class(cases[i].code, cases[i].flags),
+                             cases[i].want, "%s flags %#x: %d, want %d",
+                             rd_kafka_err2name(cases[i].code), cases[i].flags,
+                             cdr_txn_class(cases[i].code, cases[i].flags),
+                             cases[i].want);
+}
+
+/* The recoverable fatal errors ask for a new producer, and the new one
+ * (same transactional id) commits the next transaction. */
+Test(txn, recoverable_fatal_errors_recreate)
+{
+        cdr_txn_stats_t stats;
+        char errstr[512];
+        mock_t m;
+        rd_kafka_t *rk;
+        size_t i;
+        int rc;
+
+        mock_start(&m);
+        for (i = 0; i < NELEM(recreate); i++) {
+                memset(&stats, 0, sizeof(stats));
+                rk = txn_producer(&m);
+                cr_assert_eq(cdr_txn_init(rk, -1, RETRY_MS, &stats, errstr,
+                                          sizeof(errstr)),
+                             CDR_OK, "%s", errstr);
+                push(&m, &recreate[i]);
+                errstr[0] = '\0';
+                rc = one_transaction(rk, -1, &stats, errstr, sizeof(errstr));
+                cr_assert_eq(rc, CDR_TXN_RECREATE, "%s: %d: %s",
+                             recreate[i].name, rc, errstr);
+                cr_assert_neq(errstr[0], '\0', "%s: no reason given",
+                              recreate[i].name);
+                cr_assert_eq(stats.committed, 0, "%s", recreate[i].name);
+                rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE |
+                                       RD_KAFKA_PURGE_F_INFLIGHT);
+                rd_kafka_destroy_flags(rk,
+                                       RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+
+                rk = txn_producer(&m);
+                cr_assert_eq(cdr_txn_init(rk, -1, RETRY_MS, &stats, errstr,
+                                          sizeof(errstr)),
+                             CDR_OK, "after %s: %s", recreate[i].name, errstr);
+                rc = one_transaction(rk, -1, &stats, errstr, sizeof(errstr));
+                cr_assert_eq(rc, CDR_OK, "after %s: %s", recreate[i].name,
+                             errstr);
+                rd_kafka_destroy(rk);
+        }
+        mock_stop(&m);
+}
+
+/* A commit whose EndTxn is answered after the retry budget is spent: its
+ * outcome is unknown, so the step asks for a new producer rather than
+ * retrying on this epoch. */
+Test(txn, commit_past_the_deadline_recreates)
+{
+        cdr_txn_stats_t stats = {0};
+        rd_kafka_topic_partition_list_t *offsets;
+        rd_kafka_consumer_group_metadata_t *cgmd;
+        char errstr[512];
+        mock_t m;
+        rd_kafka_t *rk;
+        int rc;
+
+        mock_start(&m);
+        rk = txn_producer(&m);
+        cr_assert_eq(
+            cdr_txn_init(rk, -1, RETRY_MS, &stats, errstr, sizeof(errstr)),
+            CDR_OK, "%s", errstr);
+        cr_assert_eq(cdr_txn_begin(rk, errstr, sizeof(errstr)), CDR_OK, "%s",
+                     errstr);
+        cr_assert_eq(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("anon"),
+                                       RD_KAFKA_V_VALUE("{}", 2),
+                                       RD_KAFKA_V_END),
+                     RD_KAFKA_RESP_ERR_NO_ERROR);
+        offsets = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(offsets, "raw", 0)->offset = 42;
+        cgmd = rd_kafka_consumer_group_metadata_new(GROUP);
+        /* The coordinator (broker 1) answers EndTxn after 1.5 s; each call
+         * waits 200 ms, the retries stop after 600 ms. */
+        rd_kafka_mock_broker_push_request_error_rtts(
+            m.mc, 1, API_END_TXN, 1, RD_KAFKA_RESP_ERR_NO_ERROR, 1500);
+        errstr[0] = '\0';
+        rc = cdr_txn_commit(rk, offsets, cgmd, 200, 600, &stats, errstr,
+                            sizeof(errstr));
+        cr_assert_eq(rc, CDR_TXN_RECREATE, "%d: %s", rc, errstr);
+        cr_assert_not_null(strstr(errstr, "commit_transaction"), "%s", errstr);
+        cr_assert_eq(stats.committed, 0);
+        rd_kafka_consumer_group_metadata_destroy(cgmd);
+        rd_kafka_topic_partition_list_destroy(offsets);
+        rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         mock_stop(&m);
 }

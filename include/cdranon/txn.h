@@ -6,11 +6,15 @@
  *
  * Each takes a transactional producer and returns CDR_OK, CDR_TXN_ABORTED
  * (an abortable error: the transaction was aborted and the caller must
- * rewind its input to the last committed offsets; errstr says why) or
- * CDR_ERR_KAFKA (fatal, fenced included: errstr says why; the producer
- * can only be destroyed).  Retriable errors are retried (stats->retries)
- * until retry_ms have passed.  timeout_ms is each librdkafka call's
- * timeout (-1: the remaining transaction time).
+ * rewind its input to the last committed offsets; errstr says why),
+ * CDR_TXN_RECREATE (a commit or abort whose outcome is unknown, or a
+ * fatal error a new producer recovers from: the caller must destroy the
+ * producer without flushing, create a new one with the same
+ * transactional.id, init_transactions and rewind its input; errstr says
+ * why) or CDR_ERR_KAFKA (fatal, fenced included: errstr says why; the
+ * producer can only be destroyed).  Retriable errors are retried
+ * (stats->retries) until retry_ms have passed.  timeout_ms is each librdkafka
+ * call's timeout (-1: the remaining transaction time).
  */
 #ifndef CDRANON_TXN_H
 #define CDRANON_TXN_H
@@ -19,7 +23,30 @@
 
 #include <librdkafka/rdkafka.h>
 
-#define CDR_TXN_ABORTED 1
+#define CDR_TXN_ABORTED  1
+#define CDR_TXN_RECREATE 2
+
+/* What an error asks of the caller (cdr_txn_class). */
+#define CDR_TXN_CLASS_RETRY    0 /* call again */
+#define CDR_TXN_CLASS_ABORT    1 /* abort the transaction */
+#define CDR_TXN_CLASS_FATAL    2 /* stop: the producer is done */
+#define CDR_TXN_CLASS_RECREATE 3 /* destroy the producer, make a new one */
+
+/* What is known of an error (flags of cdr_txn_class). */
+#define CDR_TXN_F_FATAL         0x01u /* rd_kafka_error_is_fatal */
+#define CDR_TXN_F_ABORTABLE     0x02u /* ..._txn_requires_abort */
+#define CDR_TXN_F_RETRIABLE     0x04u /* rd_kafka_error_is_retriable */
+#define CDR_TXN_F_PAST_DEADLINE 0x08u /* the retry budget is spent */
+#define CDR_TXN_F_END_TXN       0x10u /* of a commit or an abort */
+
+/* The class of an error of code `code` with `flags`: fatal ones are
+ * CDR_TXN_CLASS_FATAL but for INVALID_PRODUCER_EPOCH,
+ * OUT_OF_ORDER_SEQUENCE_NUMBER and _TIMED_OUT_QUEUE (RECREATE; never
+ * _FENCED nor PRODUCER_FENCED); abortable ones ABORT; retriable ones
+ * RETRY until the deadline; past it, and for _TIMED_OUT and _TRANSPORT,
+ * a commit or abort is RECREATE (its outcome is unknown) and any other
+ * call FATAL. */
+int cdr_txn_class(rd_kafka_resp_err_t code, unsigned flags);
 
 /* What the steps count; the caller owns and zeroes it. */
 typedef struct {
@@ -46,7 +73,8 @@ int cdr_txn_commit(rd_kafka_t *producer,
                    int timeout_ms, int retry_ms, cdr_txn_stats_t *stats,
                    char *errstr, size_t errstr_size) CDR_MUST_CHECK;
 
-/* rd_kafka_abort_transaction.  Returns CDR_TXN_ABORTED or CDR_ERR_KAFKA;
+/* rd_kafka_abort_transaction.  Returns CDR_TXN_ABORTED, CDR_TXN_RECREATE
+ * or CDR_ERR_KAFKA;
  * stats->aborted counts aborts.  errstr is left as it was on
  * success, so that it still says why the transaction was aborted. */
 int cdr_txn_abort(rd_kafka_t *producer, int timeout_ms, int retry_ms,
