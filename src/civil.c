@@ -377,3 +377,23 @@ int cdr_civil_period_parse(const char *s, size_t n, cdr_rotate_t rotate,
         }
         return broken(rule, &R_PERIOD);
 }
+
+size_t cdr_civil_periods(int64_t from_days, int64_t to_days,
+                         cdr_rotate_t rotate,
+                         int (*fn)(const char *period, void *arg), void *arg)
+{
+        char last[CDR_CIVIL_PERIOD_MAX] = "", cur[CDR_CIVIL_PERIOD_MAX];
+        size_t calls = 0;
+        int64_t d;
+
+        for (d = from_days; d <= to_days; d++) {
+                period_of_days(d, rotate, cur);
+                if (strcmp(cur, last) == 0)
+                        continue;
+                memcpy(last, cur, sizeof(cur));
+                calls++;
+                if (fn(cur, arg) != 0)
+                        break;
+        }
+        return calls;
+}

@@ -283,3 +283,43 @@ Test(civil, iso_weeks_step_on_mondays)
                 cr_expect(wy == y && w == 1, "%lld", (long long)y);
         }
 }
+
+struct collected {
+        char text[256];
+        int stop_after;
+};
+
+static int collect(const char *period, void *arg)
+{
+        struct collected *c = arg;
+
+        strcat(c->text, period);
+        strcat(c->text, " ");
+        return --c->stop_after == 0;
+}
+
+Test(civil, periods_of_a_range)
+{
+        int64_t from = cdr_civil_days(2026, 12, 30);
+        int64_t to = cdr_civil_days(2027, 1, 5);
+        struct collected c = {"", 100};
+
+        cr_expect_eq(cdr_civil_periods(from, to, CDR_ROTATE_WEEK, collect, &c),
+                     2);
+        cr_expect_str_eq(c.text, "2026-W53 2027-W01 ");
+        c = (struct collected){"", 100};
+        cr_expect_eq(cdr_civil_periods(from, to, CDR_ROTATE_MONTH, collect, &c),
+                     2);
+        cr_expect_str_eq(c.text, "2026-12 2027-01 ");
+        c = (struct collected){"", 100};
+        cr_expect_eq(cdr_civil_periods(from, to, CDR_ROTATE_NEVER, collect, &c),
+                     1);
+        cr_expect_str_eq(c.text, "- ");
+        c = (struct collected){"", 3};
+        cr_expect_eq(cdr_civil_periods(from, to, CDR_ROTATE_DAY, collect, &c),
+                     3);
+        cr_expect_str_eq(c.text, "2026-12-30 2026-12-31 2027-01-01 ");
+        c = (struct collected){"", 100};
+        cr_expect_eq(cdr_civil_periods(to, from, CDR_ROTATE_DAY, collect, &c),
+                     0);
+}

@@ -84,4 +84,12 @@ int cdr_civil_period_parse(const char *s, size_t n, cdr_rotate_t rotate,
                            char out[CDR_CIVIL_PERIOD_MAX],
                            const cdr_rule_t **rule) CDR_MUST_CHECK;
 
+/* The periods under `rotate` that the days from_days..to_days (days
+ * since 1970-01-01, both included) touch, in order, each once: calls
+ * fn(period, arg) for each and stops early when fn returns non-zero.
+ * Returns the number of calls; for a subject's pseudonyms in every
+ * period of a retention window. */
+size_t cdr_civil_periods(int64_t from_days, int64_t to_days,
+                         cdr_rotate_t rotate,
+                         int (*fn)(const char *period, void *arg), void *arg);
 #endif
