@@ -112,6 +112,7 @@ struct cdr_policy_s {
         size_t npairs;
         const cdr_cells_t *cells; /* what `cell` fields read, or NULL */
         int cells_unknown_null;   /* unknown cell: null, else dead letter */
+        int shares_schema;        /* schema owned by another policy */
 };
 
 /* Bytes of output values other than `keep` and `keep number`, whose
@@ -430,6 +431,19 @@ cdr_policy_t *cdr_policy_new(const cdr_numbering_t *plan)
         return policy;
 }
 
+cdr_policy_t *cdr_policy_new_shared(const cdr_numbering_t *plan,
+                                    cdr_policy_t *owner)
+{
+        cdr_policy_t *policy = cdr_policy_new(plan);
+
+        if (policy == NULL)
+                return NULL;
+        cdr_schema_destroy(policy->schema);
+        policy->schema = owner->schema;
+        policy->shares_schema = 1;
+        return policy;
+}
+
 static void field_free(field_t *f)
 {
         size_t i;
@@ -456,7 +470,8 @@ void cdr_policy_destroy(cdr_policy_t *policy)
         for (i = 0; i < policy->nfields; i++)
                 field_free(&policy->fields[i]);
         free(policy->fields);
-        cdr_schema_destroy(policy->schema);
+        if (!policy->shares_schema)
+                cdr_schema_destroy(policy->schema);
         free(policy);
 }
 

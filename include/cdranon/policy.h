@@ -31,6 +31,11 @@ typedef struct cdr_policy_s cdr_policy_t;
 
 /* A new empty policy with numbering plan `plan` (copied). */
 cdr_policy_t *cdr_policy_new(const cdr_numbering_t *plan);
+/* A new empty policy that registers its input fields in the schema of
+ * `owner` (which must outlive it), so that one parsed record serves
+ * both: the policies of several purposes over one input. */
+cdr_policy_t *cdr_policy_new_shared(const cdr_numbering_t *plan,
+                                    cdr_policy_t *owner);
 void cdr_policy_destroy(cdr_policy_t *policy);
 
 /* Adds output field `name` made by `action` (the action string as
