@@ -91,9 +91,8 @@ static FILE *open_out(const char *path, char *buffer, char *errstr,
  * PURPOSE=PATH` or else its output.file.  A plain --out PATH, an unknown
  * purpose or a purpose with neither is an error. */
 static int open_purpose_outs(const cdr_config_t *config,
-                             const char *const *outs, size_t nouts,
-                             FILE **pout, char **pbuf, char *errstr,
-                             size_t errstr_size)
+                             const char *const *outs, size_t nouts, FILE **pout,
+                             char **pbuf, char *errstr, size_t errstr_size)
 {
         size_t i, j;
 
@@ -530,9 +529,10 @@ int cdr_cmd_anonymise(int argc, char **argv)
                 switch (result.verdict) {
                 case CDR_VERDICT_PUBLISH:
                         for (i = 0; i < result.npurposes; i++)
-                                if (write_line(pout[i],
-                                               result.purposes[i].anonymised.p,
-                                               result.purposes[i].anonymised.n) !=
+                                if (write_line(
+                                        pout[i],
+                                        result.purposes[i].anonymised.p,
+                                        result.purposes[i].anonymised.n) !=
                                     CDR_OK)
                                         goto write_fail;
                         if (np > 0)

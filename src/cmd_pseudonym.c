@@ -144,7 +144,8 @@ int cdr_cmd_pseudonym(int argc, char **argv)
         int opt, all = 0, rc = CDR_EXIT_FAILURE, bad = 0;
 
         optind = 1;
-        while ((opt = getopt_long(argc, argv, "c:k:ap:P:h", opts, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "c:k:ap:P:h", opts, NULL)) !=
+               -1) {
                 switch (opt) {
                 case 'c':
                         path = optarg;
@@ -198,8 +199,8 @@ int cdr_cmd_pseudonym(int argc, char **argv)
                                 p = &config->purposes[i];
                 if (p == NULL) {
                         cdr_errf(errstr, sizeof(errstr),
-                                 "--purpose %s: no such purpose in %s",
-                                 purpose, path);
+                                 "--purpose %s: no such purpose in %s", purpose,
+                                 path);
                         goto fail;
                 }
                 if (cdr_civil_period_parse(period_arg, strlen(period_arg),

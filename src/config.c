@@ -1565,7 +1565,8 @@ static int read_purposes(struct loader *ld, const cdr_ynode_t *map)
                         const cdr_ynode_t *kk = val->kids[j];
                         const cdr_ynode_t *v = val->kids[j + 1];
 
-                        snprintf(path, sizeof(path), "%s.%.200s", prefix, kk->str);
+                        snprintf(path, sizeof(path), "%s.%.200s", prefix,
+                                 kk->str);
                         rc = CDR_OK;
                         if (strcmp(kk->str, "output") == 0) {
                                 rc = read_purpose_output(ld, p, v, path);
@@ -1677,9 +1678,8 @@ static int finish(struct loader *ld)
         const cdr_ynode_t *purposes = ld->value[entry_index("purposes")];
         const cdr_ynode_t *columns =
             ld->value[entry_index("input.csv.columns")];
-        static const char *const v1_only[] = {"fields",
-                                              "output.anonymised.topic",
-                                              "output.anonymised.key"};
+        static const char *const v1_only[] = {
+            "fields", "output.anonymised.topic", "output.anonymised.key"};
         size_t i;
         int rc;
 

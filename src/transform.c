@@ -54,7 +54,7 @@ struct cdr_engine_s {
          * suppression and event-time fields. */
         cdr_policy_t **purposes;
         size_t npurposes;
-        int rotates; /* some purpose rotates its pseudonyms */
+        int rotates;                 /* some purpose rotates its pseudonyms */
         _Atomic unsigned generation; /* bumped by each reload */
 };
 
@@ -191,8 +191,8 @@ static cdr_policy_t *compile_purpose(const cdr_config_t *config, size_t i,
 
                 rc = cdr_policy_add_field(policy, f->name, f->action, f->from,
                                           msg, sizeof(msg));
-                snprintf(path, sizeof(path), "purposes.%s.fields.%s%s",
-                         p->name, f->name, f->mapped ? ".action" : "");
+                snprintf(path, sizeof(path), "purposes.%s.fields.%s%s", p->name,
+                         f->name, f->mapped ? ".action" : "");
                 if (rc == CDR_OK && cdr_policy_uses_cells(policy)) {
                         rc = CDR_ERR_INVAL;
                         snprintf(msg, sizeof(msg),
@@ -205,8 +205,7 @@ static cdr_policy_t *compile_purpose(const cdr_config_t *config, size_t i,
         }
         if (rc == CDR_OK && p->key != NULL) {
                 rc = cdr_policy_set_key_field(policy, p->key, msg, sizeof(msg));
-                snprintf(path, sizeof(path), "purposes.%s.output.key",
-                         p->name);
+                snprintf(path, sizeof(path), "purposes.%s.output.key", p->name);
                 if (rc != CDR_OK)
                         config_fail(config, rc, p->key_line, path, msg, errstr,
                                     errstr_size);
@@ -509,8 +508,9 @@ int cdr_engine_describe(const cdr_engine_t *engine, cdr_buf_t *out)
                 return CDR_ERR_NOMEM;
         rc = cdr_policy_describe(engine->policy, engine->files.suppress, out);
         for (i = 0; i < engine->npurposes && rc == CDR_OK; i++) {
-                if (cdr_buf_printf(out, "# purpose %s (pseudonyms v2, domain "
-                                        "%s/PERIOD)\n",
+                if (cdr_buf_printf(out,
+                                   "# purpose %s (pseudonyms v2, domain "
+                                   "%s/PERIOD)\n",
                                    engine->config->purposes[i].name,
                                    engine->config->purposes[i].name) != CDR_OK)
                         return CDR_ERR_NOMEM;
@@ -697,8 +697,7 @@ void cdr_transform_destroy(cdr_transform_t *t)
                 return;
         cdr_sealer_destroy(t->sealer);
         cdr_pseudonymiser_destroy(t->ps);
-        for (size_t i = 0; t->ps_of != NULL && i < t->engine->npurposes;
-             i++) {
+        for (size_t i = 0; t->ps_of != NULL && i < t->engine->npurposes; i++) {
                 cdr_pseudonymiser_destroy(t->ps_of[i].ps[0]);
                 cdr_pseudonymiser_destroy(t->ps_of[i].ps[1]);
                 cdr_buf_free(&t->ps_of[i].json);
@@ -758,9 +757,8 @@ static int apply_purposes(cdr_transform_t *t, cdr_reason_t *code)
         size_t i, keylen;
         int verdict;
 
-        if (engine->rotates &&
-            cdr_policy_event_time(engine->policy, &t->record, &when) !=
-                CDR_OK) {
+        if (engine->rotates && cdr_policy_event_time(engine->policy, &t->record,
+                                                     &when) != CDR_OK) {
                 *code = CDR_REASON_EVENT_TIME_UNREADABLE;
                 cdr_errf(t->reason, sizeof(t->reason),
                          "field '%s': a rotating purpose needs the event time",
@@ -781,10 +779,9 @@ static int apply_purposes(cdr_transform_t *t, cdr_reason_t *code)
                 if (ps == NULL)
                         return CDR_ERR_INVAL;
                 keylen = 0;
-                verdict = cdr_policy_apply(engine->purposes[i], NULL, ps,
-                                           &t->record, &st->json, st->key,
-                                           &keylen, code, reason,
-                                           sizeof(reason));
+                verdict = cdr_policy_apply(
+                    engine->purposes[i], NULL, ps, &t->record, &st->json,
+                    st->key, &keylen, code, reason, sizeof(reason));
                 if (verdict < 0)
                         return verdict;
                 if (verdict == CDR_VERDICT_DEAD) {
