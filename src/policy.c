@@ -486,6 +486,16 @@ static void add_msisdn_slot(cdr_policy_t *policy, int slot)
                 policy->msisdn_slots[policy->nmsisdn++] = slot;
 }
 
+void cdr_policy_add_mentions(cdr_policy_t *policy, const cdr_policy_t *other)
+{
+        size_t i;
+
+        if (other->schema != policy->schema)
+                return;
+        for (i = 0; i < other->nmsisdn; i++)
+                add_msisdn_slot(policy, other->msisdn_slots[i]);
+}
+
 /* Appends the bytes of a bucket label; returns 0 or CDR_ERR_NOMEM. */
 static int label_put(cdr_buf_t *labels, const char *a, const char *b,
                      const char *c, const char *d)

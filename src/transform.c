@@ -365,6 +365,8 @@ cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
                             config, i, engine->policy, errstr, errstr_size);
                         if (engine->purposes[i] == NULL)
                                 goto err;
+                        cdr_policy_add_mentions(engine->policy,
+                                                engine->purposes[i]);
                         engine->npurposes++;
                         if (config->purposes[i].rotate != CDR_ROTATE_NEVER)
                                 engine->rotates = 1;
