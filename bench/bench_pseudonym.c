@@ -91,9 +91,10 @@ struct state {
         unsigned char key[CDR_HMAC_KEY_LEN];
         SHA256_CTX base;
         cdr_hmac_t *hmac;
-        cdr_pseudonymiser_t *miss; /* no cache */
-        cdr_pseudonymiser_t *hit;  /* cache primed with the 10 values */
-        EVP_MAC_CTX *evp;          /* keyed; duplicated per value */
+        cdr_pseudonymiser_t *miss;    /* no cache */
+        cdr_pseudonymiser_t *miss_v2; /* no cache, a v2 domain */
+        cdr_pseudonymiser_t *hit;     /* cache primed with the 10 values */
+        EVP_MAC_CTX *evp;             /* keyed; duplicated per value */
 };
 
 static void run_floor(void *arg, size_t iters)
@@ -143,6 +144,11 @@ static void run_pseudonymise(cdr_pseudonymiser_t *ps, size_t iters)
 static void run_miss(void *arg, size_t iters)
 {
         run_pseudonymise(((struct state *)arg)->miss, iters);
+}
+
+static void run_miss_v2(void *arg, size_t iters)
+{
+        run_pseudonymise(((struct state *)arg)->miss_v2, iters);
 }
 
 static void run_hit(void *arg, size_t iters)
@@ -227,7 +233,7 @@ static EVP_MAC_CTX *evp_hmac(const unsigned char *key, size_t keylen)
 
 int main(int argc, char **argv)
 {
-        enum { FLOOR, HMAC_OURS, MISS, HIT, ONESHOT, EVP, NBENCH };
+        enum { FLOOR, HMAC_OURS, MISS, MISS_V2, HIT, ONESHOT, EVP, NBENCH };
         struct bench benches[NBENCH] = {
             [FLOOR] = {.name = "floor: two SHA256_Transform",
                        .run = run_floor,
@@ -238,6 +244,9 @@ int main(int argc, char **argv)
             [MISS] = {.name = "cdr_pseudonymise, cache miss",
                       .run = run_miss,
                       .iters = 100000},
+            [MISS_V2] = {.name = "cdr_pseudonymise v2 (domain), cache miss",
+                         .run = run_miss_v2,
+                         .iters = 100000},
             [HIT] = {.name = "cdr_pseudonymise, cache hit",
                      .run = run_hit,
                      .iters = 500000},
@@ -265,10 +274,17 @@ int main(int argc, char **argv)
         st.hmac = cdr_hmac_new(st.key, sizeof(st.key));
         st.miss = cdr_pseudonymiser_new(ring, 0, 0, err, sizeof(err));
         st.hit = cdr_pseudonymiser_new(ring, 0, 1024, err, sizeof(err));
+        st.miss_v2 = cdr_pseudonymiser_new(ring, 0, 0, err, sizeof(err));
+        if (st.miss_v2 != NULL &&
+            cdr_pseudonymiser_set_domain(st.miss_v2, "behaviour/2026-12-31",
+                                         err, sizeof(err)) != 0) {
+                cdr_pseudonymiser_destroy(st.miss_v2);
+                st.miss_v2 = NULL;
+        }
         st.evp = evp_hmac(st.key, sizeof(st.key));
         cdr_keyring_destroy(ring);
         if (st.hmac == NULL || st.miss == NULL || st.hit == NULL ||
-            st.evp == NULL) {
+            st.miss_v2 == NULL || st.evp == NULL) {
                 fprintf(stderr, "bench_pseudonym: set-up failed %s\n", err);
                 return 1;
         }
@@ -291,6 +307,8 @@ int main(int argc, char **argv)
         printf("  %-42s %9.2fx (target <= 1.5)\n",
                "pseudonymise miss / two compressions",
                ratio(&benches[MISS], &benches[FLOOR]));
+        printf("  %-42s %9.2fx\n", "pseudonymise v2 miss / v1 miss",
+               ratio(&benches[MISS_V2], &benches[MISS]));
         printf("  %-42s %9.2fx\n", "cdr_hmac_compute / two compressions",
                ratio(&benches[HMAC_OURS], &benches[FLOOR]));
         printf("  %-42s %9.2fx\n", "HMAC() one-shot / cdr_hmac_compute",
@@ -303,6 +321,7 @@ int main(int argc, char **argv)
         EVP_MAC_CTX_free(st.evp);
         cdr_pseudonymiser_destroy(st.hit);
         cdr_pseudonymiser_destroy(st.miss);
+        cdr_pseudonymiser_destroy(st.miss_v2);
         cdr_hmac_destroy(st.hmac);
         return 0;
 }

@@ -3,6 +3,8 @@
  */
 #include "cdranon/civil.h"
 
+#include <string.h>
+
 static int is_digit(char c)
 {
         return c >= '0' && c <= '9';
@@ -238,4 +240,160 @@ int64_t cdr_civil_truncate(int64_t t, int64_t unit)
                 return days * CDR_CIVIL_DAY;
         }
         return cdr_civil_floor_div(t, unit) * unit;
+}
+
+void cdr_civil_iso_week(int64_t days, int64_t *year, unsigned *week)
+{
+        /* 1970-01-01 was a Thursday; weekday 0 is Monday. */
+        int64_t wd = days - cdr_civil_floor_div(days + 3, 7) * 7 + 3;
+        int64_t thursday = days - wd + 3, y;
+        unsigned m, d;
+
+        cdr_civil_date(thursday, &y, &m, &d);
+        *year = y;
+        *week = (unsigned)((thursday - cdr_civil_days(y, 1, 1)) / 7 + 1);
+}
+
+/* Four digits of a year 0..9999; a week-numbering year just outside the
+ * range (0000-01-01 lies in week 52 of year -1) prints as "-001". */
+static void put_year(char *o, int64_t y)
+{
+        if (y < 0) {
+                o[0] = '-';
+                o[1] = '0';
+                put2(o + 2, (unsigned)(-y % 100));
+                return;
+        }
+        put2(o, (unsigned)(y / 100 % 100));
+        put2(o + 2, (unsigned)(y % 100));
+}
+
+static size_t period_of_days(int64_t days, cdr_rotate_t rotate,
+                             char out[CDR_CIVIL_PERIOD_MAX])
+{
+        int64_t y;
+        unsigned m, d;
+
+        switch (rotate) {
+        case CDR_ROTATE_DAY:
+                cdr_civil_date(days, &y, &m, &d);
+                put_year(out, y);
+                out[4] = '-';
+                put2(out + 5, m);
+                out[7] = '-';
+                put2(out + 8, d);
+                out[10] = '\0';
+                return 10;
+        case CDR_ROTATE_WEEK:
+                cdr_civil_iso_week(days, &y, &m);
+                put_year(out, y);
+                out[4] = '-';
+                out[5] = 'W';
+                put2(out + 6, m);
+                out[8] = '\0';
+                return 8;
+        case CDR_ROTATE_MONTH:
+                cdr_civil_date(days, &y, &m, &d);
+                put_year(out, y);
+                out[4] = '-';
+                put2(out + 5, m);
+                out[7] = '\0';
+                return 7;
+        case CDR_ROTATE_NEVER:
+        default:
+                out[0] = '-';
+                out[1] = '\0';
+                return 1;
+        }
+}
+
+size_t cdr_civil_period(int64_t t, cdr_rotate_t rotate,
+                        char out[CDR_CIVIL_PERIOD_MAX])
+{
+        return period_of_days(cdr_civil_floor_div(t, 86400), rotate, out);
+}
+
+static const cdr_rule_t R_PERIOD = {CDR_REASON_TIMESTAMP_MALFORMED,
+                                    "not a period of the rotation"};
+
+static int digits_at(const char *s, size_t n, size_t at, int width, unsigned *v)
+{
+        size_t i = at;
+
+        return read_digits(s, n, &i, width, v);
+}
+
+int cdr_civil_period_parse(const char *s, size_t n, cdr_rotate_t rotate,
+                           char out[CDR_CIVIL_PERIOD_MAX],
+                           const cdr_rule_t **rule)
+{
+        unsigned y, m, w, d;
+        int64_t wy;
+        unsigned last;
+
+        if (n == 10 && digits_at(s, n, 0, 4, &y) == 0 && s[4] == '-' &&
+            digits_at(s, n, 5, 2, &m) == 0 && s[7] == '-' &&
+            digits_at(s, n, 8, 2, &d) == 0) {
+                if (m < 1 || m > 12)
+                        return broken(rule, &R_MONTH);
+                if (d < 1 || d > cdr_civil_month_days(y, m))
+                        return broken(rule, &R_DAY);
+                period_of_days(cdr_civil_days(y, m, d), rotate, out);
+                return 0;
+        }
+        switch (rotate) {
+        case CDR_ROTATE_NEVER:
+                if (n == 1 && s[0] == '-') {
+                        period_of_days(0, rotate, out);
+                        return 0;
+                }
+                break;
+        case CDR_ROTATE_WEEK:
+                if (n == 8 && digits_at(s, n, 0, 4, &y) == 0 && s[4] == '-' &&
+                    s[5] == 'W' && digits_at(s, n, 6, 2, &w) == 0) {
+                        /* 28 December is always in the year's last week. */
+                        cdr_civil_iso_week(cdr_civil_days(y, 12, 28), &wy,
+                                           &last);
+                        if (w < 1 || w > last)
+                                return broken(rule, &R_PERIOD);
+                        memcpy(out, s, 8);
+                        out[8] = '\0';
+                        return 0;
+                }
+                break;
+        case CDR_ROTATE_MONTH:
+                if (n == 7 && digits_at(s, n, 0, 4, &y) == 0 && s[4] == '-' &&
+                    digits_at(s, n, 5, 2, &m) == 0) {
+                        if (m < 1 || m > 12)
+                                return broken(rule, &R_MONTH);
+                        memcpy(out, s, 7);
+                        out[7] = '\0';
+                        return 0;
+                }
+                break;
+        case CDR_ROTATE_DAY:
+        default:
+                break;
+        }
+        return broken(rule, &R_PERIOD);
+}
+
+size_t cdr_civil_periods(int64_t from_days, int64_t to_days,
+                         cdr_rotate_t rotate,
+                         int (*fn)(const char *period, void *arg), void *arg)
+{
+        char last[CDR_CIVIL_PERIOD_MAX] = "", cur[CDR_CIVIL_PERIOD_MAX];
+        size_t calls = 0;
+        int64_t d;
+
+        for (d = from_days; d <= to_days; d++) {
+                period_of_days(d, rotate, cur);
+                if (strcmp(cur, last) == 0)
+                        continue;
+                memcpy(last, cur, sizeof(cur));
+                calls++;
+                if (fn(cur, arg) != 0)
+                        break;
+        }
+        return calls;
 }

@@ -27,7 +27,8 @@ static void usage(FILE *out)
 {
         fprintf(
             out,
-            "Usage: cdranon anonymise -c FILE [--in PATH] [--out PATH]\n"
+            "Usage: cdranon anonymise -c FILE [--in PATH] [--out PATH |\n"
+            "                         --out PURPOSE=PATH...]\n"
             "                         [--sealed PATH [--index PATH]]\n"
             "                         [--dead-letter PATH]\n"
             "\n"
@@ -43,6 +44,10 @@ static void usage(FILE *out)
             "  -c, --config FILE      configuration (required)\n"
             "  -i, --in PATH          input (default: standard input)\n"
             "  -o, --out PATH         anonymised JSON lines (default: stdout)\n"
+            "  -o, --out PURPOSE=PATH with purposes: that purpose's JSON\n"
+            "                         lines (repeatable; default: its\n"
+            "                         output.file, relative to the current\n"
+            "                         folder)\n"
             "  -s, --sealed PATH      sealed records, base64 lines (default: "
             "none)\n"
             "  -x, --index PATH       with --sealed: the index of the sealed\n"
@@ -78,6 +83,68 @@ static FILE *open_out(const char *path, char *buffer, char *errstr,
         else
                 setvbuf(f, buffer, _IOFBF, OUT_BUFFER);
         return f;
+}
+
+#define CDR_MAX_PURPOSE_OUTS 64
+
+/* With purposes: opens each purpose's output, the path of its `--out
+ * PURPOSE=PATH` or else its output.file.  A plain --out PATH, an unknown
+ * purpose or a purpose with neither is an error. */
+static int open_purpose_outs(const cdr_config_t *config,
+                             const char *const *outs, size_t nouts, FILE **pout,
+                             char **pbuf, char *errstr, size_t errstr_size)
+{
+        size_t i, j;
+
+        for (i = 0; i < nouts; i++) {
+                const char *eq = strchr(outs[i], '=');
+
+                for (j = 0; eq != NULL && j < config->npurposes; j++)
+                        if (strlen(config->purposes[j].name) ==
+                                (size_t)(eq - outs[i]) &&
+                            strncmp(config->purposes[j].name, outs[i],
+                                    (size_t)(eq - outs[i])) == 0)
+                                break;
+                if (eq == NULL || eq[1] == '\0') {
+                        cdr_errf(errstr, errstr_size,
+                                 "--out %s: with purposes, --out takes "
+                                 "PURPOSE=PATH",
+                                 outs[i]);
+                        return CDR_ERR_INVAL;
+                }
+                if (j == config->npurposes) {
+                        cdr_errf(errstr, errstr_size,
+                                 "--out %.*s=: no such purpose in %s",
+                                 (int)(eq - outs[i]), outs[i], config->path);
+                        return CDR_ERR_INVAL;
+                }
+        }
+        for (j = 0; j < config->npurposes; j++) {
+                const cdr_purpose_spec_t *p = &config->purposes[j];
+                const char *path = p->file;
+                size_t n = strlen(p->name);
+
+                for (i = 0; i < nouts; i++)
+                        if (strncmp(outs[i], p->name, n) == 0 &&
+                            outs[i][n] == '=')
+                                path = outs[i] + n + 1;
+                if (path == NULL) {
+                        cdr_errf(errstr, errstr_size,
+                                 "purpose %s: no output.file in %s and no "
+                                 "--out %s=PATH",
+                                 p->name, config->path, p->name);
+                        return CDR_ERR_INVAL;
+                }
+                pbuf[j] = malloc(OUT_BUFFER);
+                if (pbuf[j] == NULL) {
+                        cdr_errf(errstr, errstr_size, "out of memory");
+                        return CDR_ERR_NOMEM;
+                }
+                pout[j] = open_out(path, pbuf[j], errstr, errstr_size);
+                if (pout[j] == NULL)
+                        return CDR_ERR_IO;
+        }
+        return CDR_OK;
 }
 
 /* The streams belong to this thread alone, hence the unlocked calls. */
@@ -263,6 +330,10 @@ int cdr_cmd_anonymise(int argc, char **argv)
         cdr_transform_t *transform = NULL;
         cdr_filein_t *in = NULL;
         FILE *out = stdout, *sealed = NULL, *dl = stderr;
+        const char *outs[CDR_MAX_PURPOSE_OUTS];
+        size_t nouts = 0, np = 0, i;
+        FILE **pout = NULL;
+        char **pbuf = NULL;
         cdr_buf_t b64 = CDR_BUF_INIT, toobig = CDR_BUF_INIT, bin = CDR_BUF_INIT;
         cdr_transform_stats_t stats;
         uint64_t oversized = 0, oversized_sealed = 0;
@@ -280,6 +351,12 @@ int cdr_cmd_anonymise(int argc, char **argv)
                         break;
                 case 'o':
                         out_path = optarg;
+                        if (nouts == CDR_MAX_PURPOSE_OUTS) {
+                                cdr_cmd_fail(CMD, "--out: at most %d",
+                                             CDR_MAX_PURPOSE_OUTS);
+                                return CDR_EXIT_USAGE;
+                        }
+                        outs[nouts++] = optarg;
                         break;
                 case 's':
                         sealed_path = optarg;
@@ -319,7 +396,19 @@ int cdr_cmd_anonymise(int argc, char **argv)
                              config->max_record_bytes, errstr, sizeof(errstr));
         if (in == NULL)
                 goto fail;
-        if (out_path == NULL) {
+        if (config->npurposes > 0) {
+                np = config->npurposes;
+                pout = calloc(np, sizeof(*pout));
+                pbuf = calloc(np, sizeof(*pbuf));
+                if (pout == NULL || pbuf == NULL) {
+                        cdr_errf(errstr, sizeof(errstr), "out of memory");
+                        goto fail;
+                }
+                if (open_purpose_outs(config, outs, nouts, pout, pbuf, errstr,
+                                      sizeof(errstr)) != CDR_OK)
+                        goto fail;
+                out = NULL;
+        } else if (out_path == NULL) {
                 /* A terminal keeps its line buffering. */
                 if (!isatty(fileno(stdout)))
                         setvbuf(stdout, out_buffer, _IOFBF, OUT_BUFFER);
@@ -439,6 +528,15 @@ int cdr_cmd_anonymise(int argc, char **argv)
                 }
                 switch (result.verdict) {
                 case CDR_VERDICT_PUBLISH:
+                        for (i = 0; i < result.npurposes; i++)
+                                if (write_line(
+                                        pout[i],
+                                        result.purposes[i].anonymised.p,
+                                        result.purposes[i].anonymised.n) !=
+                                    CDR_OK)
+                                        goto write_fail;
+                        if (np > 0)
+                                break;
                         if (write_line(out, result.anonymised.p,
                                        result.anonymised.n) != CDR_OK)
                                 goto write_fail;
@@ -463,10 +561,13 @@ int cdr_cmd_anonymise(int argc, char **argv)
                 }
         }
 
-        if (fflush(out) != 0 || fflush(dl) != 0 ||
+        if ((out != NULL && fflush(out) != 0) || fflush(dl) != 0 ||
             (sealed != NULL && fflush(sealed) != 0) ||
             (ix.f != NULL && fflush(ix.f) != 0))
                 goto write_fail;
+        for (i = 0; i < np; i++)
+                if (fflush(pout[i]) != 0)
+                        goto write_fail;
         cdr_transform_stats(transform, &stats);
         fprintf(stderr,
                 "cdranon anonymise: %llu records read: %llu published, "
@@ -476,6 +577,13 @@ int cdr_cmd_anonymise(int argc, char **argv)
                 (unsigned long long)stats.suppressed,
                 (unsigned long long)(stats.dead + oversized),
                 (unsigned long long)(stats.sealed + oversized_sealed));
+        /* A record's fate is one for all purposes: each purpose has a
+         * line for every published record. */
+        for (i = 0; i < np; i++)
+                fprintf(stderr,
+                        "cdranon anonymise: purpose %s: %llu published\n",
+                        config->purposes[i].name,
+                        (unsigned long long)stats.published);
         rc = CDR_EXIT_OK;
         goto out;
 
@@ -488,6 +596,13 @@ out:
                 fclose(out);
         if (dl != NULL && dl != stderr)
                 fclose(dl);
+        for (i = 0; i < np; i++) {
+                if (pout[i] != NULL)
+                        fclose(pout[i]);
+                free(pbuf[i]);
+        }
+        free(pout);
+        free(pbuf);
         if (sealed != NULL && fclose(sealed) != 0 && rc == CDR_EXIT_OK) {
                 cdr_cmd_fail(CMD, "%s: %s", sealed_path, strerror(errno));
                 rc = CDR_EXIT_FAILURE;

@@ -4,6 +4,7 @@
  * subject's records can be found on the analytics side.
  */
 #include "cmd.h"
+#include "cdranon/civil.h"
 #include "cdranon/config.h"
 #include "cdranon/number.h"
 #include "cdranon/pseudonym.h"
@@ -19,7 +20,8 @@ static void usage(FILE *out)
 {
         fprintf(
             out,
-            "Usage: cdranon pseudonym -c FILE [--kind KIND] [--all-keys] "
+            "Usage: cdranon pseudonym -c FILE [--kind KIND] [--all-keys]\n"
+            "                         [--purpose P --period PERIOD|DATE] "
             "VALUE...\n"
             "\n"
             "Prints, for each VALUE, a line 'KIND CANONICAL PSEUDONYM' (tab\n"
@@ -38,6 +40,11 @@ static void usage(FILE *out)
             "  -k, --kind KIND    msisdn (default), imsi, imei or id\n"
             "  -a, --all-keys     use every key of the ring, not only the\n"
             "                     active one\n"
+            "  -p, --purpose P    the pseudonyms of purpose P (v2, its\n"
+            "                     domain); without it, v1 (no purposes)\n"
+            "  -P, --period X     with --purpose: the rotation period, as\n"
+            "                     the period (2026-11-27, 2026-W48, 2026-11,\n"
+            "                     - for never) or a date YYYY-MM-DD in it\n"
             "  -h, --help         this help\n"
             "\n"
             "A value that is not valid for KIND is reported by position, not\n"
@@ -119,10 +126,14 @@ int cdr_cmd_pseudonym(int argc, char **argv)
             {"config", required_argument, NULL, 'c'},
             {"kind", required_argument, NULL, 'k'},
             {"all-keys", no_argument, NULL, 'a'},
+            {"purpose", required_argument, NULL, 'p'},
+            {"period", required_argument, NULL, 'P'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
         const char *path = NULL, *kind_name = "msisdn";
+        const char *purpose = NULL, *period_arg = NULL;
+        char domain[CDR_PSEUDONYM_DOMAIN_MAX + 1] = "";
         char errstr[1024];
         cdr_config_t *config = NULL;
         cdr_engine_t *engine = NULL;
@@ -133,7 +144,8 @@ int cdr_cmd_pseudonym(int argc, char **argv)
         int opt, all = 0, rc = CDR_EXIT_FAILURE, bad = 0;
 
         optind = 1;
-        while ((opt = getopt_long(argc, argv, "c:k:ah", opts, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "c:k:ap:P:h", opts, NULL)) !=
+               -1) {
                 switch (opt) {
                 case 'c':
                         path = optarg;
@@ -143,6 +155,12 @@ int cdr_cmd_pseudonym(int argc, char **argv)
                         break;
                 case 'a':
                         all = 1;
+                        break;
+                case 'p':
+                        purpose = optarg;
+                        break;
+                case 'P':
+                        period_arg = optarg;
                         break;
                 case 'h':
                         usage(stdout);
@@ -163,9 +181,43 @@ int cdr_cmd_pseudonym(int argc, char **argv)
                              kind_name);
                 return CDR_EXIT_USAGE;
         }
+        if ((purpose == NULL) != (period_arg == NULL)) {
+                cdr_cmd_fail(CMD, "--purpose and --period go together (try "
+                                  "--help)");
+                return CDR_EXIT_USAGE;
+        }
         config = cdr_config_load(path, errstr, sizeof(errstr));
         if (config == NULL)
                 goto fail;
+        if (purpose != NULL) {
+                const cdr_purpose_spec_t *p = NULL;
+                const cdr_rule_t *rule = NULL;
+                char period[CDR_CIVIL_PERIOD_MAX];
+
+                for (i = 0; i < config->npurposes; i++)
+                        if (strcmp(config->purposes[i].name, purpose) == 0)
+                                p = &config->purposes[i];
+                if (p == NULL) {
+                        cdr_errf(errstr, sizeof(errstr),
+                                 "--purpose %s: no such purpose in %s", purpose,
+                                 path);
+                        goto fail;
+                }
+                if (cdr_civil_period_parse(period_arg, strlen(period_arg),
+                                           (cdr_rotate_t)p->rotate, period,
+                                           &rule) != CDR_OK) {
+                        cdr_errf(errstr, sizeof(errstr),
+                                 "--period %s: %s (purpose %s rotates %s)",
+                                 period_arg, rule ? rule->text : "malformed",
+                                 p->name,
+                                 p->rotate == CDR_ROTATE_DAY     ? "daily"
+                                 : p->rotate == CDR_ROTATE_WEEK  ? "weekly"
+                                 : p->rotate == CDR_ROTATE_MONTH ? "monthly"
+                                                                 : "never");
+                        goto fail;
+                }
+                snprintf(domain, sizeof(domain), "%s/%s", p->name, period);
+        }
         engine = cdr_engine_new(config, 0, errstr, sizeof(errstr));
         if (engine == NULL)
                 goto fail;
@@ -182,6 +234,10 @@ int cdr_cmd_pseudonym(int argc, char **argv)
                 if (ps[nps] == NULL)
                         goto fail;
                 nps++;
+                if (domain[0] != '\0' &&
+                    cdr_pseudonymiser_set_domain(ps[nps - 1], domain, errstr,
+                                                 sizeof(errstr)) != CDR_OK)
+                        goto fail;
         }
 
         if (optind < argc) {

@@ -344,6 +344,15 @@ int cdr_cmd_run(int argc, char **argv)
         config = cdr_config_load(config_path, errstr, sizeof(errstr));
         if (config == NULL)
                 goto fail;
+        if (config->npurposes > 0) {
+                /* Nothing is published rather than one purpose's output
+                 * to the wrong topic. */
+                cdr_errf(errstr, sizeof(errstr),
+                         "%s: purposes: stream mode does not publish "
+                         "purposes yet (file mode does: cdranon anonymise)",
+                         config_path);
+                goto fail;
+        }
         for (i = 0; i < nprops; i++) {
                 const char *value;
 

@@ -60,6 +60,7 @@ typedef enum {
         CT_KAFKA,     /* the kafka: section, name/value pairs */
         CT_CUSTODIAN, /* keys.custodian_public: file or list of periods */
         CT_FIELDS,    /* fields: the allow-list, compiled into the policy */
+        CT_PURPOSES,  /* purposes: outputs with their own allow-lists */
 } cfg_type_t;
 
 typedef struct {
@@ -179,6 +180,8 @@ static const cfg_entry_t cfg_table[] = {
      "a cell not in the table: dead-letter (the default) or null"},
     {"fields", CT_FIELDS, NULL, 0, 0, OFF(fields), OFF(nfields), NULL,
      "the allow-list: output field -> action"},
+    {"purposes", CT_PURPOSES, NULL, 0, 0, OFF(purposes), OFF(npurposes), NULL,
+     "outputs, each with its allow-list and pseudonym domain"},
 };
 
 #define NENTRIES (sizeof(cfg_table) / sizeof(cfg_table[0]))
@@ -1106,6 +1109,8 @@ static int describe_fields(const cdr_config_t *config, const cfg_entry_t *e,
 {
         size_t i, n = 0;
 
+        if (config->npurposes > 0)
+                return CDR_OK;
         for (i = 0; i < config->nfields; i++)
                 n += !is_drop(config->fields[i].action);
         PUT("%s: %zu output fields (policy below)\n", e->name, n);
@@ -1123,6 +1128,68 @@ static void release_fields(cdr_config_t *config, const cfg_entry_t *e,
                 free(config->fields[i].action);
         }
         free(config->fields);
+}
+
+/* purposes: the first pass checks the shape; read_purposes reads it. */
+static int node_purposes(struct loader *ld, const cfg_entry_t *e,
+                         const cdr_ynode_t *val, const char *path)
+{
+        if (val->type != CDR_YN_MAP || val->nkids == 0)
+                return cdr_yaml_fail(&ld->err, val->line, path,
+                                     "expected a mapping of purpose name -> "
+                                     "output, rotate, fields, not %s",
+                                     cdr_ynode_kind(val));
+        return CDR_OK;
+}
+
+static const char *const rotate_names[] = {"never", "day", "week", "month",
+                                           NULL};
+
+static int describe_purposes(const cdr_config_t *config, const cfg_entry_t *e,
+                             const void *field, cdr_buf_t *out)
+{
+        size_t i, j, n;
+
+        for (i = 0; i < config->npurposes; i++) {
+                const cdr_purpose_spec_t *p = &config->purposes[i];
+
+                for (j = 0, n = 0; j < p->nfields; j++)
+                        n += !is_drop(p->fields[j].action);
+                PUT("purposes.%s: topic %s, key %s, file %s, rotate %s, "
+                    "%zu output fields\n",
+                    p->name, p->topic, p->key ? p->key : "(none)",
+                    p->file ? p->file : "(none)", rotate_names[p->rotate], n);
+        }
+        return CDR_OK;
+}
+
+static void free_specs(cdr_field_spec_t *fields, size_t n)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                free(fields[i].name);
+                free(fields[i].from);
+                free(fields[i].action);
+        }
+        free(fields);
+}
+
+static void release_purposes(cdr_config_t *config, const cfg_entry_t *e,
+                             void *field)
+{
+        size_t i;
+
+        for (i = 0; i < config->npurposes; i++) {
+                cdr_purpose_spec_t *p = &config->purposes[i];
+
+                free(p->name);
+                free(p->topic);
+                free(p->key);
+                free(p->file);
+                free_specs(p->fields, p->nfields);
+        }
+        free(config->purposes);
 }
 
 #undef PUT
@@ -1160,9 +1227,11 @@ static const struct {
                       release_custodian},
     [CT_FIELDS] = {"a mapping", NULL, node_fields, describe_fields,
                    release_fields},
+    [CT_PURPOSES] = {"a mapping", NULL, node_purposes, describe_purposes,
+                     release_purposes},
 };
 
-_Static_assert(sizeof(cfg_types) / sizeof(cfg_types[0]) == CT_FIELDS + 1,
+_Static_assert(sizeof(cfg_types) / sizeof(cfg_types[0]) == CT_PURPOSES + 1,
                "functions for every type");
 
 /* Stores the scalar s[0..len) into the field of entry `e`. */
@@ -1298,21 +1367,23 @@ static int not_a_column(const cdr_config_t *config, const char *name)
 
 /* Reads `fields:` into config->fields, in the order of the file.  The
  * action is kept as written: the engine compiles it (transform.h). */
-static int read_fields(struct loader *ld, const cdr_ynode_t *map)
+static int read_fields_at(struct loader *ld, const cdr_ynode_t *map,
+                          const char *prefix, cdr_field_spec_t **out,
+                          size_t *nout)
 {
         cdr_config_t *config = ld->config;
         char path[600], apath[640], fpath[640];
         size_t i, j;
 
-        config->fields = calloc(map->nkids / 2, sizeof(*config->fields));
-        if (config->fields == NULL)
+        *out = calloc(map->nkids / 2 + 1, sizeof(**out));
+        if (*out == NULL)
                 return cdr_yaml_nomem(&ld->err);
         for (i = 0; i < map->nkids; i += 2) {
                 const cdr_ynode_t *key = map->kids[i], *val = map->kids[i + 1];
                 const cdr_ynode_t *action = NULL, *from = NULL;
-                cdr_field_spec_t *spec = &config->fields[config->nfields];
+                cdr_field_spec_t *spec = &(*out)[*nout];
 
-                snprintf(path, sizeof(path), "fields.%s", key->str);
+                snprintf(path, sizeof(path), "%sfields.%s", prefix, key->str);
                 snprintf(apath, sizeof(apath), "%s", path);
                 if (key->len == 0 || strlen(key->str) != key->len)
                         return cdr_yaml_fail(&ld->err, key->line, path,
@@ -1374,13 +1445,190 @@ static int read_fields(struct loader *ld, const cdr_ynode_t *map)
                 spec->name = strdup(key->str);
                 spec->action = strdup(action->str);
                 spec->from = from != NULL ? strdup(from->str) : NULL;
-                config->nfields++;
+                (*nout)++;
                 if (spec->name == NULL || spec->action == NULL ||
                     (from != NULL && spec->from == NULL))
                         return cdr_yaml_nomem(&ld->err);
                 spec->line = key->line;
                 spec->action_line = action->line;
                 spec->mapped = val->type == CDR_YN_MAP;
+        }
+        return CDR_OK;
+}
+
+static int read_fields(struct loader *ld, const cdr_ynode_t *map)
+{
+        return read_fields_at(ld, map, "", &ld->config->fields,
+                              &ld->config->nfields);
+}
+
+static int purpose_name_ok(const char *s, size_t n)
+{
+        size_t i;
+
+        if (n == 0 || n > CDR_PURPOSE_NAME_MAX || strlen(s) != n)
+                return 0;
+        for (i = 0; i < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') ||
+                      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+                      s[i] == '-'))
+                        return 0;
+        return 1;
+}
+
+/* A non-empty scalar text value, or an error naming `path`. */
+static int purpose_text(struct loader *ld, const cdr_ynode_t *v,
+                        const char *path, char **out)
+{
+        if (v->type != CDR_YN_SCALAR || v->null || v->len == 0 ||
+            strlen(v->str) != v->len)
+                return cdr_yaml_fail(&ld->err, v->line, path,
+                                     "expected text, not %s",
+                                     cdr_ynode_kind(v));
+        free(*out);
+        *out = strdup(v->str);
+        return *out != NULL ? CDR_OK : cdr_yaml_nomem(&ld->err);
+}
+
+static int read_purpose_output(struct loader *ld, cdr_purpose_spec_t *p,
+                               const cdr_ynode_t *map, const char *prefix)
+{
+        char path[900];
+        size_t j;
+        int rc;
+
+        if (map->type != CDR_YN_MAP)
+                return cdr_yaml_fail(&ld->err, map->line, prefix,
+                                     "expected a mapping of topic, key, file, "
+                                     "not %s",
+                                     cdr_ynode_kind(map));
+        for (j = 0; j < map->nkids; j += 2) {
+                const cdr_ynode_t *k = map->kids[j], *v = map->kids[j + 1];
+
+                snprintf(path, sizeof(path), "%s.%.200s", prefix, k->str);
+                if (strcmp(k->str, "topic") == 0) {
+                        rc = purpose_text(ld, v, path, &p->topic);
+                        if (rc == CDR_OK && !topic_ok(v->str, v->len))
+                                rc = cdr_yaml_fail(
+                                    &ld->err, v->line, path,
+                                    "'%s' is not a topic name (1-249 of A-Z "
+                                    "a-z 0-9 . _ -)",
+                                    v->str);
+                } else if (strcmp(k->str, "key") == 0) {
+                        rc = purpose_text(ld, v, path, &p->key);
+                        p->key_line = v->line;
+                } else if (strcmp(k->str, "file") == 0) {
+                        rc = purpose_text(ld, v, path, &p->file);
+                } else {
+                        rc = cdr_yaml_fail(&ld->err, k->line, path,
+                                           "unknown key (expected topic, key, "
+                                           "file)");
+                }
+                if (rc != CDR_OK)
+                        return rc;
+        }
+        return CDR_OK;
+}
+
+/* Reads `purposes:` into config->purposes, in the order of the file. */
+static int read_purposes(struct loader *ld, const cdr_ynode_t *map)
+{
+        cdr_config_t *config = ld->config;
+        char path[600], prefix[64];
+        size_t i, j, k;
+        int rc;
+
+        config->purposes = calloc(map->nkids / 2, sizeof(*config->purposes));
+        if (config->purposes == NULL)
+                return cdr_yaml_nomem(&ld->err);
+        for (i = 0; i < map->nkids; i += 2) {
+                const cdr_ynode_t *name = map->kids[i], *val = map->kids[i + 1];
+                const cdr_ynode_t *fields = NULL;
+                cdr_purpose_spec_t *p = &config->purposes[config->npurposes];
+
+                snprintf(prefix, sizeof(prefix), "purposes.%.40s", name->str);
+                if (!purpose_name_ok(name->str, name->len))
+                        return cdr_yaml_fail(&ld->err, name->line, prefix,
+                                             "a purpose name is 1-32 of a-z "
+                                             "0-9 _ -");
+                if (val->type != CDR_YN_MAP)
+                        return cdr_yaml_fail(&ld->err, val->line, prefix,
+                                             "expected a mapping of output, "
+                                             "rotate, fields, not %s",
+                                             cdr_ynode_kind(val));
+                config->npurposes++;
+                p->line = name->line;
+                p->name = strdup(name->str);
+                if (p->name == NULL)
+                        return cdr_yaml_nomem(&ld->err);
+                for (j = 0; j < val->nkids; j += 2) {
+                        const cdr_ynode_t *kk = val->kids[j];
+                        const cdr_ynode_t *v = val->kids[j + 1];
+
+                        snprintf(path, sizeof(path), "%s.%.200s", prefix,
+                                 kk->str);
+                        rc = CDR_OK;
+                        if (strcmp(kk->str, "output") == 0) {
+                                rc = read_purpose_output(ld, p, v, path);
+                        } else if (strcmp(kk->str, "rotate") == 0) {
+                                for (k = 0; rotate_names[k] != NULL; k++)
+                                        if (v->type == CDR_YN_SCALAR &&
+                                            !v->null &&
+                                            strcmp(v->str, rotate_names[k]) ==
+                                                0)
+                                                break;
+                                if (rotate_names[k] == NULL)
+                                        rc = cdr_yaml_fail(
+                                            &ld->err, v->line, path,
+                                            "expected day, week, month or "
+                                            "never");
+                                p->rotate = (int)k;
+                        } else if (strcmp(kk->str, "fields") == 0) {
+                                if (v->type != CDR_YN_MAP || v->nkids == 0)
+                                        rc = cdr_yaml_fail(
+                                            &ld->err, v->line, path,
+                                            "expected a mapping of output "
+                                            "field -> action (the "
+                                            "allow-list)");
+                                fields = v;
+                        } else {
+                                rc = cdr_yaml_fail(&ld->err, kk->line, path,
+                                                   "unknown key (expected "
+                                                   "output, rotate, fields)");
+                        }
+                        if (rc != CDR_OK)
+                                return rc;
+                }
+                if (fields == NULL)
+                        return cdr_yaml_fail(&ld->err, name->line, prefix,
+                                             "missing fields: (the purpose's "
+                                             "allow-list)");
+                if (p->rotate != 0 && config->event_time_field == NULL)
+                        return cdr_yaml_fail(
+                            &ld->err, name->line, prefix,
+                            "rotate: %s needs input.event_time (the field "
+                            "whose time picks the period)",
+                            rotate_names[p->rotate]);
+                for (k = 0; k + 1 < config->npurposes; k++)
+                        if (p->file != NULL &&
+                            config->purposes[k].file != NULL &&
+                            strcmp(p->file, config->purposes[k].file) == 0)
+                                return cdr_yaml_fail(
+                                    &ld->err, name->line, prefix,
+                                    "output.file '%s' is also purpose '%s's",
+                                    p->file, config->purposes[k].name);
+                if (p->topic == NULL) {
+                        size_t n = strlen(p->name) + 5;
+
+                        p->topic = malloc(n);
+                        if (p->topic == NULL)
+                                return cdr_yaml_nomem(&ld->err);
+                        snprintf(p->topic, n, "cdr.%s", p->name);
+                }
+                snprintf(path, sizeof(path), "%s.", prefix);
+                rc = read_fields_at(ld, fields, path, &p->fields, &p->nfields);
+                if (rc != CDR_OK)
+                        return rc;
         }
         return CDR_OK;
 }
@@ -1427,17 +1675,29 @@ static int finish(struct loader *ld)
 {
         cdr_config_t *config = ld->config;
         const cdr_ynode_t *fields = ld->value[entry_index("fields")];
+        const cdr_ynode_t *purposes = ld->value[entry_index("purposes")];
         const cdr_ynode_t *columns =
             ld->value[entry_index("input.csv.columns")];
+        static const char *const v1_only[] = {
+            "fields", "output.anonymised.topic", "output.anonymised.key"};
         size_t i;
         int rc;
 
-        if (fields == NULL)
+        for (i = 0; purposes != NULL && i < 3; i++) {
+                size_t idx = entry_index(v1_only[i]);
+
+                if (ld->keyline[idx] != 0)
+                        return cdr_yaml_fail(
+                            &ld->err, ld->keyline[idx], v1_only[i],
+                            "not with purposes: (each purpose has its own "
+                            "fields: and output:)");
+        }
+        if (purposes == NULL && fields == NULL)
                 return cdr_yaml_fail(
                     &ld->err, 1, "fields",
                     "missing: the allow-list of output fields is "
                     "required");
-        if (fields->nkids == 0)
+        if (purposes == NULL && fields->nkids == 0)
                 return cdr_yaml_fail(&ld->err, fields->line, "fields",
                                      "must not be empty (the allow-list)");
         if (config->hmac_key_file == NULL)
@@ -1482,7 +1742,8 @@ static int finish(struct loader *ld)
 
         rc = check_key_file(ld);
         if (rc == CDR_OK)
-                rc = read_fields(ld, fields);
+                rc = purposes != NULL ? read_purposes(ld, purposes)
+                                      : read_fields(ld, fields);
         if (rc == CDR_OK && config->suppression_file != NULL)
                 rc = check_suppression(ld);
         if (rc != CDR_OK)

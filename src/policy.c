@@ -112,6 +112,7 @@ struct cdr_policy_s {
         size_t npairs;
         const cdr_cells_t *cells; /* what `cell` fields read, or NULL */
         int cells_unknown_null;   /* unknown cell: null, else dead letter */
+        int shares_schema;        /* schema owned by another policy */
 };
 
 /* Bytes of output values other than `keep` and `keep number`, whose
@@ -430,6 +431,19 @@ cdr_policy_t *cdr_policy_new(const cdr_numbering_t *plan)
         return policy;
 }
 
+cdr_policy_t *cdr_policy_new_shared(const cdr_numbering_t *plan,
+                                    cdr_policy_t *owner)
+{
+        cdr_policy_t *policy = cdr_policy_new(plan);
+
+        if (policy == NULL)
+                return NULL;
+        cdr_schema_destroy(policy->schema);
+        policy->schema = owner->schema;
+        policy->shares_schema = 1;
+        return policy;
+}
+
 static void field_free(field_t *f)
 {
         size_t i;
@@ -456,7 +470,8 @@ void cdr_policy_destroy(cdr_policy_t *policy)
         for (i = 0; i < policy->nfields; i++)
                 field_free(&policy->fields[i]);
         free(policy->fields);
-        cdr_schema_destroy(policy->schema);
+        if (!policy->shares_schema)
+                cdr_schema_destroy(policy->schema);
         free(policy);
 }
 
@@ -469,6 +484,16 @@ static void add_msisdn_slot(cdr_policy_t *policy, int slot)
                         return;
         if (policy->nmsisdn < CDR_MAX_SLOTS)
                 policy->msisdn_slots[policy->nmsisdn++] = slot;
+}
+
+void cdr_policy_add_mentions(cdr_policy_t *policy, const cdr_policy_t *other)
+{
+        size_t i;
+
+        if (other->schema != policy->schema)
+                return;
+        for (i = 0; i < other->nmsisdn; i++)
+                add_msisdn_slot(policy, other->msisdn_slots[i]);
 }
 
 /* Appends the bytes of a bucket label; returns 0 or CDR_ERR_NOMEM. */

@@ -31,6 +31,7 @@
 #define CACHE_VALUE   32 /* longest canonical value the cache holds */
 #define CACHE_MAX     ((size_t)1 << 24)
 #define DOMAIN        "cdranon.v1."
+#define DOMAIN_V2     "cdranon.v2."
 #define NKINDS        4
 
 typedef char cdr_key_id_t[CDR_KEY_ID_MAX + 1];
@@ -227,6 +228,11 @@ struct cdr_pseudonymiser_s {
          * (domain_len bytes) followed by zeros. */
         unsigned char domain_len[NKINDS];
         unsigned char domain[NKINDS][BLOCK];
+        /* v2: "cdranon.v2." kind 0x00 pseudonym_domain 0x00; empty: v1.
+         * Longer prefixes than a block go through hmac_parts(). */
+        char pdomain[CDR_PSEUDONYM_DOMAIN_MAX + 1];
+        size_t prefix2_len[NKINDS];
+        unsigned char prefix2[NKINDS][BLOCK + CDR_PSEUDONYM_DOMAIN_MAX + 16];
         char b32_pairs[1024][2]; /* see base32_mac() */
 };
 
@@ -257,6 +263,8 @@ static const char *const kind_names[NKINDS] = {
     [CDR_KIND_IMEI] = "imei",
     [CDR_KIND_ID] = "id",
 };
+
+static void set_v1(cdr_pseudonymiser_t *ps);
 
 cdr_pseudonymiser_t *cdr_pseudonymiser_new(const cdr_keyring_t *ring,
                                            size_t key_index,
@@ -289,11 +297,7 @@ cdr_pseudonymiser_t *cdr_pseudonymiser_new(const cdr_keyring_t *ring,
                  cdr_keyring_id(ring, key_index));
         ps->prefix_len =
             (size_t)snprintf(ps->prefix, sizeof(ps->prefix), "%s:", ps->key_id);
-        for (k = 0; k < NKINDS; k++) {
-                int w = snprintf((char *)ps->domain[k], BLOCK, "%s%s", DOMAIN,
-                                 kind_names[k]);
-                ps->domain_len[k] = (unsigned char)(w + 1); /* with NUL */
-        }
+        set_v1(ps);
         for (k = 0; k < 1024; k++) {
                 ps->b32_pairs[k][0] = alphabet[k >> 5];
                 ps->b32_pairs[k][1] = alphabet[k & 31];
@@ -379,7 +383,10 @@ size_t cdr_pseudonymise(cdr_pseudonymiser_t *ps, cdr_kind_t kind,
                 }
         }
         ps->misses++;
-        if (ps->domain_len[kind] + len <= PAD_MAX) {
+        if (ps->prefix2_len[kind] >= BLOCK) {
+                hmac_parts(&ps->hmac, ps->prefix2[kind], ps->prefix2_len[kind],
+                           canon, len, mac, sizeof(mac));
+        } else if (ps->domain_len[kind] + len <= PAD_MAX) {
                 unsigned char block[BLOCK];
                 memcpy(block, ps->domain[kind], BLOCK);
                 memcpy(block + ps->domain_len[kind], canon, len);
@@ -397,6 +404,71 @@ size_t cdr_pseudonymise(cdr_pseudonymiser_t *ps, cdr_kind_t kind,
                 memcpy(e->b32, b32, CDR_PSEUDONYM_B32LEN);
         }
         return ps->prefix_len + CDR_PSEUDONYM_B32LEN;
+}
+
+static void set_v1(cdr_pseudonymiser_t *ps)
+{
+        size_t k;
+
+        for (k = 0; k < NKINDS; k++) {
+                int w = snprintf((char *)ps->domain[k], BLOCK, "%s%s", DOMAIN,
+                                 kind_names[k]);
+                memset(ps->domain[k] + w, 0, (size_t)(BLOCK - w));
+                ps->domain_len[k] = (unsigned char)(w + 1); /* with NUL */
+                ps->prefix2_len[k] = 0;
+        }
+        ps->pdomain[0] = '\0';
+}
+
+int cdr_pseudonymiser_set_domain(cdr_pseudonymiser_t *ps, const char *domain,
+                                 char *errstr, size_t errstr_size)
+{
+        size_t dlen = domain != NULL ? strlen(domain) : 0, k;
+
+        if (dlen > CDR_PSEUDONYM_DOMAIN_MAX) {
+                cdr_errf(errstr, errstr_size,
+                         "pseudonym domain of %zu bytes is over the limit of "
+                         "%d",
+                         dlen, CDR_PSEUDONYM_DOMAIN_MAX);
+                return CDR_ERR_INVAL;
+        }
+        if (strcmp(ps->pdomain, dlen ? domain : "") == 0)
+                return 0;
+        /* Cached pseudonyms belong to the old domain. */
+        if (ps->cache != NULL)
+                memset(ps->cache, 0, ps->cache_size);
+        if (dlen == 0) {
+                set_v1(ps);
+                return 0;
+        }
+        memcpy(ps->pdomain, domain, dlen + 1);
+        for (k = 0; k < NKINDS; k++) {
+                unsigned char *p = ps->prefix2[k];
+                size_t kl = strlen(kind_names[k]), n = 0;
+
+                memcpy(p, DOMAIN_V2, sizeof(DOMAIN_V2) - 1);
+                n += sizeof(DOMAIN_V2) - 1;
+                memcpy(p + n, kind_names[k], kl);
+                n += kl;
+                p[n++] = 0x00;
+                memcpy(p + n, domain, dlen);
+                n += dlen;
+                p[n++] = 0x00;
+                ps->prefix2_len[k] = n;
+                if (n < BLOCK) {
+                        memset(ps->domain[k], 0, BLOCK);
+                        memcpy(ps->domain[k], p, n);
+                        ps->domain_len[k] = (unsigned char)n;
+                } else {
+                        ps->domain_len[k] = BLOCK; /* never the short path */
+                }
+        }
+        return 0;
+}
+
+const char *cdr_pseudonymiser_domain(const cdr_pseudonymiser_t *ps)
+{
+        return ps->pdomain;
 }
 
 const char *cdr_pseudonymiser_key_id(const cdr_pseudonymiser_t *ps)

@@ -32,6 +32,7 @@ static const char *const names[CDR_REASON_COUNT] = {
     [CDR_REASON_NUMBER_PHONE_CONTEXT] = "number_phone_context",
     [CDR_REASON_NUMBER_TRUNK_PREFIX] = "number_trunk_prefix",
     [CDR_REASON_CELL_UNKNOWN] = "cell_unknown",
+    [CDR_REASON_EVENT_TIME_UNREADABLE] = "event_time_unreadable",
 };
 
 const char *cdr_reason_name(cdr_reason_t code)

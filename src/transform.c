@@ -5,6 +5,7 @@
  */
 #include "cdranon/transform.h"
 #include "cdranon/cells.h"
+#include "cdranon/civil.h"
 #include "cdranon/csv.h"
 #include "cdranon/encode.h"
 #include "cdranon/json.h"
@@ -48,7 +49,24 @@ struct cdr_engine_s {
          * is more than one key or a key's period is bounded: with one key
          * for all time the event time is not read. */
         int event_time_picks_key;
+        /* One policy per purpose (config->purposes), sharing the schema
+         * of `policy`, which then has no output fields and holds the
+         * suppression and event-time fields. */
+        cdr_policy_t **purposes;
+        size_t npurposes;
+        int rotates;                 /* some purpose rotates its pseudonyms */
         _Atomic unsigned generation; /* bumped by each reload */
+};
+
+/* A purpose's state in a transform: two pseudonymisers, for the period
+ * of the last record and the one before it, so that records around a
+ * period's end (out of order by a little) do not empty the cache at
+ * every switch; `last` is the one set most recently. */
+struct purpose_state {
+        cdr_pseudonymiser_t *ps[2];
+        int last;
+        cdr_buf_t json;
+        char key[CDR_PSEUDONYM_MAX + 1];
 };
 
 struct cdr_transform_s {
@@ -65,6 +83,8 @@ struct cdr_transform_s {
         char reason[256];
         int parsed; /* the last record parsed (cdr_transform_numbers) */
         cdr_transform_stats_t stats;
+        struct purpose_state *ps_of; /* one per engine purpose */
+        cdr_purpose_out_t *outs;
 };
 
 /* An error of the configuration's: "PATH:LINE: key.path: msg" (the
@@ -140,6 +160,55 @@ static cdr_policy_t *compile_policy(const cdr_config_t *config, char *errstr,
                             config, rc,
                             cdr_config_line(config, "suppression.fields"),
                             "suppression.fields", msg, errstr, errstr_size);
+        }
+        if (rc != CDR_OK) {
+                cdr_policy_destroy(policy);
+                return NULL;
+        }
+        return policy;
+}
+
+/* The policy of purpose `i`, over the schema of `base`. */
+static cdr_policy_t *compile_purpose(const cdr_config_t *config, size_t i,
+                                     cdr_policy_t *base, char *errstr,
+                                     size_t errstr_size)
+{
+        const cdr_purpose_spec_t *p = &config->purposes[i];
+        cdr_policy_t *policy;
+        char path[640], msg[512];
+        size_t j;
+        int rc = CDR_OK;
+
+        policy = cdr_policy_new_shared(&config->numbers, base);
+        if (policy == NULL) {
+                config_fail(config, CDR_ERR_NOMEM, 0, NULL, "", errstr,
+                            errstr_size);
+                return NULL;
+        }
+        msg[0] = '\0';
+        for (j = 0; j < p->nfields && rc == CDR_OK; j++) {
+                const cdr_field_spec_t *f = &p->fields[j];
+
+                rc = cdr_policy_add_field(policy, f->name, f->action, f->from,
+                                          msg, sizeof(msg));
+                snprintf(path, sizeof(path), "purposes.%s.fields.%s%s", p->name,
+                         f->name, f->mapped ? ".action" : "");
+                if (rc == CDR_OK && cdr_policy_uses_cells(policy)) {
+                        rc = CDR_ERR_INVAL;
+                        snprintf(msg, sizeof(msg),
+                                 "the cell action is not available in "
+                                 "purposes yet");
+                }
+                if (rc != CDR_OK)
+                        config_fail(config, rc, f->action_line, path, msg,
+                                    errstr, errstr_size);
+        }
+        if (rc == CDR_OK && p->key != NULL) {
+                rc = cdr_policy_set_key_field(policy, p->key, msg, sizeof(msg));
+                snprintf(path, sizeof(path), "purposes.%s.output.key", p->name);
+                if (rc != CDR_OK)
+                        config_fail(config, rc, p->key_line, path, msg, errstr,
+                                    errstr_size);
         }
         if (rc != CDR_OK) {
                 cdr_policy_destroy(policy);
@@ -282,6 +351,27 @@ cdr_engine_t *cdr_engine_new(const cdr_config_t *config, int seal, char *errstr,
         if (engine->policy == NULL)
                 goto err;
         engine->schema = cdr_policy_schema(engine->policy);
+        if (config->npurposes > 0) {
+                size_t i;
+
+                engine->purposes =
+                    calloc(config->npurposes, sizeof(*engine->purposes));
+                if (engine->purposes == NULL) {
+                        cdr_errf(errstr, errstr_size, "out of memory");
+                        goto err;
+                }
+                for (i = 0; i < config->npurposes; i++) {
+                        engine->purposes[i] = compile_purpose(
+                            config, i, engine->policy, errstr, errstr_size);
+                        if (engine->purposes[i] == NULL)
+                                goto err;
+                        cdr_policy_add_mentions(engine->policy,
+                                                engine->purposes[i]);
+                        engine->npurposes++;
+                        if (config->purposes[i].rotate != CDR_ROTATE_NEVER)
+                                engine->rotates = 1;
+                }
+        }
         if (config->suppression_file != NULL) {
                 engine->files.suppress =
                     load_suppression(config, 1, errstr, errstr_size);
@@ -360,6 +450,9 @@ void cdr_engine_destroy(cdr_engine_t *engine)
         free(engine->retired);
         loaded_free(&engine->files);
         cdr_csv_destroy(engine->csv);
+        for (i = 0; i < engine->npurposes; i++)
+                cdr_policy_destroy(engine->purposes[i]);
+        free(engine->purposes);
         cdr_policy_destroy(engine->policy);
         free(engine);
 }
@@ -410,9 +503,22 @@ const cdr_suppress_t *cdr_engine_suppression(const cdr_engine_t *engine)
 
 int cdr_engine_describe(const cdr_engine_t *engine, cdr_buf_t *out)
 {
+        size_t i;
+        int rc;
+
         if (cdr_buf_puts(out, "# policy\n") != CDR_OK)
                 return CDR_ERR_NOMEM;
-        return cdr_policy_describe(engine->policy, engine->files.suppress, out);
+        rc = cdr_policy_describe(engine->policy, engine->files.suppress, out);
+        for (i = 0; i < engine->npurposes && rc == CDR_OK; i++) {
+                if (cdr_buf_printf(out,
+                                   "# purpose %s (pseudonyms v2, domain "
+                                   "%s/PERIOD)\n",
+                                   engine->config->purposes[i].name,
+                                   engine->config->purposes[i].name) != CDR_OK)
+                        return CDR_ERR_NOMEM;
+                rc = cdr_policy_describe(engine->purposes[i], NULL, out);
+        }
+        return rc;
 }
 
 int cdr_engine_reload(cdr_engine_t *engine, char *errstr, size_t errstr_size)
@@ -508,6 +614,28 @@ static int transform_load_key(cdr_transform_t *t, char *errstr,
         }
         cdr_pseudonymiser_destroy(t->ps);
         t->ps = ps;
+        for (size_t i = 0; i < engine->npurposes; i++) {
+                struct purpose_state *st = &t->ps_of[i];
+
+                for (int k = 0; k < 2; k++) {
+                        ps = cdr_pseudonymiser_new(
+                            engine->files.ring,
+                            cdr_keyring_count(engine->files.ring) - 1,
+                            engine->config->pseudonym_cache, errstr,
+                            errstr_size);
+                        if (ps == NULL)
+                                return CDR_ERR_INVAL;
+                        if (st->ps[k] != NULL) {
+                                cdr_pseudonym_stats_t pst;
+
+                                cdr_pseudonymiser_stats(st->ps[k], &pst);
+                                t->stats.cache_hits += pst.hits;
+                                t->stats.cache_misses += pst.misses;
+                        }
+                        cdr_pseudonymiser_destroy(st->ps[k]);
+                        st->ps[k] = ps;
+                }
+        }
         return CDR_OK;
 }
 
@@ -547,6 +675,14 @@ cdr_transform_t *cdr_transform_new(cdr_engine_t *engine, char *errstr,
                 return NULL;
         }
         t->engine = engine;
+        if (engine->npurposes > 0) {
+                t->ps_of = calloc(engine->npurposes, sizeof(*t->ps_of));
+                t->outs = calloc(engine->npurposes, sizeof(*t->outs));
+                if (t->ps_of == NULL || t->outs == NULL) {
+                        cdr_errf(errstr, errstr_size, "out of memory");
+                        goto err;
+                }
+        }
         if (transform_load_key(t, errstr, errstr_size) != CDR_OK ||
             transform_load_sealer(t, errstr, errstr_size) != CDR_OK)
                 goto err;
@@ -563,6 +699,13 @@ void cdr_transform_destroy(cdr_transform_t *t)
                 return;
         cdr_sealer_destroy(t->sealer);
         cdr_pseudonymiser_destroy(t->ps);
+        for (size_t i = 0; t->ps_of != NULL && i < t->engine->npurposes; i++) {
+                cdr_pseudonymiser_destroy(t->ps_of[i].ps[0]);
+                cdr_pseudonymiser_destroy(t->ps_of[i].ps[1]);
+                cdr_buf_free(&t->ps_of[i].json);
+        }
+        free(t->ps_of);
+        free(t->outs);
         cdr_record_free(&t->record);
         cdr_buf_free(&t->json);
         cdr_buf_free(&t->dead_letter);
@@ -583,6 +726,78 @@ static void stage_observe(cdr_transform_t *t, int stage, int64_t from,
 {
         cdr_hist_observe(&t->stats.stage[stage], cdr_stage_bounds,
                          CDR_STAGE_NBOUNDS, (double)(to - from) * 1e-9);
+}
+
+/* The pseudonymiser of purpose i for domain "NAME/PERIOD". */
+static cdr_pseudonymiser_t *purpose_ps(cdr_transform_t *t, size_t i,
+                                       const char *domain)
+{
+        struct purpose_state *st = &t->ps_of[i];
+        int k;
+
+        for (k = 0; k < 2; k++)
+                if (strcmp(cdr_pseudonymiser_domain(st->ps[k]), domain) == 0)
+                        return st->ps[k];
+        k = !st->last;
+        /* The domain fits: a name of 32 and a period of 10 bytes. */
+        if (cdr_pseudonymiser_set_domain(st->ps[k], domain, NULL, 0) != CDR_OK)
+                return NULL;
+        st->last = k;
+        return st->ps[k];
+}
+
+/* Applies every purpose's policy to the parsed record, after the base
+ * policy found it neither suppressed nor dead.  Returns the verdict
+ * (PUBLISH or DEAD with *code and t->reason set) or a negative error. */
+static int apply_purposes(cdr_transform_t *t, cdr_reason_t *code)
+{
+        const cdr_engine_t *engine = t->engine;
+        const cdr_config_t *config = engine->config;
+        char domain[CDR_PSEUDONYM_DOMAIN_MAX + 1], period[CDR_CIVIL_PERIOD_MAX];
+        char reason[sizeof(t->reason)];
+        int64_t when = 0;
+        size_t i, keylen;
+        int verdict;
+
+        if (engine->rotates && cdr_policy_event_time(engine->policy, &t->record,
+                                                     &when) != CDR_OK) {
+                *code = CDR_REASON_EVENT_TIME_UNREADABLE;
+                cdr_errf(t->reason, sizeof(t->reason),
+                         "field '%s': a rotating purpose needs the event time",
+                         config->event_time_field);
+                return CDR_VERDICT_DEAD;
+        }
+        for (i = 0; i < engine->npurposes; i++) {
+                const cdr_purpose_spec_t *p = &config->purposes[i];
+                struct purpose_state *st = &t->ps_of[i];
+                cdr_pseudonymiser_t *ps;
+
+                if (p->rotate == CDR_ROTATE_NEVER)
+                        snprintf(period, sizeof(period), "-");
+                else
+                        cdr_civil_period(when, (cdr_rotate_t)p->rotate, period);
+                snprintf(domain, sizeof(domain), "%s/%s", p->name, period);
+                ps = purpose_ps(t, i, domain);
+                if (ps == NULL)
+                        return CDR_ERR_INVAL;
+                keylen = 0;
+                verdict = cdr_policy_apply(
+                    engine->purposes[i], NULL, ps, &t->record, &st->json,
+                    st->key, &keylen, code, reason, sizeof(reason));
+                if (verdict < 0)
+                        return verdict;
+                if (verdict == CDR_VERDICT_DEAD) {
+                        cdr_errf(t->reason, sizeof(t->reason),
+                                 "purpose '%s': %s", p->name, reason);
+                        return CDR_VERDICT_DEAD;
+                }
+                t->outs[i].name = p->name;
+                t->outs[i].anonymised.p = st->json.data;
+                t->outs[i].anonymised.n = st->json.len;
+                t->outs[i].key.p = st->key;
+                t->outs[i].key.n = keylen;
+        }
+        return CDR_VERDICT_PUBLISH;
 }
 
 static int transform_dead(cdr_transform_t *t, const cdr_source_t *source,
@@ -663,6 +878,8 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
                     engine->policy, engine->files.suppress, t->ps, &t->record,
                     &t->json, t->key, &keylen, &code, t->reason,
                     sizeof(t->reason));
+                if (verdict == CDR_VERDICT_PUBLISH && engine->npurposes > 0)
+                        verdict = apply_purposes(t, &code);
                 if (verdict < 0)
                         return verdict;
                 if (t->sealer != NULL && engine->event_time_picks_key &&
@@ -680,6 +897,12 @@ int cdr_transform_record(cdr_transform_t *t, const char *rec, size_t len,
         switch (verdict) {
         case CDR_VERDICT_PUBLISH:
                 result->verdict = CDR_VERDICT_PUBLISH;
+                if (engine->npurposes > 0) {
+                        result->npurposes = engine->npurposes;
+                        result->purposes = t->outs;
+                        t->stats.published++;
+                        break;
+                }
                 result->anonymised.p = t->json.data;
                 result->anonymised.n = t->json.len;
                 result->key.p = t->key;

@@ -152,3 +152,174 @@ Test(civil, format_reads_back)
         cr_assert_eq(cdr_civil_floor_div(86399, 86400), 0);
         cr_assert_eq(cdr_civil_floor_div(-86400, 86400), -1);
 }
+
+/* Expected weeks from Python's datetime.date.isocalendar(). */
+Test(civil, iso_weeks_agree_with_python)
+{
+        static const struct {
+                int y, m, d;
+                int wy, w;
+        } v[] = {
+            {2026, 12, 31, 2026, 53}, {2027, 1, 1, 2026, 53},
+            {2027, 1, 3, 2026, 53},   {2027, 1, 4, 2027, 1},
+            {2020, 12, 31, 2020, 53}, {2021, 1, 3, 2020, 53},
+            {2024, 12, 30, 2025, 1},  {2005, 1, 1, 2004, 53},
+            {2008, 12, 29, 2009, 1},  {1970, 1, 1, 1970, 1},
+        };
+        for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+                int64_t wy;
+                unsigned w;
+
+                cdr_civil_iso_week(
+                    cdr_civil_days(v[i].y, (unsigned)v[i].m, (unsigned)v[i].d),
+                    &wy, &w);
+                cr_expect_eq(wy, v[i].wy, "%d-%d-%d", v[i].y, v[i].m, v[i].d);
+                cr_expect_eq(w, (unsigned)v[i].w, "%d-%d-%d", v[i].y, v[i].m,
+                             v[i].d);
+        }
+}
+
+Test(civil, periods_of_event_times)
+{
+        char out[CDR_CIVIL_PERIOD_MAX];
+        /* 2026-12-31T23:59:59Z and the next second. */
+        int64_t t = cdr_civil_days(2026, 12, 31) * 86400 + 86399;
+
+        cr_expect_eq(cdr_civil_period(t, CDR_ROTATE_DAY, out), 10);
+        cr_expect_str_eq(out, "2026-12-31");
+        cr_expect_eq(cdr_civil_period(t + 1, CDR_ROTATE_DAY, out), 10);
+        cr_expect_str_eq(out, "2027-01-01");
+        cr_expect_eq(cdr_civil_period(t + 1, CDR_ROTATE_WEEK, out), 8);
+        cr_expect_str_eq(out, "2026-W53");
+        cr_expect_eq(cdr_civil_period(t, CDR_ROTATE_MONTH, out), 7);
+        cr_expect_str_eq(out, "2026-12");
+        cr_expect_eq(cdr_civil_period(t + 1, CDR_ROTATE_MONTH, out), 7);
+        cr_expect_str_eq(out, "2027-01");
+        cr_expect_eq(cdr_civil_period(t, CDR_ROTATE_NEVER, out), 1);
+        cr_expect_str_eq(out, "-");
+        /* Before 1970. */
+        cdr_civil_period(-1, CDR_ROTATE_DAY, out);
+        cr_expect_str_eq(out, "1969-12-31");
+        /* 0000-01-01 is in week 52 of the week-numbering year -1. */
+        cdr_civil_period(CDR_EPOCH_MIN, CDR_ROTATE_WEEK, out);
+        cr_expect_str_eq(out, "-001-W52");
+}
+
+Test(civil, period_arguments)
+{
+        char out[CDR_CIVIL_PERIOD_MAX];
+        const cdr_rule_t *rule = NULL;
+
+        cr_assert_eq(cdr_civil_period_parse("2027-01-02", 10, CDR_ROTATE_WEEK,
+                                            out, &rule),
+                     0);
+        cr_expect_str_eq(out, "2026-W53");
+        cr_assert_eq(cdr_civil_period_parse("2027-01-02", 10, CDR_ROTATE_MONTH,
+                                            out, &rule),
+                     0);
+        cr_expect_str_eq(out, "2027-01");
+        cr_assert_eq(cdr_civil_period_parse("2027-01-02", 10, CDR_ROTATE_NEVER,
+                                            out, &rule),
+                     0);
+        cr_expect_str_eq(out, "-");
+        cr_assert_eq(
+            cdr_civil_period_parse("2026-W53", 8, CDR_ROTATE_WEEK, out, &rule),
+            0);
+        cr_expect_str_eq(out, "2026-W53");
+        cr_assert_eq(
+            cdr_civil_period_parse("2026-11", 7, CDR_ROTATE_MONTH, out, &rule),
+            0);
+        cr_expect_str_eq(out, "2026-11");
+        cr_assert_eq(
+            cdr_civil_period_parse("-", 1, CDR_ROTATE_NEVER, out, &rule), 0);
+        cr_expect_str_eq(out, "-");
+        /* 2027 has 52 weeks; a week period under day rotation; a month
+         * under week rotation; a bad date. */
+        cr_expect_eq(
+            cdr_civil_period_parse("2027-W53", 8, CDR_ROTATE_WEEK, out, &rule),
+            CDR_ERR_MALFORMED);
+        cr_expect_str_eq(rule->text, "not a period of the rotation");
+        cr_expect_eq(
+            cdr_civil_period_parse("2026-W53", 8, CDR_ROTATE_DAY, out, &rule),
+            CDR_ERR_MALFORMED);
+        cr_expect_eq(
+            cdr_civil_period_parse("2026-11", 7, CDR_ROTATE_WEEK, out, &rule),
+            CDR_ERR_MALFORMED);
+        cr_expect_eq(cdr_civil_period_parse("2026-02-30", 10, CDR_ROTATE_DAY,
+                                            out, &rule),
+                     CDR_ERR_MALFORMED);
+        cr_expect_eq(
+            cdr_civil_period_parse("2026-13", 7, CDR_ROTATE_MONTH, out, &rule),
+            CDR_ERR_MALFORMED);
+}
+
+/* Every day of 1900-2100: the week changes exactly on Mondays, to the
+ * next week or to week 1 of the next year, and week 1 holds 4 January. */
+Test(civil, iso_weeks_step_on_mondays)
+{
+        int64_t first = cdr_civil_days(1900, 1, 1);
+        int64_t last = cdr_civil_days(2100, 12, 31), days, py, y;
+        unsigned pw, w;
+
+        cdr_civil_iso_week(first, &py, &pw);
+        for (days = first + 1; days <= last; days++) {
+                int monday = (days + 3) % 7 == 0; /* 1970-01-05 */
+
+                cdr_civil_iso_week(days, &y, &w);
+                if (!monday)
+                        cr_assert(y == py && w == pw, "day %lld",
+                                  (long long)days);
+                else
+                        cr_assert((y == py && w == pw + 1) ||
+                                      (y == py + 1 && w == 1 && pw >= 52),
+                                  "day %lld", (long long)days);
+                py = y;
+                pw = w;
+        }
+        for (y = 1900; y <= 2100; y++) {
+                int64_t wy;
+
+                cdr_civil_iso_week(cdr_civil_days(y, 1, 4), &wy, &w);
+                cr_expect(wy == y && w == 1, "%lld", (long long)y);
+        }
+}
+
+struct collected {
+        char text[256];
+        int stop_after;
+};
+
+static int collect(const char *period, void *arg)
+{
+        struct collected *c = arg;
+
+        strcat(c->text, period);
+        strcat(c->text, " ");
+        return --c->stop_after == 0;
+}
+
+Test(civil, periods_of_a_range)
+{
+        int64_t from = cdr_civil_days(2026, 12, 30);
+        int64_t to = cdr_civil_days(2027, 1, 5);
+        struct collected c = {"", 100};
+
+        cr_expect_eq(cdr_civil_periods(from, to, CDR_ROTATE_WEEK, collect, &c),
+                     2);
+        cr_expect_str_eq(c.text, "2026-W53 2027-W01 ");
+        c = (struct collected){"", 100};
+        cr_expect_eq(cdr_civil_periods(from, to, CDR_ROTATE_MONTH, collect, &c),
+                     2);
+        cr_expect_str_eq(c.text, "2026-12 2027-01 ");
+        c = (struct collected){"", 100};
+        cr_expect_eq(cdr_civil_periods(from, to, CDR_ROTATE_NEVER, collect, &c),
+                     1);
+        cr_expect_str_eq(c.text, "- ");
+        c = (struct collected){"", 3};
+        cr_expect_eq(cdr_civil_periods(from, to, CDR_ROTATE_DAY, collect, &c),
+                     3);
+        cr_expect_str_eq(c.text, "2026-12-30 2026-12-31 2027-01-01 ");
+        c = (struct collected){"", 100};
+        cr_expect_eq(cdr_civil_periods(to, from, CDR_ROTATE_DAY, collect, &c),
+                     0);
+}

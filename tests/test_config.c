@@ -290,6 +290,29 @@ static const struct bad_case bad_cases[] = {
     {"suppression-missing.yaml", 4,
      "suppression.file: cannot read '%T/nosuch.txt': No such file or directory",
      1, 0},
+    /* purposes */
+    {"purposes-fields.yaml", 7,
+     "fields: not with purposes: (each purpose has its own fields: and "
+     "output:)",
+     1, 0},
+    {"purposes-anonymised.yaml", 5,
+     "output.anonymised.topic: not with purposes: (each purpose has its own "
+     "fields: and output:)",
+     1, 0},
+    {"purposes-no-event-time.yaml", 7,
+     "purposes.behaviour: rotate: day needs input.event_time (the field "
+     "whose time picks the period)",
+     1, 0},
+    {"purposes-name.yaml", 4,
+     "purposes.Network: a purpose name is 1-32 of a-z 0-9 _ -", 1, 0},
+    {"purposes-rotate.yaml", 7,
+     "purposes.network.rotate: expected day, week, month or never", 1, 0},
+    {"purposes-no-fields.yaml", 4,
+     "purposes.network: missing fields: (the purpose's allow-list)", 1, 0},
+    {"purposes-action.yaml", 11,
+     "purposes.behaviour.fields.cell_id: unknown action 'scramble'", 1, 1},
+    {"purposes-key.yaml", 5,
+     "purposes.behaviour.output.key: key field 'cell_id'", 0, 1},
     {"suppression-no-fields.yaml", 4,
      "suppression.fields: missing: the input fields to look up in "
      "suppression.file",

@@ -8,6 +8,7 @@
  * PRODUCT.md's formula computed here with OpenSSL.  Numbers are from
  * Ofcom's drama range (07700 900000-900999).
  */
+#include "cdranon/json.h"
 #include "cdranon/policy.h"
 
 #include <criterion/criterion.h>
@@ -1126,4 +1127,35 @@ Test(policy, describe_suppression_without_numbers)
         cr_expect_not_null(strstr(out.data, "event time: (none)\n"));
         cr_expect_null(strstr(out.data, "7700"), "%s", out.data);
         cdr_buf_free(&out);
+}
+
+/* Purposes: a policy over another's schema reads the same parsed
+ * record, and the owner can take its msisdn fields, so that a subject
+ * access query finds the numbers every purpose reads. */
+Test(policy, shared_schema_and_mentions)
+{
+        static const char rec[] = "{\"a\":\"07700900123\",\"b\":\"x\"}";
+        cdr_policy_t *base = cdr_policy_new(NULL), *p;
+        cdr_record_t r;
+        char err[256], why[256];
+
+        cr_assert_not_null(base);
+        p = cdr_policy_new_shared(NULL, base);
+        cr_assert_not_null(p);
+        cr_assert_eq(cdr_policy_add_field(p, "caller", "pseudonymise msisdn",
+                                          "a", err, sizeof(err)),
+                     CDR_OK, "%s", err);
+        cr_expect_eq(cdr_policy_schema(p), cdr_policy_schema(base));
+        memset(&r, 0, sizeof(r));
+        cr_assert_eq(cdr_json_parse(cdr_policy_schema(base), rec,
+                                    sizeof(rec) - 1, &r, why, sizeof(why)),
+                     CDR_OK, "%s", why);
+        cr_expect_not(
+            cdr_policy_record_mentions(base, &r, "+447700900123", 13));
+        cdr_policy_add_mentions(base, p);
+        cr_expect(cdr_policy_record_mentions(base, &r, "+447700900123", 13));
+        cr_expect(cdr_policy_record_mentions(p, &r, "+447700900123", 13));
+        cdr_record_free(&r);
+        cdr_policy_destroy(p);
+        cdr_policy_destroy(base);
 }

@@ -699,3 +699,104 @@ Test(keygen, refuses_world_readable_or_broken_file, .init = tmpdir_setup,
         cr_expect_not_null(strstr(err, "broken.key:2: key is not 64"), "%s",
                            err);
 }
+
+/* --- v2: pseudonym domains ------------------------------------------ */
+
+/* Computed with Python's hmac: base32(HMAC-SHA256(key, "cdranon.v2."
+ * kind 0x00 domain 0x00 canonical)[:16]), key test-2026. */
+static const struct {
+        cdr_kind_t kind;
+        const char *domain;
+        const char *canon;
+        const char *pseudonym;
+} v2_vectors[] = {
+    {CDR_KIND_MSISDN, "network/2026-12-31", "+447700900123",
+     "test-2026:7dudebbt4nrfyx3t2cubckfsui"},
+    {CDR_KIND_MSISDN, "network/2027-01-01", "+447700900123",
+     "test-2026:6id27wllum4xdjyiviwnl3vxzu"},
+    {CDR_KIND_MSISDN, "behaviour/2026-12-31", "+447700900123",
+     "test-2026:gdjbvwzwssvhynlwag52lphyra"},
+    {CDR_KIND_IMSI, "network/2026-W53", "234150000000001",
+     "test-2026:sotfdutzabkzb2tfw6pxiis7d4"},
+    /* Longer than one block with the prefix. */
+    {CDR_KIND_ID, "churn/-", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+     "test-2026:ciz45natxgj2hleqrd5gbqjfam"},
+    {CDR_KIND_MSISDN, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/2026-W53",
+     "+447700900123", "test-2026:5vgzl6fphow3gko7cw5w4elgmm"},
+};
+
+Test(pseudonym_v2, python_hmac_vectors_with_and_without_cache,
+     .init = tmpdir_setup, .fini = tmpdir_teardown)
+{
+        cdr_keyring_t *ring = load_test_keys();
+        char err[256] = "";
+        size_t cache;
+
+        for (cache = 0; cache <= 1024; cache += 1024) {
+                cdr_pseudonymiser_t *ps =
+                    cdr_pseudonymiser_new(ring, 1, cache, err, sizeof(err));
+
+                cr_assert_not_null(ps, "%s", err);
+                /* Twice over: the second pass reads a cache filled in
+                 * another domain, which must not leak across. */
+                for (int pass = 0; pass < 2; pass++) {
+                        for (size_t i = 0;
+                             i < sizeof(v2_vectors) / sizeof(v2_vectors[0]);
+                             i++) {
+                                char out[CDR_PSEUDONYM_MAX + 1];
+
+                                cr_assert_eq(cdr_pseudonymiser_set_domain(
+                                                 ps, v2_vectors[i].domain, err,
+                                                 sizeof(err)),
+                                             0, "%s", err);
+                                cr_expect_str_eq(cdr_pseudonymiser_domain(ps),
+                                                 v2_vectors[i].domain);
+                                cdr_pseudonymise(
+                                    ps, v2_vectors[i].kind, v2_vectors[i].canon,
+                                    strlen(v2_vectors[i].canon), out);
+                                cr_expect_str_eq(out, v2_vectors[i].pseudonym,
+                                                 "cache %zu vector %zu", cache,
+                                                 i);
+                                /* Same domain again: same pseudonym. */
+                                cdr_pseudonymise(
+                                    ps, v2_vectors[i].kind, v2_vectors[i].canon,
+                                    strlen(v2_vectors[i].canon), out);
+                                cr_expect_str_eq(out, v2_vectors[i].pseudonym);
+                        }
+                }
+                /* Back to v1: the v1 vector of this key. */
+                {
+                        char out[CDR_PSEUDONYM_MAX + 1];
+
+                        cr_assert_eq(cdr_pseudonymiser_set_domain(ps, NULL, err,
+                                                                  sizeof(err)),
+                                     0);
+                        cr_expect_str_eq(cdr_pseudonymiser_domain(ps), "");
+                        cdr_pseudonymise(ps, CDR_KIND_MSISDN, "+447700900123",
+                                         13, out);
+                        cr_expect_str_eq(
+                            out, "test-2026:lxby3u2igi4yo2flvzknjzouna");
+                }
+                cdr_pseudonymiser_destroy(ps);
+        }
+        cdr_keyring_destroy(ring);
+}
+
+Test(pseudonym_v2, domain_over_the_limit_is_refused, .init = tmpdir_setup,
+     .fini = tmpdir_teardown)
+{
+        cdr_keyring_t *ring = load_test_keys();
+        char err[256] = "", dom[CDR_PSEUDONYM_DOMAIN_MAX + 2];
+        cdr_pseudonymiser_t *ps =
+            cdr_pseudonymiser_new(ring, 1, 0, err, sizeof(err));
+
+        cr_assert_not_null(ps, "%s", err);
+        memset(dom, 'a', sizeof(dom) - 1);
+        dom[sizeof(dom) - 1] = '\0';
+        cr_expect_eq(cdr_pseudonymiser_set_domain(ps, dom, err, sizeof(err)),
+                     CDR_ERR_INVAL);
+        cr_expect(strstr(err, "pseudonym domain") != NULL, "%s", err);
+        cr_expect_str_eq(cdr_pseudonymiser_domain(ps), "");
+        cdr_pseudonymiser_destroy(ps);
+        cdr_keyring_destroy(ring);
+}

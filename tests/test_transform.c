@@ -433,3 +433,77 @@ Test(transform, reload_replaces_the_cell_table)
         cdr_engine_destroy(engine);
         cdr_config_destroy(config);
 }
+
+/* Purposes: one output per purpose, v2 pseudonyms of the purpose's
+ * domain and the event time's period (known answers from Python's hmac:
+ * key t1, "cdranon.v2.msisdn" 0 "beh/2026-11-27" 0 "+447700900123"),
+ * one fate for all purposes. */
+Test(transform, purposes_one_output_each_and_one_fate)
+{
+        static const char purposes_text[] =
+            "input:\n"
+            "  format: csv\n"
+            "  event_time: start_time\n"
+            "keys:\n"
+            "  hmac: hmac.key\n"
+            "suppression:\n"
+            "  file: optout.txt\n"
+            "  fields: [calling_number]\n"
+            "purposes:\n"
+            "  net:\n"
+            "    fields:\n"
+            "      hour: {from: start_time, action: truncate hour}\n"
+            "  beh:\n"
+            "    output: {topic: cdr.beh, key: caller}\n"
+            "    rotate: day\n"
+            "    fields:\n"
+            "      caller: {from: calling_number, action: pseudonymise "
+            "msisdn}\n";
+        struct fixture f;
+        cdr_result_t r;
+
+        write_file(path_config, purposes_text, 0644);
+        open_fixture(&f, 0);
+
+        r = run(&f, "2026-11-27T10:20:00Z,07700900123,42,x\r\n", 2);
+        cr_assert_eq(r.verdict, CDR_VERDICT_PUBLISH);
+        cr_assert_eq(r.npurposes, 2);
+        cr_expect_eq(r.anonymised.n, 0);
+        cr_expect_str_eq(r.purposes[0].name, "net");
+        cr_expect(view_eq(r.purposes[0].anonymised,
+                          "{\"hour\":\"2026-11-27T10:00:00Z\"}"));
+        cr_expect_eq(r.purposes[0].key.n, 0);
+        cr_expect(view_eq(r.purposes[1].anonymised,
+                          "{\"caller\":\"t1:ns2peab3rbavcrqwyzc3fcxzkm\"}"),
+                  "%.*s", (int)r.purposes[1].anonymised.n,
+                  r.purposes[1].anonymised.p);
+        cr_expect(view_eq(r.purposes[1].key, "t1:ns2peab3rbavcrqwyzc3fcxzkm"));
+
+        /* the next day, the next pseudonym; and back again */
+        r = run(&f, "2026-11-28T00:00:00Z,07700900123,42,x\r\n", 3);
+        cr_assert_eq(r.verdict, CDR_VERDICT_PUBLISH);
+        cr_expect(view_eq(r.purposes[1].key, "t1:szroqcup4npeoo2zna4trmtzdq"));
+        r = run(&f, "2026-11-27T23:59:59Z,07700900123,42,x\r\n", 4);
+        cr_expect(view_eq(r.purposes[1].key, "t1:ns2peab3rbavcrqwyzc3fcxzkm"));
+
+        /* suppressed for all */
+        r = run(&f, "2026-11-27T10:20:00Z,07700900999,42,x\r\n", 5);
+        cr_expect_eq(r.verdict, CDR_VERDICT_SUPPRESS);
+        cr_expect_eq(r.npurposes, 0);
+
+        /* a rotating purpose without a readable event time */
+        r = run(&f, "yesterday,07700900123,42,x\r\n", 6);
+        cr_assert_eq(r.verdict, CDR_VERDICT_DEAD);
+        cr_expect_eq(r.code, CDR_REASON_EVENT_TIME_UNREADABLE);
+        cr_expect_str_eq(cdr_reason_name(r.code), "event_time_unreadable");
+
+        /* one purpose's rule dead-letters the record for all */
+        r = run(&f, "2026-11-27T10:20:00Z,0770090012x,42,x\r\n", 7);
+        cr_assert_eq(r.verdict, CDR_VERDICT_DEAD);
+        cr_expect_eq(r.npurposes, 0);
+        cr_expect(
+            strncmp(r.reason, "purpose 'beh': field 'calling_number'", 37) == 0,
+            "%s", r.reason);
+        cr_expect_null(strstr(r.reason, "0770090012"));
+        close_fixture(&f);
+}

@@ -56,4 +56,40 @@ int cdr_civil_parse_time(const char *s, size_t n, int64_t *epoch,
 #define CDR_CIVIL_ISO_LEN 20
 void cdr_civil_format_iso(int64_t t, char out[CDR_CIVIL_ISO_LEN]);
 
+/* The ISO 8601 week of `days` since 1970-01-01: the week-numbering year
+ * (which differs from the calendar year in the first and last days of
+ * some years) and the week, 1-53.  Weeks start on Monday; week 1 is the
+ * one with the year's first Thursday. */
+void cdr_civil_iso_week(int64_t days, int64_t *year, unsigned *week);
+
+/* Pseudonym rotation periods (PRODUCT.md, "Purposes and pseudonym
+ * domains"): the period of an event time in UTC. */
+typedef enum {
+        CDR_ROTATE_NEVER = 0, /* "-" */
+        CDR_ROTATE_DAY,       /* YYYY-MM-DD */
+        CDR_ROTATE_WEEK,      /* YYYY-Www */
+        CDR_ROTATE_MONTH,     /* YYYY-MM */
+} cdr_rotate_t;
+
+/* Longest period text with its NUL. */
+#define CDR_CIVIL_PERIOD_MAX 11
+/* Writes the period of epoch second t (CDR_EPOCH_MIN..CDR_EPOCH_MAX)
+ * with a NUL; returns its length. */
+size_t cdr_civil_period(int64_t t, cdr_rotate_t rotate,
+                        char out[CDR_CIVIL_PERIOD_MAX]);
+/* The period that s[0..n) names under `rotate`: the period text itself,
+ * or a date YYYY-MM-DD whose period it is ("-" for never).  Returns 0 and
+ * writes out, or CDR_ERR_MALFORMED with *rule set. */
+int cdr_civil_period_parse(const char *s, size_t n, cdr_rotate_t rotate,
+                           char out[CDR_CIVIL_PERIOD_MAX],
+                           const cdr_rule_t **rule) CDR_MUST_CHECK;
+
+/* The periods under `rotate` that the days from_days..to_days (days
+ * since 1970-01-01, both included) touch, in order, each once: calls
+ * fn(period, arg) for each and stops early when fn returns non-zero.
+ * Returns the number of calls; for a subject's pseudonyms in every
+ * period of a retention window. */
+size_t cdr_civil_periods(int64_t from_days, int64_t to_days,
+                         cdr_rotate_t rotate,
+                         int (*fn)(const char *period, void *arg), void *arg);
 #endif

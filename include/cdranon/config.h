@@ -49,6 +49,24 @@ typedef struct {
                             fields.NAME.action, else fields.NAME */
 } cdr_field_spec_t;
 
+/* Rotation of a purpose's pseudonyms, in the order of cdr_rotate_t
+ * (civil.h): never, day, week, month. */
+#define CDR_PURPOSE_NAME_MAX 32
+
+/* One purpose of `purposes:` (PRODUCT.md, "Purposes and pseudonym
+ * domains"): its own output and allow-list and pseudonym domain. */
+typedef struct {
+        char *name;  /* [a-z0-9_-]{1,32} */
+        char *topic; /* output.topic; default "cdr.NAME" */
+        char *key;   /* output.key: output field of the Kafka key; NULL */
+        char *file;  /* output.file (file mode, relative to cwd); NULL */
+        int rotate;  /* cdr_rotate_t */
+        cdr_field_spec_t *fields;
+        size_t nfields;
+        int line;     /* of the purpose's name */
+        int key_line; /* of output.key's value */
+} cdr_purpose_spec_t;
+
 typedef struct cdr_config_s {
         char *path; /* the file loaded */
 
@@ -109,9 +127,15 @@ typedef struct cdr_config_s {
         char *cells_file;  /* NULL: none */
         int cells_unknown; /* CDR_CELLS_UNKNOWN_* */
 
-        /* fields: the allow-list, in the order of the file */
+        /* fields: the allow-list, in the order of the file (none when
+         * purposes are configured) */
         cdr_field_spec_t *fields;
         size_t nfields;
+
+        /* purposes: in the order of the file; none: one output, v1
+         * pseudonyms */
+        cdr_purpose_spec_t *purposes;
+        size_t npurposes;
 
         int *lines; /* the line of each known key's value (private: read
                        it with cdr_config_line) */

@@ -31,7 +31,17 @@ typedef struct cdr_policy_s cdr_policy_t;
 
 /* A new empty policy with numbering plan `plan` (copied). */
 cdr_policy_t *cdr_policy_new(const cdr_numbering_t *plan);
+/* A new empty policy that registers its input fields in the schema of
+ * `owner` (which must outlive it), so that one parsed record serves
+ * both: the policies of several purposes over one input. */
+cdr_policy_t *cdr_policy_new_shared(const cdr_numbering_t *plan,
+                                    cdr_policy_t *owner);
 void cdr_policy_destroy(cdr_policy_t *policy);
+/* Makes `policy` read as msisdns (cdr_policy_record_mentions,
+ * cdr_policy_record_numbers) the input fields that `other`, a policy
+ * sharing its schema, reads as msisdns: the subject's records of every
+ * purpose. */
+void cdr_policy_add_mentions(cdr_policy_t *policy, const cdr_policy_t *other);
 
 /* Adds output field `name` made by `action` (the action string as
  * written in the configuration, e.g. "pseudonymise msisdn", "prefix 4")

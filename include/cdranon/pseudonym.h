@@ -69,6 +69,20 @@ void cdr_pseudonymise_prefetch(const cdr_pseudonymiser_t *ps, cdr_kind_t kind,
                                const char *canon, size_t len);
 
 /* The key id the pseudonymiser uses. */
+/* Pseudonym domains (PRODUCT.md, "Purposes and pseudonym domains"):
+ * after this, pseudonyms are v2, HMAC(key, "cdranon.v2." kind 0x00
+ * domain 0x00 canonical), domain = purpose "/" period; NULL or "" goes
+ * back to v1.  Setting the domain in force costs a comparison; a new one
+ * rebuilds the per-kind prefix blocks and empties the cache, so keep one
+ * pseudonymiser per purpose (periods change rarely).  Returns 0, or
+ * CDR_ERR_INVAL for a domain over CDR_PSEUDONYM_DOMAIN_MAX bytes. */
+#define CDR_PSEUDONYM_DOMAIN_MAX 64
+int cdr_pseudonymiser_set_domain(cdr_pseudonymiser_t *ps, const char *domain,
+                                 char *errstr,
+                                 size_t errstr_size) CDR_MUST_CHECK;
+/* The domain in force, "" for v1. */
+const char *cdr_pseudonymiser_domain(const cdr_pseudonymiser_t *ps);
+
 const char *cdr_pseudonymiser_key_id(const cdr_pseudonymiser_t *ps);
 
 typedef struct {

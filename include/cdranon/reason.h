@@ -42,6 +42,7 @@ typedef enum {
         CDR_REASON_NUMBER_PHONE_CONTEXT,
         CDR_REASON_NUMBER_TRUNK_PREFIX,
         CDR_REASON_CELL_UNKNOWN,
+        CDR_REASON_EVENT_TIME_UNREADABLE, /* a rotating purpose needs it */
         CDR_REASON_COUNT /* codes are 0 .. CDR_REASON_COUNT - 1 */
 } cdr_reason_t;
 

@@ -78,6 +78,13 @@ cdr_transform_t *cdr_transform_new(cdr_engine_t *engine, char *errstr,
                                    size_t errstr_size) CDR_MUST_CHECK;
 void cdr_transform_destroy(cdr_transform_t *transform);
 
+/* One purpose's output of a published record. */
+typedef struct {
+        const char *name;      /* the purpose's */
+        cdr_view_t anonymised; /* JSON object */
+        cdr_view_t key;        /* Kafka key (may be empty) */
+} cdr_purpose_out_t;
+
 typedef struct {
         cdr_verdict_t verdict;
         cdr_view_t anonymised;  /* JSON object, PUBLISH only */
@@ -86,6 +93,15 @@ typedef struct {
         const char *reason;     /* DEAD only; NUL-terminated */
         cdr_reason_t code;      /* DEAD only: the rule broken (reason.h) */
         cdr_view_t sealed;      /* binary sealed record; empty if no seal */
+        /* With purposes (config->npurposes > 0): on PUBLISH one output
+         * per purpose, in the configuration's order, and `anonymised`
+         * and `key` are empty.  A record's fate is one for all purposes:
+         * dead-lettered if any purpose's rule dead-letters it (that
+         * rule's reason, prefixed "purpose 'NAME': "), and a record
+         * whose event time is unreadable while a purpose rotates is
+         * dead-lettered (event_time_unreadable). */
+        size_t npurposes;
+        const cdr_purpose_out_t *purposes;
 } cdr_result_t;
 
 /* Transforms one raw record (line end allowed).  The views in *result
