@@ -645,6 +645,13 @@ static int parse_truncate(cdr_view_t rest, field_t *f, cdr_buf_t *text,
                      {"hour", 3600},
                      {"day", CDR_CIVIL_DAY},
                      {"week", CDR_CIVIL_WEEK}};
+        /* N minutes, N hours: N must divide the units of a day. */
+        static const struct {
+                const char *name, *plural;
+                int64_t seconds;
+                int per_day;
+        } multiples[] = {{"minute", "minutes", 60, 1440},
+                         {"hour", "hours", 3600, 24}};
         cdr_view_t arg = next_word(&rest);
         cdr_view_t unit;
         int64_t n = 0;
@@ -663,31 +670,22 @@ static int parse_truncate(cdr_view_t rest, field_t *f, cdr_buf_t *text,
         unit = next_word(&rest);
         if (arg.n == 0 || i != arg.n || rest.n != 0 || unit.n == 0)
                 goto bad;
-        if (word_eq(unit, "minutes") || word_eq(unit, "minute")) {
-                if (n < 1 || 1440 % n != 0) {
+        for (i = 0; i < sizeof(multiples) / sizeof(multiples[0]); i++) {
+                if (!word_eq(unit, multiples[i].name) &&
+                    !word_eq(unit, multiples[i].plural))
+                        continue;
+                if (n < 1 || multiples[i].per_day % n != 0) {
                         cdr_errf(errstr, errstr_size,
-                                 "truncate: %lld minutes does not divide a "
-                                 "day (1440 minutes)",
-                                 (long long)n);
+                                 "truncate: %lld %s does not divide a day "
+                                 "(%d %s)",
+                                 (long long)n, multiples[i].plural,
+                                 multiples[i].per_day, multiples[i].plural);
                         return CDR_ERR_INVAL;
                 }
                 f->act = ACT_TRUNCATE;
-                f->unit = n * 60;
-                return cdr_buf_printf(text, "truncate %lld minutes",
-                                      (long long)n);
-        }
-        if (word_eq(unit, "hours") || word_eq(unit, "hour")) {
-                if (n < 1 || 24 % n != 0) {
-                        cdr_errf(errstr, errstr_size,
-                                 "truncate: %lld hours does not divide a day "
-                                 "(24 hours)",
-                                 (long long)n);
-                        return CDR_ERR_INVAL;
-                }
-                f->act = ACT_TRUNCATE;
-                f->unit = n * 3600;
-                return cdr_buf_printf(text, "truncate %lld hours",
-                                      (long long)n);
+                f->unit = n * multiples[i].seconds;
+                return cdr_buf_printf(text, "truncate %lld %s", (long long)n,
+                                      multiples[i].plural);
         }
 bad:
         cdr_errf(errstr, errstr_size,
