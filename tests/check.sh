@@ -39,6 +39,19 @@ read -r passed failed < <(awk '
         /^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 }
         END { print p + 0, f + 0 }' "$log")
 if ((${#failed_suites[@]})); then
+        # What failed, again at the end where a truncated log still shows
+        # it: each failure line of the scripts and Criterion, and the last
+        # lines a test printed before run.sh declared it failed.
+        echo "check: the failures, from $log:"
+        awk '
+                { ring[NR % 12] = $0 }
+                /^== integration: .* FAILED/ {
+                        for (i = NR - 11; i <= NR; i++)
+                                if (i > 0) print "  | " ring[i % 12]
+                        next
+                }
+                /^  FAIL |^FAIL: |\[FAIL\]|^\[----\].*: / { print "  | " $0 }
+        ' "$log" | head -n 200
         echo "check: failed suites: ${failed_suites[*]}"
         failed=$((failed > 0 ? failed : ${#failed_suites[@]}))
 fi
