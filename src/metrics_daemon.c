@@ -14,6 +14,7 @@ struct cdr_daemon_metrics_s {
         cdr_metrics_t *metrics;
         cdr_metric_t *records_in, *published, *suppressed, *dead, *sealed;
         cdr_metric_t *committed, *aborted, *rebalances, *retries, *rewinds;
+        cdr_metric_t *recreations;
         cdr_metric_t *consumer_errors, *delivery_errors, *partitions;
         cdr_metric_t *cache_hits, *cache_misses, *stage, *e2e, *lag;
         cdr_metric_t *key_info, *epochs;
@@ -69,6 +70,9 @@ static int add_families(cdr_daemon_metrics_t *d, char *errstr,
               "Retriable Kafka errors retried."),
             C(rewinds, "cdranon_rewinds_total",
               "Consumer rewound to the last committed offsets."),
+            C(recreations, "cdranon_producer_recreations_total",
+              "Transactional producer re-created after a commit or abort of "
+              "unknown outcome or a fatal error a new epoch cures."),
             C(consumer_errors, "cdranon_consumer_errors_total",
               "Errors reported by the consumer."),
             C(delivery_errors, "cdranon_delivery_errors_total",
@@ -161,6 +165,7 @@ void cdr_daemon_metrics_publish(cdr_daemon_metrics_t *d,
         cdr_metric_set(d->rebalances, NULL, (double)ps.rebalances);
         cdr_metric_set(d->retries, NULL, (double)ps.txn.retries);
         cdr_metric_set(d->rewinds, NULL, (double)ps.rewinds);
+        cdr_metric_set(d->recreations, NULL, (double)ps.recreations);
         cdr_metric_set(d->consumer_errors, NULL, (double)ps.consumer_errors);
         cdr_metric_set(d->delivery_errors, NULL, (double)ps.delivery_errors);
         cdr_metric_set(d->partitions, NULL, (double)ps.partitions);

@@ -108,6 +108,7 @@ struct cdr_pipeline_s {
         int64_t window_start_ms;
         uint64_t window_delivery_failed;
         int aborts_in_row;
+        cdr_txn_budget_t recreations; /* of the producer, recent ones */
         /* Input timestamps (ms) of the window's records, for the
          * end-to-end latency observed at commit. */
         int64_t *window_ts;
@@ -157,6 +158,9 @@ static int fatal_return(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
         cdr_errf(errstr, errstr_size, "%s", p->fatal_errstr);
         return CDR_ERR_KAFKA;
 }
+
+static int recreate_producer(cdr_pipeline_t *p, const char *why);
+static int producer_fatal(cdr_pipeline_t *p, const char *what);
 
 /*
  * The transaction window.
@@ -239,79 +243,29 @@ static void batch_release(cdr_pipeline_t *p)
 }
 
 /* Moves the consumer back to the last committed offset of every
- * partition consumed from since the last commit, and empties the window.
- * A partition without a committed offset goes back to the first offset
- * consumed from it.  Partitions no longer assigned are left alone. */
-static int rewind_consumer(cdr_pipeline_t *p)
+ * partition consumed from since the last commit (cdr_txn_rewind), and
+ * empties the window.  may_guess: right after an abort, the first
+ * offsets consumed since the last commit stand in for committed offsets
+ * that cannot be read. */
+static int rewind_consumer(cdr_pipeline_t *p, int may_guess)
 {
-        rd_kafka_topic_partition_list_t *asg = NULL, *seek = NULL;
-        rd_kafka_error_t *error;
-        rd_kafka_resp_err_t err;
-        int i, rc = CDR_OK;
+        char errstr[512];
+        int rc;
 
         batch_release(p);
-        if (p->first->cnt == 0)
-                goto out;
-        err = rd_kafka_assignment(p->consumer, &asg);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                set_fatal(p, "rewind: assignment: %s", rd_kafka_err2str(err));
-                rc = CDR_ERR_KAFKA;
-                goto out;
-        }
-        seek = rd_kafka_topic_partition_list_new(p->first->cnt);
-        for (i = 0; i < p->first->cnt; i++) {
-                const rd_kafka_topic_partition_t *f = &p->first->elems[i];
-
-                if (rd_kafka_topic_partition_list_find(asg, f->topic,
-                                                       f->partition))
-                        rd_kafka_topic_partition_list_add(seek, f->topic,
-                                                          f->partition)
-                            ->offset = RD_KAFKA_OFFSET_INVALID;
-        }
-        if (seek->cnt == 0)
-                goto done;
-        err = rd_kafka_committed(p->consumer, seek, REWIND_TIMEOUT_MS);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        rc = cdr_txn_rewind(p->consumer, p->first, may_guess, REWIND_TIMEOUT_MS,
+                            errstr, sizeof(errstr));
+        if (rc == CDR_TXN_REWIND_GUESSED)
                 event(p, 4, "rewind",
-                      "committed offsets unavailable (%s): rewinding to the "
-                      "first offsets consumed since the last commit",
-                      rd_kafka_err2str(err));
-        for (i = 0; i < seek->cnt; i++) {
-                rd_kafka_topic_partition_t *tp = &seek->elems[i];
-
-                if (err != RD_KAFKA_RESP_ERR_NO_ERROR || tp->err ||
-                    tp->offset < 0) {
-                        tp->offset = rd_kafka_topic_partition_list_find(
-                                         p->first, tp->topic, tp->partition)
-                                         ->offset;
-                        tp->err = RD_KAFKA_RESP_ERR_NO_ERROR;
-                }
-        }
-        error = rd_kafka_seek_partitions(p->consumer, seek, REWIND_TIMEOUT_MS);
-        if (error != NULL) {
-                set_fatal(p, "rewind: seek: %s", rd_kafka_error_string(error));
-                rd_kafka_error_destroy(error);
-                rc = CDR_ERR_KAFKA;
-                goto out;
-        }
-        for (i = 0; i < seek->cnt; i++)
-                if (seek->elems[i].err) {
-                        set_fatal(p, "rewind: seek %s [%d]: %s",
-                                  seek->elems[i].topic,
-                                  (int)seek->elems[i].partition,
-                                  rd_kafka_err2str(seek->elems[i].err));
-                        rc = CDR_ERR_KAFKA;
-                        goto out;
-                }
-done:
-        p->stats.rewinds++;
-out:
-        if (asg != NULL)
-                rd_kafka_topic_partition_list_destroy(asg);
-        if (seek != NULL)
-                rd_kafka_topic_partition_list_destroy(seek);
+                      "%s: rewinding to the first offsets consumed since the "
+                      "last commit",
+                      errstr);
+        else if (rc != CDR_OK)
+                set_fatal(p, "%s", errstr);
+        if (rc >= 0 && p->first->cnt > 0)
+                p->stats.rewinds++;
         window_reset(p);
-        return rc;
+        return rc >= 0 ? CDR_OK : rc;
 }
 
 /* After an abort (done or not needed): rewinds, unless aborts keep
@@ -329,7 +283,7 @@ static int after_abort(cdr_pipeline_t *p, const char *why)
                           p->aborts_in_row, why);
                 return CDR_ERR_KAFKA;
         }
-        return rewind_consumer(p);
+        return rewind_consumer(p, 1);
 }
 
 static int abort_and_rewind(cdr_pipeline_t *p, const char *why)
@@ -343,6 +297,8 @@ static int abort_and_rewind(cdr_pipeline_t *p, const char *why)
                 rc = cdr_txn_abort(p->producer, p->opts.txn_timeout_ms,
                                    p->opts.retry_ms, &p->stats.txn, errstr,
                                    sizeof(errstr));
+                if (rc == CDR_TXN_RECREATE)
+                        return recreate_producer(p, errstr);
                 if (rc != CDR_TXN_ABORTED) {
                         p->txn_open = 0;
                         set_fatal(p, "%s", errstr);
@@ -373,7 +329,7 @@ static int alo_commit(cdr_pipeline_t *p)
                       "%llu output messages not delivered: rewinding to the "
                       "last committed offsets",
                       (unsigned long long)p->window_delivery_failed);
-                return rewind_consumer(p);
+                return rewind_consumer(p, 1);
         }
         err = rd_kafka_commit(p->consumer, p->offsets, 0);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -419,6 +375,8 @@ static int commit_window(cdr_pipeline_t *p)
         }
         if (rc == CDR_TXN_ABORTED)
                 return after_abort(p, errstr);
+        if (rc == CDR_TXN_RECREATE)
+                return recreate_producer(p, errstr);
         p->txn_open = 0;
         set_fatal(p, "%s", errstr);
         return CDR_ERR_KAFKA;
@@ -648,14 +606,13 @@ static rd_kafka_resp_err_t produce(cdr_pipeline_t *p, rd_kafka_topic_t *rkt,
 static int produce_failed(cdr_pipeline_t *p, rd_kafka_topic_t *rkt,
                           rd_kafka_resp_err_t err)
 {
-        char why[512], fatal[256];
+        char why[512];
 
-        if (rd_kafka_fatal_error(p->producer, fatal, sizeof(fatal)) !=
+        if (rd_kafka_fatal_error(p->producer, NULL, 0) !=
             RD_KAFKA_RESP_ERR_NO_ERROR) {
-                batch_release(p);
-                set_fatal(p, "producing to %s: fatal error: %s",
-                          rd_kafka_topic_name(rkt), fatal);
-                return CDR_ERR_KAFKA;
+                snprintf(why, sizeof(why), "producing to %s",
+                         rd_kafka_topic_name(rkt));
+                return producer_fatal(p, why);
         }
         /* __STATE: the transaction is already in an abortable state. */
         if (p->eos && err == RD_KAFKA_RESP_ERR__STATE) {
@@ -677,6 +634,8 @@ static int batch_produce(cdr_pipeline_t *p)
         if (p->eos && !p->txn_open) {
                 if (cdr_txn_begin(p->producer, errstr, sizeof(errstr)) !=
                     CDR_OK) {
+                        if (rd_kafka_fatal_error(p->producer, NULL, 0))
+                                return producer_fatal(p, "begin_transaction");
                         batch_release(p);
                         set_fatal(p, "%s", errstr);
                         return CDR_ERR_KAFKA;
@@ -788,12 +747,16 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         if (!p->fatal && p->eos && p->txn_open) {
                                 char errstr[512] = "assignment lost";
 
-                                if (cdr_txn_abort(
-                                        p->producer, p->opts.txn_timeout_ms,
-                                        p->opts.retry_ms, &p->stats.txn, errstr,
-                                        sizeof(errstr)) != CDR_TXN_ABORTED)
-                                        set_fatal(p, "%s", errstr);
+                                int rc = cdr_txn_abort(
+                                    p->producer, p->opts.txn_timeout_ms,
+                                    p->opts.retry_ms, &p->stats.txn, errstr,
+                                    sizeof(errstr));
+
                                 p->txn_open = 0;
+                                if (rc == CDR_TXN_RECREATE)
+                                        recreate_producer(p, errstr);
+                                else if (rc != CDR_TXN_ABORTED)
+                                        set_fatal(p, "%s", errstr);
                         }
                 } else if (!p->fatal) {
                         /* Exactly once: what was consumed from these
@@ -813,7 +776,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 if (p->stats.partitions < 0)
                         p->stats.partitions = 0;
                 if (lost && !p->fatal)
-                        rewind_consumer(p);
+                        rewind_consumer(p, 1);
         } else {
                 set_fatal(p, "unexpected rebalance event: %s",
                           rd_kafka_err2str(err));
@@ -849,6 +812,13 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         if (err == RD_KAFKA_RESP_ERR__FATAL) {
                 rd_kafka_resp_err_t orig =
                     rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+
+                /* Not from within the producer's own callback: the
+                 * driving thread finds the error and makes a new one. */
+                if (p->eos && rd_kafka_type(rk) == RD_KAFKA_PRODUCER &&
+                    cdr_txn_class(orig, CDR_TXN_F_FATAL) ==
+                        CDR_TXN_CLASS_RECREATE)
+                        return;
                 set_fatal(p, "%s: fatal error: %s: %s",
                           rd_kafka_type(rk) == RD_KAFKA_PRODUCER ? "producer"
                                                                  : "consumer",
@@ -960,7 +930,7 @@ static int make_producer(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
                                           errstr_size);
         if (conf == NULL)
                 return CDR_ERR_INVAL;
-        if (p->eos) {
+        if (p->eos && p->transactional_id == NULL) {
                 if (txid != NULL) {
                         p->transactional_id = strdup(txid->value);
                 } else {
@@ -975,6 +945,8 @@ static int make_producer(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
                         cdr_errf(errstr, errstr_size, "out of memory");
                         goto err;
                 }
+        }
+        if (p->eos) {
                 if (cdr_kafka_conf_set(conf, "transactional.id",
                                        p->transactional_id, errstr,
                                        errstr_size) != CDR_OK)
@@ -1023,6 +995,83 @@ static int make_topics(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
                 return CDR_ERR_KAFKA;
         }
         return CDR_OK;
+}
+
+static void drop_topics(cdr_pipeline_t *p)
+{
+        if (p->anonymised_rkt != NULL)
+                rd_kafka_topic_destroy(p->anonymised_rkt);
+        if (p->sealed_rkt != NULL)
+                rd_kafka_topic_destroy(p->sealed_rkt);
+        if (p->dead_rkt != NULL)
+                rd_kafka_topic_destroy(p->dead_rkt);
+        p->anonymised_rkt = p->sealed_rkt = p->dead_rkt = NULL;
+}
+
+/* CDR_TXN_RECREATE: the open transaction's commit or abort has an
+ * unknown outcome, or the producer had a fatal error that a new epoch
+ * cures.  The producer is discarded with its transaction (no flush), a
+ * new one with the same transactional.id takes a new epoch in
+ * init_transactions, which settles the old transaction (the coordinator
+ * completes a commit or abort under way, aborts an open transaction) and
+ * fences the old epoch, so that a late commit or abort of it is refused
+ * rather than landing on a later transaction (KIP-890's case).  Only
+ * then are the committed offsets read and the consumer rewound to them;
+ * the batch in hand is discarded.  Bounded by txn.h's budget; beyond
+ * it, or when any of this fails, fatal with `why`. */
+static int recreate_producer(cdr_pipeline_t *p, const char *why)
+{
+        char reason[512], errstr[512];
+        int wait;
+
+        snprintf(reason, sizeof(reason), "%s", why);
+        batch_release(p);
+        p->txn_open = 0;
+        wait = cdr_txn_recreate_wait(&p->recreations, cdr_now_ms());
+        if (wait < 0) {
+                set_fatal(p,
+                          "%s (the producer was re-created %d times in %d "
+                          "minutes already)",
+                          reason, CDR_TXN_RECREATE_MAX,
+                          CDR_TXN_RECREATE_WINDOW_MS / 60000);
+                return CDR_ERR_KAFKA;
+        }
+        drop_topics(p);
+        cdr_txn_discard(p->producer);
+        p->producer = NULL;
+        cdr_sleep_ms(wait);
+        if (make_producer(p, errstr, sizeof(errstr)) != CDR_OK ||
+            make_topics(p, errstr, sizeof(errstr)) != CDR_OK ||
+            cdr_txn_init(p->producer, p->opts.txn_timeout_ms, p->opts.retry_ms,
+                         &p->stats.txn, errstr, sizeof(errstr)) != CDR_OK) {
+                set_fatal(p, "re-creating the producer after %s: %s", reason,
+                          errstr);
+                return CDR_ERR_KAFKA;
+        }
+        p->stats.recreations++;
+        event(p, 4, "producer_recreated",
+              "producer re-created after %s: new epoch, rewinding to the "
+              "committed offsets",
+              reason);
+        return rewind_consumer(p, 0);
+}
+
+/* A fatal error of the producer, found after `what`: a new producer when
+ * a new epoch cures it (cdr_txn_class), else the end. */
+static int producer_fatal(cdr_pipeline_t *p, const char *what)
+{
+        char fatal[256], why[512];
+        rd_kafka_resp_err_t code;
+
+        code = rd_kafka_fatal_error(p->producer, fatal, sizeof(fatal));
+        snprintf(why, sizeof(why), "%s: fatal error: %s: %s", what,
+                 rd_kafka_err2name(code), fatal);
+        if (p->eos &&
+            cdr_txn_class(code, CDR_TXN_F_FATAL) == CDR_TXN_CLASS_RECREATE)
+                return recreate_producer(p, why);
+        batch_release(p);
+        set_fatal(p, "%s", why);
+        return CDR_ERR_KAFKA;
 }
 
 static int make_consumer(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
@@ -1276,12 +1325,7 @@ void cdr_pipeline_destroy(cdr_pipeline_t *p)
                 cdr_transform_destroy(p->workers[w].transform);
         }
         free(p->workers);
-        if (p->anonymised_rkt != NULL)
-                rd_kafka_topic_destroy(p->anonymised_rkt);
-        if (p->sealed_rkt != NULL)
-                rd_kafka_topic_destroy(p->sealed_rkt);
-        if (p->dead_rkt != NULL)
-                rd_kafka_topic_destroy(p->dead_rkt);
+        drop_topics(p);
         if (p->producer != NULL) {
                 /* After a fatal error, what is still queued belongs to a
                  * transaction that can never commit. */
@@ -1332,7 +1376,6 @@ static void consumer_error(cdr_pipeline_t *p, const rd_kafka_message_t *m)
 int cdr_pipeline_poll(cdr_pipeline_t *p, int timeout_ms, char *errstr,
                       size_t errstr_size)
 {
-        char fatal[256];
         int wait = timeout_ms;
 
         if (p->fatal)
@@ -1370,10 +1413,9 @@ int cdr_pipeline_poll(cdr_pipeline_t *p, int timeout_ms, char *errstr,
                 commit_window(p);
         if (!p->fatal)
                 rd_kafka_poll(p->producer, 0);
-        if (!p->fatal &&
-            rd_kafka_fatal_error(p->producer, fatal, sizeof(fatal)) !=
-                RD_KAFKA_RESP_ERR_NO_ERROR)
-                set_fatal(p, "producer: fatal error: %s", fatal);
+        if (!p->fatal && rd_kafka_fatal_error(p->producer, NULL, 0) !=
+                             RD_KAFKA_RESP_ERR_NO_ERROR)
+                producer_fatal(p, "producer");
         if (p->fatal) {
                 batch_release(p);
                 return fatal_return(p, errstr, errstr_size);

@@ -220,3 +220,127 @@ int cdr_txn_commit(rd_kafka_t *producer,
                 return CDR_TXN_RECREATE;
         return CDR_ERR_KAFKA;
 }
+
+int cdr_txn_recreate_wait(cdr_txn_budget_t *budget, int64_t now_ms)
+{
+        int i, kept = 0;
+
+        for (i = 0; i < budget->n; i++)
+                if (now_ms - budget->at[i] < CDR_TXN_RECREATE_WINDOW_MS)
+                        budget->at[kept++] = budget->at[i];
+        budget->n = kept;
+        if (budget->n == CDR_TXN_RECREATE_MAX)
+                return -1;
+        budget->at[budget->n] =
+            now_ms + (CDR_TXN_RECREATE_BACKOFF_MS << budget->n);
+        return CDR_TXN_RECREATE_BACKOFF_MS << budget->n++;
+}
+
+void cdr_txn_discard(rd_kafka_t *producer)
+{
+        if (producer == NULL)
+                return;
+        rd_kafka_purge(producer,
+                       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_destroy_flags(producer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
+/* The partitions of `from` that `consumer` still has, offsets unset. */
+static rd_kafka_topic_partition_list_t *
+still_assigned(rd_kafka_t *consumer,
+               const rd_kafka_topic_partition_list_t *from, char *errstr,
+               size_t errstr_size)
+{
+        rd_kafka_topic_partition_list_t *asg = NULL, *seek;
+        rd_kafka_resp_err_t err;
+        int i;
+
+        err = rd_kafka_assignment(consumer, &asg);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                cdr_errf(errstr, errstr_size, "rewind: assignment: %s",
+                         rd_kafka_err2str(err));
+                return NULL;
+        }
+        seek = rd_kafka_topic_partition_list_new(from->cnt > 0 ? from->cnt : 1);
+        for (i = 0; i < from->cnt; i++) {
+                const rd_kafka_topic_partition_t *f = &from->elems[i];
+
+                if (rd_kafka_topic_partition_list_find(asg, f->topic,
+                                                       f->partition))
+                        rd_kafka_topic_partition_list_add(seek, f->topic,
+                                                          f->partition)
+                            ->offset = RD_KAFKA_OFFSET_INVALID;
+        }
+        rd_kafka_topic_partition_list_destroy(asg);
+        return seek;
+}
+
+int cdr_txn_rewind(rd_kafka_t *consumer,
+                   const rd_kafka_topic_partition_list_t *from, int may_guess,
+                   int timeout_ms, char *errstr, size_t errstr_size)
+{
+        rd_kafka_topic_partition_list_t *seek;
+        rd_kafka_error_t *error;
+        rd_kafka_resp_err_t err;
+        int i, rc = CDR_OK;
+
+        if (from->cnt == 0)
+                return CDR_OK;
+        seek = still_assigned(consumer, from, errstr, errstr_size);
+        if (seek == NULL)
+                return CDR_ERR_KAFKA;
+        if (seek->cnt == 0)
+                goto out;
+        err = rd_kafka_committed(consumer, seek, timeout_ms);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                cdr_errf(errstr, errstr_size,
+                         "rewind: committed offsets unavailable: %s",
+                         rd_kafka_err2str(err));
+                if (!may_guess) {
+                        rc = CDR_ERR_KAFKA;
+                        goto out;
+                }
+                rc = CDR_TXN_REWIND_GUESSED;
+        }
+        for (i = 0; i < seek->cnt; i++) {
+                rd_kafka_topic_partition_t *tp = &seek->elems[i];
+
+                if (err == RD_KAFKA_RESP_ERR_NO_ERROR && tp->err &&
+                    !may_guess) {
+                        cdr_errf(errstr, errstr_size,
+                                 "rewind: committed offset of %s [%d] "
+                                 "unavailable: %s",
+                                 tp->topic, (int)tp->partition,
+                                 rd_kafka_err2str(tp->err));
+                        rc = CDR_ERR_KAFKA;
+                        goto out;
+                }
+                if (err != RD_KAFKA_RESP_ERR_NO_ERROR || tp->err ||
+                    tp->offset < 0) {
+                        tp->offset = rd_kafka_topic_partition_list_find(
+                                         from, tp->topic, tp->partition)
+                                         ->offset;
+                        tp->err = RD_KAFKA_RESP_ERR_NO_ERROR;
+                }
+        }
+        error = rd_kafka_seek_partitions(consumer, seek, timeout_ms);
+        if (error != NULL) {
+                cdr_errf(errstr, errstr_size, "rewind: seek: %s",
+                         rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                rc = CDR_ERR_KAFKA;
+                goto out;
+        }
+        for (i = 0; i < seek->cnt; i++)
+                if (seek->elems[i].err) {
+                        cdr_errf(
+                            errstr, errstr_size, "rewind: seek %s [%d]: %s",
+                            seek->elems[i].topic, (int)seek->elems[i].partition,
+                            rd_kafka_err2str(seek->elems[i].err));
+                        rc = CDR_ERR_KAFKA;
+                        goto out;
+                }
+out:
+        rd_kafka_topic_partition_list_destroy(seek);
+        return rc;
+}

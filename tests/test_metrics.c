@@ -580,6 +580,7 @@ Test(metrics, daemon_names)
             "cdranon_transactions_committed_total",
             "cdranon_transactions_aborted_total",
             "cdranon_rebalances_total",
+            "cdranon_producer_recreations_total",
             "cdranon_pseudonym_cache_hits_total",
             "cdranon_pseudonym_cache_misses_total",
             "cdranon_stage_duration_seconds",

@@ -465,3 +465,121 @@ Test(pipeline, at_least_once_commits_delivered_offsets)
         cdr_config_destroy(config);
         mock_stop(&m);
 }
+
+/* The events of a pipeline: how many producer_recreated, and the last
+ * one's message. */
+static int recreated_events;
+static char recreated_msg[768];
+
+static void count_events(void *opaque, int level, const char *name,
+                         const char *msg)
+{
+        (void)opaque;
+        (void)level;
+        if (strcmp(name, "producer_recreated") == 0) {
+                recreated_events++;
+                snprintf(recreated_msg, sizeof(recreated_msg), "%s", msg);
+        }
+}
+
+/* The coordinator answers a commit's EndTxn only after the retry budget
+ * is spent: the commit's outcome is unknown, so the pipeline discards the
+ * producer and its transaction, makes a new one with the same
+ * transactional.id (init_transactions: a new epoch, which fences the old
+ * one's late EndTxn), rewinds to the committed offsets and goes on.
+ * Nothing is lost: every input record is sealed, those of the doomed
+ * transaction again in a later one (the mock keeps what the doomed
+ * transaction wrote visible and stores no transactional offsets, so the
+ * rewind goes back to where that transaction began; that no record is
+ * doubled under read_committed is shown on the real cluster,
+ * tests/integration/failover_*.sh).  Then the re-creations are bounded:
+ * the sixth in a row is fatal. */
+Test(pipeline, delayed_end_txn_recreates_the_producer, .timeout = 120)
+{
+        cdr_pipeline_opts_t opts = quiet_opts();
+        static int counts[2][RECORDS];
+        cdr_pipeline_stats_t st;
+        cdr_config_t *config;
+        cdr_engine_t *engine;
+        cdr_pipeline_t *p;
+        char errstr[512];
+        int part, off, twice = 0, rc;
+        mock_t m;
+
+        opts.txn_timeout_ms = 200;
+        opts.retry_ms = 1000;
+        opts.event = count_events;
+        recreated_events = 0;
+        mock_start(&m);
+        produce_input(&m, RECORDS);
+        config = test_config(m.bootstraps,
+                             "pipeline:\n  threads: 2\n"
+                             "  commit_records: 100\n",
+                             TXN_ID);
+        engine = cdr_engine_new(config, 1, errstr, sizeof(errstr));
+        cr_assert_not_null(engine, "%s", errstr);
+        p = cdr_pipeline_new(engine, &opts, errstr, sizeof(errstr));
+        cr_assert_not_null(p, "%s", errstr);
+
+        /* The transaction coordinator (broker 1) answers the first EndTxn
+         * after 3 s; each commit call waits 200 ms, the retries stop
+         * after 1 s. */
+        rd_kafka_mock_broker_push_request_error_rtts(
+            m.mc, 1, API_END_TXN, 1, RD_KAFKA_RESP_ERR_NO_ERROR, 3000);
+        cr_assert_eq(run_until(p, RECORDS + 1, errstr, sizeof(errstr)), CDR_OK,
+                     "%s", errstr);
+        cdr_pipeline_stats(p, &st);
+        cr_assert_eq(st.recreations, 1);
+        cr_assert_eq(recreated_events, 1);
+        cr_assert_not_null(strstr(recreated_msg, "commit_transaction"), "%s",
+                           recreated_msg);
+        cr_assert_eq(st.txn.aborted, 0);
+        cr_assert_eq(st.rewinds, 1);
+        cr_assert_gt(st.txn.committed, 0);
+        cr_assert_eq(st.sealed, st.records);
+        cr_assert_eq(st.published + st.suppressed + st.dead, st.records);
+        count_sealed(&m, counts);
+        for (part = 0; part < 2; part++) {
+                int prefix = 1;
+
+                for (off = 0; off < RECORDS / 2; off++) {
+                        cr_assert(counts[part][off] == 1 ||
+                                      counts[part][off] == 2,
+                                  "input %d/%d sealed %d times", part, off,
+                                  counts[part][off]);
+                        if (counts[part][off] == 2) {
+                                cr_assert(prefix,
+                                          "input %d/%d reprocessed "
+                                          "after one that was not",
+                                          part, off);
+                                twice++;
+                        } else {
+                                prefix = 0;
+                        }
+                }
+        }
+        cr_assert_gt(twice, 0, "the doomed transaction's records again");
+        cr_assert_eq(st.records, (uint64_t)(RECORDS + twice));
+
+        /* Every commit from now on is answered too late: four more
+         * re-creations (after 1, 2, 4 and 8 s), then the bound. */
+        rd_kafka_mock_broker_push_request_error_rtts(
+            m.mc, 1, API_END_TXN, CDR_TXN_RECREATE_MAX,
+            RD_KAFKA_RESP_ERR_NO_ERROR, 3000, RD_KAFKA_RESP_ERR_NO_ERROR, 3000,
+            RD_KAFKA_RESP_ERR_NO_ERROR, 3000, RD_KAFKA_RESP_ERR_NO_ERROR, 3000,
+            RD_KAFKA_RESP_ERR_NO_ERROR, 3000);
+        produce_input(&m, 20);
+        errstr[0] = '\0';
+        rc = run_until(p, st.records + 1000, errstr, sizeof(errstr));
+        cr_assert_eq(rc, CDR_ERR_KAFKA, "%d: %s", rc, errstr);
+        cr_assert_not_null(strstr(errstr, "re-created 5 times"), "%s", errstr);
+        cdr_pipeline_stats(p, &st);
+        cr_assert_eq(st.recreations, CDR_TXN_RECREATE_MAX);
+        cr_assert_eq(recreated_events, CDR_TXN_RECREATE_MAX);
+        cr_assert_eq(cdr_pipeline_poll(p, 10, errstr, sizeof(errstr)),
+                     CDR_ERR_KAFKA);
+        cdr_pipeline_destroy(p);
+        cdr_engine_destroy(engine);
+        cdr_config_destroy(config);
+        mock_stop(&m);
+}

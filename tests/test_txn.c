@@ -482,3 +482,33 @@ Test(txn, commit_past_the_deadline_recreates)
         rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         mock_stop(&m);
 }
+
+/* At most CDR_TXN_RECREATE_MAX re-creations within the window, each
+ * after twice the wait of the one before; a refusal is not counted, and
+ * as the oldest ones leave the window, re-creations are allowed again. */
+Test(txn, recreations_are_bounded)
+{
+        cdr_txn_budget_t budget = {0};
+        int64_t t = 1000000, first;
+        int k, wait;
+
+        first = t + CDR_TXN_RECREATE_BACKOFF_MS;
+        for (k = 0; k < CDR_TXN_RECREATE_MAX; k++) {
+                wait = cdr_txn_recreate_wait(&budget, t);
+                cr_assert_eq(wait, CDR_TXN_RECREATE_BACKOFF_MS << k, "%d: %d",
+                             k, wait);
+                t += wait + 1000;
+        }
+        cr_assert_eq(cdr_txn_recreate_wait(&budget, t), -1);
+        cr_assert_eq(cdr_txn_recreate_wait(&budget, t + 1), -1);
+        /* The first re-creation leaves the window: one more, after the
+         * longest wait, since four are still in it. */
+        t = first + CDR_TXN_RECREATE_WINDOW_MS;
+        cr_assert_eq(cdr_txn_recreate_wait(&budget, t),
+                     CDR_TXN_RECREATE_BACKOFF_MS << (CDR_TXN_RECREATE_MAX - 1));
+        cr_assert_eq(cdr_txn_recreate_wait(&budget, t), -1);
+        /* A quiet window: back to the shortest wait. */
+        t += 2 * (int64_t)CDR_TXN_RECREATE_WINDOW_MS;
+        cr_assert_eq(cdr_txn_recreate_wait(&budget, t),
+                     CDR_TXN_RECREATE_BACKOFF_MS);
+}

@@ -17,7 +17,13 @@
  * commit_interval_ms milliseconds.  Error handling follows librdkafka's
  * INTRODUCTION.md: a retriable error is retried, an abortable one aborts
  * the transaction and rewinds the consumer to the last committed offsets,
- * a fatal one (fencing included) stops the pipeline.
+ * a fatal one (fencing included) stops the pipeline.  A commit or abort
+ * of unknown outcome and the fatal errors a new epoch cures
+ * (CDR_TXN_RECREATE, txn.h) make the pipeline discard its producer and
+ * its transaction, make a new producer with the same transactional.id
+ * (init_transactions: a new epoch) and rewind the consumer to the
+ * committed offsets; at most CDR_TXN_RECREATE_MAX times within
+ * CDR_TXN_RECREATE_WINDOW_MS, then that error is fatal.
  *
  * In at-least-once mode there are no transactions: an idempotent producer
  * writes the outputs and the consumer offsets are committed once every
@@ -50,8 +56,9 @@ typedef struct {
          * (at-least-once), transactions aborted, retriable errors
          * retried */
         cdr_txn_stats_t txn;
-        uint64_t rewinds;    /* consumer rewound to committed offsets */
-        uint64_t rebalances; /* assign and revoke events */
+        uint64_t rewinds;     /* consumer rewound to committed offsets */
+        uint64_t recreations; /* producer re-created (CDR_TXN_RECREATE) */
+        uint64_t rebalances;  /* assign and revoke events */
         uint64_t consumer_errors;
         uint64_t delivery_errors; /* output messages that failed */
         int partitions;           /* input partitions assigned now */
@@ -70,8 +77,9 @@ typedef void cdr_pipeline_kafka_log_fn(const rd_kafka_t *rk, int level,
 /* Receives the pipeline's events on the thread that drives it.  Levels
  * are syslog's: 3 error, 4 warning, 6 info.  `name` is stable, for
  * machines: assigned, revoked, lost (assignment lost), aborted
- * (transaction aborted), rewind, commit_failed, delivery_failed,
- * kafka_error, consumer_error; `msg` is for people. */
+ * (transaction aborted), producer_recreated (a new producer, and why),
+ * rewind, commit_failed, delivery_failed, kafka_error, consumer_error;
+ * `msg` is for people. */
 typedef void cdr_pipeline_event_fn(void *opaque, int level, const char *name,
                                    const char *msg);
 

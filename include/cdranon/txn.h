@@ -81,4 +81,56 @@ int cdr_txn_abort(rd_kafka_t *producer, int timeout_ms, int retry_ms,
                   cdr_txn_stats_t *stats, char *errstr,
                   size_t errstr_size) CDR_MUST_CHECK;
 
+/*
+ * After CDR_TXN_RECREATE.
+ */
+
+/* Re-creations of the producer are bounded: at most
+ * CDR_TXN_RECREATE_MAX within any CDR_TXN_RECREATE_WINDOW_MS, the k-th
+ * of them in the window (k = 1..MAX) after a wait of
+ * CDR_TXN_RECREATE_BACKOFF_MS << (k - 1) (0.5, 1, 2, 4, 8 s).  One more
+ * means the cause is not transient: the caller stops as on a fatal
+ * error, and its supervisor's restart is the next remedy. */
+#define CDR_TXN_RECREATE_MAX        5
+#define CDR_TXN_RECREATE_WINDOW_MS  600000
+#define CDR_TXN_RECREATE_BACKOFF_MS 500
+
+/* The re-creations of the last window; the caller owns and zeroes it. */
+typedef struct {
+        int64_t at[CDR_TXN_RECREATE_MAX]; /* when each took place (ms) */
+        int n;
+} cdr_txn_budget_t;
+
+/* Asks for a re-creation at now_ms (cdr_now_ms): returns the
+ * milliseconds to wait before it, the re-creation being counted at
+ * now_ms plus that wait; or -1, counting nothing, when
+ * CDR_TXN_RECREATE_MAX re-creations already took place within the
+ * window before now_ms.  Pure: no Kafka, no clock. */
+int cdr_txn_recreate_wait(cdr_txn_budget_t *budget, int64_t now_ms);
+
+/* Destroys a transactional producer whose transaction is doomed:
+ * purges its queued and in-flight messages and destroys it without a
+ * flush (an in-flight commit or abort is not waited for; the new
+ * producer's init_transactions settles it).  The caller has destroyed
+ * the producer's topic handles.  NULL: no-op. */
+void cdr_txn_discard(rd_kafka_t *producer);
+
+#define CDR_TXN_REWIND_GUESSED 1 /* cdr_txn_rewind: see there */
+
+/* Moves `consumer` back to the committed offset of each partition of
+ * `from` that is still assigned; a partition without a committed offset
+ * goes back to its offset in `from` (the first offset consumed since the
+ * last commit).  Partitions no longer assigned are left alone; `from` is
+ * not changed.  When the committed offsets cannot be read: with
+ * `may_guess`, every partition goes back to its offset in `from` and
+ * CDR_TXN_REWIND_GUESSED is returned with errstr saying why (right after
+ * an abort, when nothing was committed since `from`); without it,
+ * CDR_ERR_KAFKA (after a commit of unknown outcome the committed offsets
+ * are the only truth).  Returns CDR_OK or CDR_ERR_KAFKA (errstr says
+ * why).  timeout_ms bounds each of the two librdkafka calls. */
+int cdr_txn_rewind(rd_kafka_t *consumer,
+                   const rd_kafka_topic_partition_list_t *from, int may_guess,
+                   int timeout_ms, char *errstr,
+                   size_t errstr_size) CDR_MUST_CHECK;
+
 #endif

@@ -66,7 +66,7 @@ for node in 1 2 3; do
                 "longest_stall_at_stop_s=$(secs "$stall_stop")" \
                 "back_in_sync_s=$(secs "$BACK_MS")" \
                 "longest_stall_at_start_s=$(secs "$LONGEST_STALL_MS")" \
-                "outcome=\"${exits:-recovered in place}\"" \
+                "outcome=\"${exits:-recovered in place}$(recreated_since "$t_term")\"" \
                 "logged_at_stop=\"$seen_stop\""
 done
 

@@ -348,10 +348,33 @@ wait_resume() {
         exits=$(exits_since "$FAULT_MS" | grep -v 'kill -9 by the test' |
                 paste -sd ';' || true)
         if [ -z "$exits" ]; then
-                OUTCOME="recovered in place"
+                OUTCOME="recovered in place$(recreated_since "$FAULT_MS")"
         else
-                OUTCOME="restarted ($exits)"
+                OUTCOME="restarted ($exits)$(recreated_since "$FAULT_MS")"
         fi
+}
+
+# recreated_since MS: ", producer re-created N times (reasons)" when the
+# processor made a new producer in process since MS (event=
+# producer_recreated), else nothing.
+recreated_since() {
+        cat "$T"/run.*.err 2>/dev/null | awk -v from="ts=$(iso_ms "$1")" '
+                $1 >= from && / event=producer_recreated/ {
+                        n++
+                        r = $0
+                        sub(/^.* re-created after /, "", r)
+                        split(r, a, ": ")
+                        r = a[1] ": " a[2]
+                        if (a[2] == "fatal error")
+                                r = r ": " a[3]
+                        why[r]++
+                }
+                END {
+                        if (n == 0) exit
+                        printf ", producer re-created %d time%s (", n, (n > 1 ? "s" : "")
+                        for (r in why) printf "%s%s x%d", (c++ ? "; " : ""), r, why[r]
+                        printf ")"
+                }'
 }
 
 # iso_ms MS: the log's time stamp format for a wall-clock millisecond.
@@ -436,6 +459,7 @@ kill_processor_and_measure() {
                 OUTCOME="restarted ($(exits_since "$FAULT_MS" |
                         grep -v 'kill -9 by the test' | paste -sd ';'))"
         fi
+        OUTCOME+=$(recreated_since "$FAULT_MS")
         report_fault
 }
 
