@@ -212,6 +212,29 @@ static void log_fatal(const char *errstr)
         cdr_log_write(run_log, CDR_LOG_ERROR, msg, &field, 1);
 }
 
+/* SIGHUP: the configuration file as it is now must name the topics in
+ * use, the purposes' included.  The policy is not reloaded (transform.h),
+ * so a purpose or topic changed in the file would otherwise be ignored
+ * in silence; instead nothing is reloaded until a restart.  Returns 0,
+ * or CDR_ERR_INVAL with the reason in errstr. */
+static int outputs_unchanged(const cdr_config_t *config, char *errstr,
+                             size_t errstr_size)
+{
+        cdr_config_t *now = cdr_config_load(config->path, errstr, errstr_size);
+        int same;
+
+        if (now == NULL)
+                return CDR_ERR_INVAL;
+        same = cdr_config_same_outputs(config, now, errstr, errstr_size);
+        cdr_config_destroy(now);
+        if (same)
+                return CDR_OK;
+        cdr_err_prefix(errstr, errstr_size,
+                       "SIGHUP does not change the outputs (restart to "
+                       "apply): ");
+        return CDR_ERR_INVAL;
+}
+
 static void install_signals(void)
 {
         struct sigaction sa;
@@ -344,15 +367,6 @@ int cdr_cmd_run(int argc, char **argv)
         config = cdr_config_load(config_path, errstr, sizeof(errstr));
         if (config == NULL)
                 goto fail;
-        if (config->npurposes > 0) {
-                /* Nothing is published rather than one purpose's output
-                 * to the wrong topic. */
-                cdr_errf(errstr, sizeof(errstr),
-                         "%s: purposes: stream mode does not publish "
-                         "purposes yet (file mode does: cdranon anonymise)",
-                         config_path);
-                goto fail;
-        }
         for (i = 0; i < nprops; i++) {
                 const char *value;
 
@@ -403,8 +417,10 @@ int cdr_cmd_run(int argc, char **argv)
                         goto fail;
                 if (reload_requested) {
                         reload_requested = 0;
-                        err = cdr_pipeline_reload(pipeline, errstr,
-                                                  sizeof(errstr));
+                        err = outputs_unchanged(config, errstr, sizeof(errstr));
+                        if (err == CDR_OK)
+                                err = cdr_pipeline_reload(pipeline, errstr,
+                                                          sizeof(errstr));
                         if (err != CDR_OK && err != CDR_ERR_INVAL)
                                 goto fail;
                         log_reload(err == CDR_OK ? NULL : errstr,
