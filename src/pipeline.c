@@ -736,8 +736,10 @@ static int batch_produce(cdr_pipeline_t *p)
                 rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
                 if (s->verdict == CDR_VERDICT_PUBLISH && p->npurposes > 0) {
+                        /* rkt stays set only for the error below */
                         err = produce_purposes(p, s, &rkt);
-                        rkt = err == RD_KAFKA_RESP_ERR_NO_ERROR ? NULL : rkt;
+                        if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+                                rkt = NULL;
                 } else if (s->verdict == CDR_VERDICT_PUBLISH) {
                         rkt = p->anonymised_rkt;
                         part = m->partition % p->anonymised_parts;
