@@ -230,6 +230,7 @@ run_point() {
 }
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+cmdline="RECORDS=$RECORDS REPS=$REPS PARTITIONS=$PARTITIONS THREADS=$THREADS bash bench/purposes.sh"
 for ((rep = 1; rep <= REPS; rep++)); do
         for point in "${POINTS[@]}"; do
                 run_point "$rep" "$point"
@@ -257,9 +258,9 @@ for p in pts:
     ver[p] = [x["verified"] for x in r if x["verified"] != "-"]
 with open(md, "w") as f:
     f.write("# Daemon throughput with purposes\n\n")
-    f.write("Measured by \`bash bench/purposes.sh\` (RECORDS=$RECORDS, "
-            "REPS=$REPS, PARTITIONS=$PARTITIONS, THREADS=$THREADS), all "
-            "points in one run, repetitions interleaved; medians.\n\n")
+    f.write("Measured by \`$cmdline\`, all points in one run, "
+            "repetitions interleaved; medians.\n\n")
+    f.write("- load at the end: $(cut -d' ' -f1-3 /proc/loadavg)\n")
     f.write("- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)\n")
     f.write("- machine: $(uname -m), $(nproc) cores, $cpu_model, $ram, "
             "$os_name; load at start $load_start (the machine is shared: "
@@ -283,6 +284,15 @@ with open(md, "w") as f:
     f.write("| 3 purposes / 1 purpose | %.2f |\n" % ratio("three", "one"))
     f.write("| 1 purpose / no purposes | %.2f |\n" % ratio("one", "none"))
     f.write("| 3 purposes / no purposes | %.2f |\n" % ratio("three", "none"))
+    def cratio(a, b):
+        return cpu[a] / cpu[b] if cpu[b] else float("nan")
+    f.write("\nThe processor's CPU time per record (utime + stime of all its "
+            "threads over the same window) depends less on what else the "
+            "machine runs than the rate does:\n\n")
+    f.write("| ratio of the CPU-s per M medians | value |\n|---|---|\n")
+    f.write("| 3 purposes / 1 purpose | %.2f |\n" % cratio("three", "one"))
+    f.write("| 1 purpose / no purposes | %.2f |\n" % cratio("one", "none"))
+    f.write("| 3 purposes / no purposes | %.2f |\n" % cratio("three", "none"))
     f.write("\nWith 3 purposes every published record is encoded three "
             "times (three allow-lists, three pseudonym domains) and "
             "produced as three messages, beside its sealed copy, in one "
