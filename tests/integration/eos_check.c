@@ -54,11 +54,13 @@
  *       read_committed reader gets, partition by partition, one line each:
  *       the key (or "-"), a tab, the value.
  *
- *   eos_check values -b BOOTSTRAP -t TOPIC -o FILE
+ *   eos_check values -b BOOTSTRAP -t TOPIC -o FILE [--csv]
  *       writes the value of every message of TOPIC that a read_committed
  *       reader gets to FILE, each followed by a line feed, partition by
- *       partition; prints how many.  Values with line breaks stay whole,
- *       so that file mode reads the same records as stream mode did.
+ *       partition; prints how many.  --csv: only the values that file
+ *       mode frames as one record (a value that ends inside a quoted
+ *       field, which stream mode dead-letters, would take the next lines
+ *       with it), and prints "N written, M not one record".
  *
  *   eos_check dup -b BOOTSTRAP -t TOPIC
  *       produces the first message of TOPIC's partition 0 again (value
@@ -80,6 +82,7 @@
  *   refusal included, exits 2 with librdkafka's message.
  */
 #include "cdranon/config.h"
+#include "cdranon/csv.h"
 #include "cdranon/transform.h"
 #include "cdranon/unseal.h"
 
@@ -1177,6 +1180,9 @@ struct head {
         long left;
         uint64_t count;
         FILE *values; /* values: the file, else head or count */
+        int csv;      /* values --csv */
+        uint64_t unframed;
+        cdr_buf_t line;
 };
 
 static void on_head(void *ctx, const rd_kafka_message_t *m)
@@ -1184,6 +1190,20 @@ static void on_head(void *ctx, const rd_kafka_message_t *m)
         struct head *h = ctx;
 
         h->count++;
+        if (h->values != NULL && h->csv) {
+                size_t lines;
+
+                cdr_buf_reset(&h->line);
+                if (cdr_buf_append(&h->line, m->payload ? m->payload : "",
+                                   m->len) != CDR_OK ||
+                    cdr_buf_putc(&h->line, '\n') != CDR_OK)
+                        die("out of memory");
+                if (cdr_csv_frame(',', h->line.data, h->line.len, 0, &lines) !=
+                    h->line.len) {
+                        h->unframed++;
+                        return;
+                }
+        }
         if (h->values != NULL) {
                 if (fwrite(m->payload, 1, m->len, h->values) != m->len ||
                     putc('\n', h->values) == EOF)
@@ -1205,13 +1225,21 @@ static void on_head(void *ctx, const rd_kafka_message_t *m)
 /* count, head (head = 1) and values (head = 2). */
 static int cmd_read(int argc, char **argv, int head)
 {
-        struct head h = {0, 0, NULL};
+        static const struct option opts[] = {
+            {"csv", no_argument, NULL, 'C'},
+            {NULL, 0, NULL, 0},
+        };
+        struct head h = {0, 0, NULL, 0, 0, CDR_BUF_INIT};
         const char *topic = NULL, *path = NULL;
         int opt;
 
         h.left = head ? 3 : 0;
-        while ((opt = getopt(argc, argv, "b:t:n:o:X:")) != -1) {
+        while ((opt = getopt_long(argc, argv, "b:t:n:o:X:", opts, NULL)) !=
+               -1) {
                 switch (opt) {
+                case 'C':
+                        h.csv = 1;
+                        break;
                 case 't':
                         topic = optarg;
                         break;
@@ -1234,8 +1262,12 @@ static int cmd_read(int argc, char **argv, int head)
         read_topic(topic, 1, on_head, &h, NULL, NULL);
         if (h.values != NULL && fclose(h.values) != 0)
                 die("%s: write failed", path);
-        if (head != 1)
+        if (h.csv)
+                printf("%" PRIu64 " written, %" PRIu64 " not one record\n",
+                       h.count - h.unframed, h.unframed);
+        else if (head != 1)
                 printf("%" PRIu64 "\n", h.count);
+        cdr_buf_free(&h.line);
         return 0;
 }
 
