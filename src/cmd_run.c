@@ -64,13 +64,13 @@ static void usage(FILE *out)
                 "The daemon: consumes raw CDRs from input.topic as a member "
                 "of the\n"
                 "consumer group input.group and writes the anonymised "
-                "records,\n"
-                "a sealed copy of every record and the dead letters to "
-                "their\n"
-                "topics.  With delivery: exactly-once (the default) the "
-                "outputs\n"
-                "and the input offsets are committed in one Kafka "
-                "transaction.\n"
+                "records\n"
+                "(with purposes: each purpose's to its own topic), a sealed "
+                "copy of\n"
+                "every record and the dead letters to their topics.  With\n"
+                "delivery: exactly-once (the default) the outputs and the "
+                "input\n"
+                "offsets are committed in one Kafka transaction.\n"
                 "\n"
                 "  -c, --config FILE          configuration (required)\n"
                 "  -X, --property NAME=VALUE  librdkafka property, added to "
@@ -83,7 +83,8 @@ static void usage(FILE *out)
                 "leave the\n"
                 "group, flush and exit 0.  SIGHUP: reload the key ring, the\n"
                 "suppression list and the custodian public keys at the next\n"
-                "transaction boundary.\n"
+                "transaction boundary; refused when the configuration file\n"
+                "now names other topics or purposes (restart to apply).\n"
                 "\n"
                 "Log: one line per event on stderr, logfmt or JSON "
                 "(log.format),\n"
@@ -211,6 +212,29 @@ static void log_fatal(const char *errstr)
 
         snprintf(msg, sizeof(msg), "cdranon %s: %s", CMD, errstr);
         cdr_log_write(run_log, CDR_LOG_ERROR, msg, &field, 1);
+}
+
+/* SIGHUP: the configuration file as it is now must name the topics in
+ * use, the purposes' included.  The policy is not reloaded (transform.h),
+ * so a purpose or topic changed in the file would otherwise be ignored
+ * in silence; instead nothing is reloaded until a restart.  Returns 0,
+ * or CDR_ERR_INVAL with the reason in errstr. */
+static int outputs_unchanged(const cdr_config_t *config, char *errstr,
+                             size_t errstr_size)
+{
+        cdr_config_t *now = cdr_config_load(config->path, errstr, errstr_size);
+        int same;
+
+        if (now == NULL)
+                return CDR_ERR_INVAL;
+        same = cdr_config_same_outputs(config, now, errstr, errstr_size);
+        cdr_config_destroy(now);
+        if (same)
+                return CDR_OK;
+        cdr_err_prefix(errstr, errstr_size,
+                       "SIGHUP does not change the outputs (restart to "
+                       "apply): ");
+        return CDR_ERR_INVAL;
 }
 
 static void install_signals(void)
@@ -345,15 +369,6 @@ int cdr_cmd_run(int argc, char **argv)
         config = cdr_config_load(config_path, errstr, sizeof(errstr));
         if (config == NULL)
                 goto fail;
-        if (config->npurposes > 0) {
-                /* Nothing is published rather than one purpose's output
-                 * to the wrong topic. */
-                cdr_errf(errstr, sizeof(errstr),
-                         "%s: purposes: stream mode does not publish "
-                         "purposes yet (file mode does: cdranon anonymise)",
-                         config_path);
-                goto fail;
-        }
         for (i = 0; i < nprops; i++) {
                 const char *value;
 
@@ -404,8 +419,10 @@ int cdr_cmd_run(int argc, char **argv)
                         goto fail;
                 if (reload_requested) {
                         reload_requested = 0;
-                        err = cdr_pipeline_reload(pipeline, errstr,
-                                                  sizeof(errstr));
+                        err = outputs_unchanged(config, errstr, sizeof(errstr));
+                        if (err == CDR_OK)
+                                err = cdr_pipeline_reload(pipeline, errstr,
+                                                          sizeof(errstr));
                         if (err != CDR_OK && err != CDR_ERR_INVAL)
                                 goto fail;
                         log_reload(err == CDR_OK ? NULL : errstr,

@@ -486,6 +486,11 @@ static int describe_text(const cdr_config_t *config, const cfg_entry_t *e,
 {
         const char *s = *(char *const *)field;
 
+        if (config->npurposes > 0 &&
+            strncmp(e->name, "output.anonymised.", 18) == 0) {
+                PUT("%s: (none: each purpose has its own, below)\n", e->name);
+                return CDR_OK;
+        }
         PUT("%s: %s\n", e->name, s != NULL ? s : "(none)");
         return CDR_OK;
 }
@@ -1625,6 +1630,20 @@ static int read_purposes(struct loader *ld, const cdr_ynode_t *map)
                                 return cdr_yaml_nomem(&ld->err);
                         snprintf(p->topic, n, "cdr.%s", p->name);
                 }
+                if (strcmp(p->topic, config->input_topic) == 0 ||
+                    strcmp(p->topic, config->sealed_topic) == 0 ||
+                    strcmp(p->topic, config->dead_letter_topic) == 0)
+                        return cdr_yaml_fail(
+                            &ld->err, name->line, prefix,
+                            "output.topic '%s' is also the input, sealed or "
+                            "dead-letter topic",
+                            p->topic);
+                for (k = 0; k + 1 < config->npurposes; k++)
+                        if (strcmp(p->topic, config->purposes[k].topic) == 0)
+                                return cdr_yaml_fail(
+                                    &ld->err, name->line, prefix,
+                                    "output.topic '%s' is also purpose '%s's",
+                                    p->topic, config->purposes[k].name);
                 snprintf(path, sizeof(path), "%s.", prefix);
                 rc = read_fields_at(ld, fields, path, &p->fields, &p->nfields);
                 if (rc != CDR_OK)
@@ -1909,6 +1928,51 @@ int cdr_config_describe(const cdr_config_t *config, cdr_buf_t *out)
                         return rc;
         }
         return CDR_OK;
+}
+
+int cdr_config_same_outputs(const cdr_config_t *a, const cdr_config_t *b,
+                            char *errstr, size_t errstr_size)
+{
+        size_t i;
+
+        if (strcmp(a->input_topic, b->input_topic) != 0 ||
+            strcmp(a->sealed_topic, b->sealed_topic) != 0 ||
+            strcmp(a->dead_letter_topic, b->dead_letter_topic) != 0 ||
+            (a->npurposes == 0 && b->npurposes == 0 &&
+             strcmp(a->anonymised_topic, b->anonymised_topic) != 0)) {
+                cdr_errf(errstr, errstr_size,
+                         "%s: the input or output topics differ from those "
+                         "in use",
+                         b->path);
+                return 0;
+        }
+        if (a->npurposes != b->npurposes) {
+                cdr_errf(errstr, errstr_size,
+                         "%s: purposes: %zu purpose(s), %zu in use", b->path,
+                         b->npurposes, a->npurposes);
+                return 0;
+        }
+        for (i = 0; i < a->npurposes; i++) {
+                const cdr_purpose_spec_t *pa = &a->purposes[i];
+                const cdr_purpose_spec_t *pb = &b->purposes[i];
+
+                if (strcmp(pa->name, pb->name) != 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "%s:%d: purposes.%s: topic %s, purpose %s "
+                                 "(topic %s) in use",
+                                 b->path, pb->line, pb->name, pb->topic,
+                                 pa->name, pa->topic);
+                        return 0;
+                }
+                if (strcmp(pa->topic, pb->topic) != 0) {
+                        cdr_errf(errstr, errstr_size,
+                                 "%s:%d: purposes.%s: topic %s, %s in use",
+                                 b->path, pb->line, pb->name, pb->topic,
+                                 pa->topic);
+                        return 0;
+                }
+        }
+        return 1;
 }
 
 int cdr_config_line(const cdr_config_t *config, const char *key)

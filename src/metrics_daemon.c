@@ -17,7 +17,7 @@ struct cdr_daemon_metrics_s {
         cdr_metric_t *recreations;
         cdr_metric_t *consumer_errors, *delivery_errors, *partitions;
         cdr_metric_t *cache_hits, *cache_misses, *stage, *e2e, *lag;
-        cdr_metric_t *key_info, *epochs;
+        cdr_metric_t *key_info, *epochs, *purpose_published;
         char key_id[64];
 };
 
@@ -32,6 +32,7 @@ static int add_families(cdr_daemon_metrics_t *d, char *errstr,
         static const char *const stage[] = {"stage"};
         static const char *const lag[] = {"topic", "partition"};
         static const char *const key[] = {"key_id"};
+        static const char *const purpose[] = {"purpose"};
         const struct {
                 cdr_metric_t **slot;
                 cdr_metric_type_t type;
@@ -51,7 +52,12 @@ static int add_families(cdr_daemon_metrics_t *d, char *errstr,
               "Input records transformed and produced (again after an "
               "abort)."),
             C(published, "cdranon_records_published_total",
-              "Records written to the anonymised topic."),
+              "Records published: to the anonymised topic, or to every "
+              "purpose's topic."),
+            {&d->purpose_published, CDR_METRIC_COUNTER,
+             "cdranon_purpose_records_published_total",
+             "Records written to each purpose's topic (with purposes).",
+             purpose, 1, NULL, 0},
             C(suppressed, "cdranon_records_suppressed_total",
               "Records of opted-out subscribers: sealed, not published."),
             {&d->dead, CDR_METRIC_COUNTER,
@@ -147,6 +153,7 @@ void cdr_daemon_metrics_publish(cdr_daemon_metrics_t *d,
         cdr_transform_stats_t ts;
         const char *key_id, *name;
         unsigned r;
+        size_t i;
         int s;
 
         cdr_pipeline_stats(pipeline, &ps);
@@ -156,6 +163,12 @@ void cdr_daemon_metrics_publish(cdr_daemon_metrics_t *d,
         cdr_metrics_lock(m);
         cdr_metric_set(d->records_in, NULL, (double)ps.records);
         cdr_metric_set(d->published, NULL, (double)ps.published);
+        for (i = 0; i < cdr_engine_config(engine)->npurposes; i++) {
+                name = cdr_engine_config(engine)->purposes[i].name;
+                cdr_metric_set(
+                    d->purpose_published, &name,
+                    (double)cdr_pipeline_purpose_published(pipeline, i));
+        }
         cdr_metric_set(d->suppressed, NULL, (double)ps.suppressed);
         for (r = 0; (name = cdr_reason_name(r)) != NULL; r++)
                 cdr_metric_set(d->dead, &name, (double)ps.dead_by_reason[r]);

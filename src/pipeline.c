@@ -47,6 +47,10 @@ struct slot {
         cdr_buf_t key;       /* PUBLISH: the pseudonym key */
         cdr_buf_t sealed;    /* binary sealed record */
         cdr_reason_t reason; /* DEAD: the rule broken */
+        /* With purposes, PUBLISH: each purpose's JSON and key, in the
+         * configuration's order (value and key above stay empty). */
+        cdr_buf_t *pvalue;
+        cdr_buf_t *pkey;
 };
 
 struct worker {
@@ -80,6 +84,13 @@ struct cdr_pipeline_s {
         int32_t anonymised_parts;
         int32_t sealed_parts;
         int32_t dead_parts;
+        /* With purposes: one topic per purpose (config->purposes, in
+         * order), instead of the anonymised topic, its partition count
+         * and the messages produced to it. */
+        size_t npurposes;
+        rd_kafka_topic_t **purpose_rkt;
+        int32_t *purpose_parts;
+        uint64_t *purpose_published;
 
         /* Start-up: librdkafka's log lines are held back while the
          * cluster is probed; the last error line explains a failure. */
@@ -439,9 +450,19 @@ static void worker_run(struct worker *w)
                     result.verdict == CDR_VERDICT_DEAD ? result.code : 0;
                 cdr_buf_reset(&s->key);
                 if (result.verdict == CDR_VERDICT_PUBLISH) {
+                        size_t k;
+
                         err = slot_copy(&s->value, result.anonymised);
                         if (err == CDR_OK)
                                 err = slot_copy(&s->key, result.key);
+                        for (k = 0; err == CDR_OK && k < result.npurposes;
+                             k++) {
+                                err = slot_copy(&s->pvalue[k],
+                                                result.purposes[k].anonymised);
+                                if (err == CDR_OK)
+                                        err = slot_copy(&s->pkey[k],
+                                                        result.purposes[k].key);
+                        }
                 } else if (result.verdict == CDR_VERDICT_DEAD) {
                         err = slot_copy(&s->value, result.dead_letter);
                 } else {
@@ -626,10 +647,31 @@ static int produce_failed(cdr_pipeline_t *p, rd_kafka_topic_t *rkt,
         return CDR_ERR_KAFKA;
 }
 
+/* With purposes, a published record: one message on each purpose's
+ * topic, its key the purpose's output.key (an unkeyed one in the input
+ * partition's number modulo the topic's partition count).  Returns the
+ * first error, with *rkt the topic it came from. */
+static rd_kafka_resp_err_t produce_purposes(cdr_pipeline_t *p,
+                                            const struct slot *s,
+                                            rd_kafka_topic_t **rkt)
+{
+        rd_kafka_resp_err_t err;
+        size_t k;
+
+        for (k = 0; k < p->npurposes; k++) {
+                *rkt = p->purpose_rkt[k];
+                err = produce(p, *rkt, s->msg->partition % p->purpose_parts[k],
+                              &s->pvalue[k], &s->pkey[k]);
+                if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+                        return err;
+        }
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
 static int batch_produce(cdr_pipeline_t *p)
 {
         char errstr[512];
-        size_t i;
+        size_t i, k;
 
         if (p->eos && !p->txn_open) {
                 if (cdr_txn_begin(p->producer, errstr, sizeof(errstr)) !=
@@ -652,7 +694,12 @@ static int batch_produce(cdr_pipeline_t *p)
                 int32_t part = 0;
                 rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
-                if (s->verdict == CDR_VERDICT_PUBLISH) {
+                if (s->verdict == CDR_VERDICT_PUBLISH && p->npurposes > 0) {
+                        /* rkt stays set only for the error below */
+                        err = produce_purposes(p, s, &rkt);
+                        if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+                                rkt = NULL;
+                } else if (s->verdict == CDR_VERDICT_PUBLISH) {
                         rkt = p->anonymised_rkt;
                         part = m->partition % p->anonymised_parts;
                         key = &s->key;
@@ -660,7 +707,7 @@ static int batch_produce(cdr_pipeline_t *p)
                         rkt = p->dead_rkt;
                         part = m->partition % p->dead_parts;
                 }
-                if (rkt != NULL)
+                if (rkt != NULL && err == RD_KAFKA_RESP_ERR_NO_ERROR)
                         err = produce(p, rkt, part, &s->value, key);
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR && s->sealed.len > 0) {
                         rkt = p->sealed_rkt;
@@ -677,6 +724,8 @@ static int batch_produce(cdr_pipeline_t *p)
                 p->stats.records++;
                 if (s->verdict == CDR_VERDICT_PUBLISH) {
                         p->stats.published++;
+                        for (k = 0; k < p->npurposes; k++)
+                                p->purpose_published[k]++;
                 } else if (s->verdict == CDR_VERDICT_DEAD) {
                         p->stats.dead++;
                         p->stats.dead_by_reason[s->reason]++;
@@ -981,15 +1030,26 @@ err:
 static int make_topics(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
 {
         const cdr_config_t *config = p->config;
+        int missing = 0;
+        size_t k;
 
-        p->anonymised_rkt =
-            rd_kafka_topic_new(p->producer, config->anonymised_topic, NULL);
+        /* With purposes there is no anonymised topic: each purpose has
+         * its own, as each has its own file in file mode. */
+        if (p->npurposes == 0) {
+                p->anonymised_rkt = rd_kafka_topic_new(
+                    p->producer, config->anonymised_topic, NULL);
+                missing |= p->anonymised_rkt == NULL;
+        }
+        for (k = 0; k < p->npurposes; k++) {
+                p->purpose_rkt[k] = rd_kafka_topic_new(
+                    p->producer, config->purposes[k].topic, NULL);
+                missing |= p->purpose_rkt[k] == NULL;
+        }
         p->sealed_rkt =
             rd_kafka_topic_new(p->producer, config->sealed_topic, NULL);
         p->dead_rkt =
             rd_kafka_topic_new(p->producer, config->dead_letter_topic, NULL);
-        if (p->anonymised_rkt == NULL || p->sealed_rkt == NULL ||
-            p->dead_rkt == NULL) {
+        if (missing || p->sealed_rkt == NULL || p->dead_rkt == NULL) {
                 cdr_errf(errstr, errstr_size, "kafka producer: %s",
                          rd_kafka_err2str(rd_kafka_last_error()));
                 return CDR_ERR_KAFKA;
@@ -999,6 +1059,13 @@ static int make_topics(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
 
 static void drop_topics(cdr_pipeline_t *p)
 {
+        size_t k;
+
+        for (k = 0; p->purpose_rkt != NULL && k < p->npurposes; k++) {
+                if (p->purpose_rkt[k] != NULL)
+                        rd_kafka_topic_destroy(p->purpose_rkt[k]);
+                p->purpose_rkt[k] = NULL;
+        }
         if (p->anonymised_rkt != NULL)
                 rd_kafka_topic_destroy(p->anonymised_rkt);
         if (p->sealed_rkt != NULL)
@@ -1150,16 +1217,38 @@ static int subscribe(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
 static int check_cluster(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
 {
         const cdr_config_t *config = p->config;
-        const char *topics[4] = {config->input_topic, config->anonymised_topic,
-                                 config->sealed_topic,
-                                 config->dead_letter_topic};
-        static const char *const what[4] = {
-            "input.topic", "output.anonymised.topic", "output.sealed.topic",
-            "output.dead_letter.topic"};
+        /* input, the anonymised topic or each purpose's, sealed, dead
+         * letter */
+        size_t m = p->npurposes > 0 ? p->npurposes : 1, n = m + 3, k;
+        const char **topics = calloc(n, sizeof(*topics));
+        const char **what = calloc(n, sizeof(*what));
+        char(*names)[CDR_PURPOSE_NAME_MAX + 32] = calloc(n, sizeof(*names));
+        int *parts = calloc(n, sizeof(*parts));
         const char *bootstrap =
             cdr_kafka_config_get(config, "bootstrap.servers");
-        int parts[4] = {0, 0, 0, 0};
         int rc;
+
+        if (topics == NULL || what == NULL || names == NULL || parts == NULL) {
+                cdr_errf(errstr, errstr_size, "out of memory");
+                rc = CDR_ERR_NOMEM;
+                goto out;
+        }
+        topics[0] = config->input_topic;
+        what[0] = "input.topic";
+        if (p->npurposes == 0) {
+                topics[1] = config->anonymised_topic;
+                what[1] = "output.anonymised.topic";
+        }
+        for (k = 0; k < p->npurposes; k++) {
+                snprintf(names[1 + k], sizeof(names[1 + k]),
+                         "purposes.%s.output.topic", config->purposes[k].name);
+                topics[1 + k] = config->purposes[k].topic;
+                what[1 + k] = names[1 + k];
+        }
+        topics[m + 1] = config->sealed_topic;
+        what[m + 1] = "output.sealed.topic";
+        topics[m + 2] = config->dead_letter_topic;
+        what[m + 2] = "output.dead_letter.topic";
 
         if (bootstrap == NULL)
                 bootstrap =
@@ -1169,24 +1258,32 @@ static int check_cluster(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
                          "%s: kafka.bootstrap.servers: not set (set it in "
                          "the kafka: section or with -X)",
                          config->path);
-                return CDR_ERR_INVAL;
+                rc = CDR_ERR_INVAL;
+                goto out;
         }
-        rc = cdr_kafka_check_topics(p->producer, bootstrap, topics, what, 4,
+        rc = cdr_kafka_check_topics(p->producer, bootstrap, topics, what, n,
                                     parts, p->opts.connect_timeout_ms, errstr,
                                     errstr_size);
         p->anonymised_parts = parts[1] > 0 ? parts[1] : 1;
-        p->sealed_parts = parts[2] > 0 ? parts[2] : 1;
-        p->dead_parts = parts[3] > 0 ? parts[3] : 1;
+        for (k = 0; k < p->npurposes; k++)
+                p->purpose_parts[k] = parts[1 + k] > 0 ? parts[1 + k] : 1;
+        p->sealed_parts = parts[m + 1] > 0 ? parts[m + 1] : 1;
+        p->dead_parts = parts[m + 2] > 0 ? parts[m + 2] : 1;
         if (rc == CDR_ERR_KAFKA) {
                 pthread_mutex_lock(&p->log_mu);
                 if (p->last_log[0] != '\0') {
-                        size_t n = strlen(errstr);
+                        size_t len = strlen(errstr);
 
-                        snprintf(errstr + n, errstr_size - n, " (%s)",
+                        snprintf(errstr + len, errstr_size - len, " (%s)",
                                  p->last_log);
                 }
                 pthread_mutex_unlock(&p->log_mu);
         }
+out:
+        free(topics);
+        free(what);
+        free(names);
+        free(parts);
         return rc;
 }
 
@@ -1219,6 +1316,30 @@ static int start_workers(cdr_pipeline_t *p, char *errstr, size_t errstr_size)
                         return CDR_ERR_NOMEM;
                 }
                 w->started = 1;
+        }
+        return CDR_OK;
+}
+
+/* The purposes' topic handles, partition counts and counters, and each
+ * slot's buffers for their outputs. */
+static int purposes_alloc(cdr_pipeline_t *p)
+{
+        size_t n = p->config->npurposes, i;
+
+        p->npurposes = n;
+        if (n == 0)
+                return CDR_OK;
+        p->purpose_rkt = calloc(n, sizeof(*p->purpose_rkt));
+        p->purpose_parts = calloc(n, sizeof(*p->purpose_parts));
+        p->purpose_published = calloc(n, sizeof(*p->purpose_published));
+        if (p->purpose_rkt == NULL || p->purpose_parts == NULL ||
+            p->purpose_published == NULL)
+                return CDR_ERR_NOMEM;
+        for (i = 0; i < p->batch_max; i++) {
+                p->slots[i].pvalue = calloc(n, sizeof(cdr_buf_t));
+                p->slots[i].pkey = calloc(n, sizeof(cdr_buf_t));
+                if (p->slots[i].pvalue == NULL || p->slots[i].pkey == NULL)
+                        return CDR_ERR_NOMEM;
         }
         return CDR_OK;
 }
@@ -1266,7 +1387,8 @@ cdr_pipeline_t *cdr_pipeline_new(cdr_engine_t *engine,
         p->slots = calloc(p->batch_max, sizeof(*p->slots));
         p->offsets = rd_kafka_topic_partition_list_new(16);
         p->first = rd_kafka_topic_partition_list_new(16);
-        if (p->slots == NULL || p->offsets == NULL || p->first == NULL) {
+        if (p->slots == NULL || p->offsets == NULL || p->first == NULL ||
+            purposes_alloc(p) != CDR_OK) {
                 cdr_errf(errstr, errstr_size, "out of memory");
                 goto err;
         }
@@ -1300,7 +1422,7 @@ err:
 
 void cdr_pipeline_destroy(cdr_pipeline_t *p)
 {
-        size_t i;
+        size_t i, k;
         int w;
 
         if (p == NULL)
@@ -1345,8 +1467,18 @@ void cdr_pipeline_destroy(cdr_pipeline_t *p)
                 cdr_buf_free(&p->slots[i].value);
                 cdr_buf_free(&p->slots[i].key);
                 cdr_buf_free(&p->slots[i].sealed);
+                for (k = 0; p->slots[i].pvalue != NULL && k < p->npurposes;
+                     k++) {
+                        cdr_buf_free(&p->slots[i].pvalue[k]);
+                        cdr_buf_free(&p->slots[i].pkey[k]);
+                }
+                free(p->slots[i].pvalue);
+                free(p->slots[i].pkey);
         }
         free(p->slots);
+        free(p->purpose_rkt);
+        free(p->purpose_parts);
+        free(p->purpose_published);
         free(p->window_ts);
         if (p->sync_ready) {
                 pthread_cond_destroy(&p->go);
@@ -1486,6 +1618,11 @@ void cdr_pipeline_transform_stats(const cdr_pipeline_t *p,
                 cdr_transform_stats(p->workers[w].transform, &one);
                 cdr_transform_stats_merge(stats, &one);
         }
+}
+
+uint64_t cdr_pipeline_purpose_published(const cdr_pipeline_t *p, size_t i)
+{
+        return i < p->npurposes ? p->purpose_published[i] : 0;
 }
 
 const char *cdr_pipeline_transactional_id(const cdr_pipeline_t *p)

@@ -311,6 +311,14 @@ static const struct bad_case bad_cases[] = {
      "purposes.network: missing fields: (the purpose's allow-list)", 1, 0},
     {"purposes-action.yaml", 11,
      "purposes.behaviour.fields.cell_id: unknown action 'scramble'", 1, 1},
+    {"purposes-same-topic.yaml", 8,
+     "purposes.behaviour: output.topic 'cdr.analytics' is also purpose "
+     "'network's",
+     1, 0},
+    {"purposes-sealed-topic.yaml", 7,
+     "purposes.network: output.topic 'cdr.vault' is also the input, sealed "
+     "or dead-letter topic",
+     1, 0},
     {"purposes-key.yaml", 5,
      "purposes.behaviour.output.key: key field 'cell_id'", 0, 1},
     {"suppression-no-fields.yaml", 4,
@@ -684,6 +692,67 @@ Test(config, working_folder)
             cdr_config_load("unknown-top.yaml", errstr, sizeof(errstr)));
         cr_expect_str_eq(errstr, "unknown-top.yaml:3: output_topic: unknown "
                                  "key");
+}
+
+/* A reload must not move the outputs: the same topics, the same
+ * purposes in the same order. */
+Test(config, same_outputs)
+{
+        static const char *const head = "keys:\n  hmac: hmac.key\n"
+                                        "purposes:\n";
+        static const char *const net = "  network:\n"
+                                       "    output: {topic: %s}\n"
+                                       "    fields:\n      cell_id: keep\n";
+        static const char *const beh = "  behaviour:\n"
+                                       "    fields:\n      record_type: keep\n";
+        char text[1024], part[256], errstr[512], want[1024];
+        cdr_config_t *a, *b;
+
+        snprintf(part, sizeof(part), net, "cdr.network");
+        snprintf(text, sizeof(text), "%s%s%s", head, part, beh);
+        write_file(tmp_path("same-a.yaml"), text, 0644);
+        write_file(tmp_path("same-b.yaml"), text, 0644);
+        a = load_ok("same-a.yaml");
+        b = load_ok("same-b.yaml");
+        cr_expect_eq(cdr_config_same_outputs(a, b, errstr, sizeof(errstr)), 1);
+        cdr_config_destroy(b);
+
+        /* a purpose's topic changed */
+        snprintf(part, sizeof(part), net, "cdr.net2");
+        snprintf(text, sizeof(text), "%s%s%s", head, part, beh);
+        write_file(tmp_path("same-b.yaml"), text, 0644);
+        b = load_ok("same-b.yaml");
+        cr_expect_eq(cdr_config_same_outputs(a, b, errstr, sizeof(errstr)), 0);
+        snprintf(want, sizeof(want),
+                 "%s/same-b.yaml:4: purposes.network: topic cdr.net2, "
+                 "cdr.network in use",
+                 tmpdir);
+        cr_expect_str_eq(errstr, want);
+        cdr_config_destroy(b);
+
+        /* a purpose less */
+        snprintf(part, sizeof(part), net, "cdr.network");
+        snprintf(text, sizeof(text), "%s%s", head, part);
+        write_file(tmp_path("same-b.yaml"), text, 0644);
+        b = load_ok("same-b.yaml");
+        cr_expect_eq(cdr_config_same_outputs(a, b, errstr, sizeof(errstr)), 0);
+        snprintf(want, sizeof(want),
+                 "%s/same-b.yaml: purposes: 1 purpose(s), 2 in use", tmpdir);
+        cr_expect_str_eq(errstr, want);
+        cdr_config_destroy(b);
+
+        /* the same purposes, renamed */
+        snprintf(text, sizeof(text), "%s%s%s", head, beh, part);
+        write_file(tmp_path("same-b.yaml"), text, 0644);
+        b = load_ok("same-b.yaml");
+        cr_expect_eq(cdr_config_same_outputs(a, b, errstr, sizeof(errstr)), 0);
+        snprintf(want, sizeof(want),
+                 "%s/same-b.yaml:4: purposes.behaviour: topic cdr.behaviour, "
+                 "purpose network (topic cdr.network) in use",
+                 tmpdir);
+        cr_expect_str_eq(errstr, want);
+        cdr_config_destroy(b);
+        cdr_config_destroy(a);
 }
 
 /* --- -X overrides ---------------------------------------------------- */

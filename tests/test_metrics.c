@@ -574,6 +574,7 @@ Test(metrics, daemon_names)
         static const char *const names[] = {
             "cdranon_records_in_total",
             "cdranon_records_published_total",
+            "cdranon_purpose_records_published_total",
             "cdranon_records_suppressed_total",
             "cdranon_records_dead_lettered_total",
             "cdranon_records_sealed_total",

@@ -63,10 +63,23 @@ static void write_file(const char *name, const char *text, mode_t mode)
         close(fd);
 }
 
-/* Keys and a configuration in tmpdir for the generator's CSV layout;
+/* The outputs and allow-list of test_config. */
+static const char default_outputs[] =
+    "output:\n"
+    "  anonymised: {topic: anon, key: caller}\n"
+    "  sealed: {topic: sealed}\n"
+    "  dead_letter: {topic: dead}\n"
+    "fields:\n"
+    "  record_id: keep number\n"
+    "  caller: {from: calling_number, action: pseudonymise "
+    "msisdn}\n"
+    "  start_time: truncate hour\n";
+
+/* Keys and a configuration in tmpdir for the generator's CSV layout,
+ * with `outputs` (the output: section and the allow-list or purposes);
  * `extra` is appended to the YAML. */
-static cdr_config_t *test_config(const char *bootstraps, const char *extra,
-                                 const char *txid)
+static cdr_config_t *config_with(const char *bootstraps, const char *outputs,
+                                 const char *extra, const char *txid)
 {
         char path[256], priv[256], pub[256], errstr[512], yaml[4096];
         cdr_config_t *config;
@@ -93,17 +106,8 @@ static cdr_config_t *test_config(const char *bootstraps, const char *extra,
                  "keys:\n"
                  "  hmac: hmac.key\n"
                  "  custodian_public: custodian.pub\n"
-                 "output:\n"
-                 "  anonymised: {topic: anon, key: caller}\n"
-                 "  sealed: {topic: sealed}\n"
-                 "  dead_letter: {topic: dead}\n"
-                 "fields:\n"
-                 "  record_id: keep number\n"
-                 "  caller: {from: calling_number, action: pseudonymise "
-                 "msisdn}\n"
-                 "  start_time: truncate hour\n"
-                 "%s",
-                 extra ? extra : "");
+                 "%s%s",
+                 outputs, extra ? extra : "");
         write_file("config.yaml", yaml, 0644);
         snprintf(path, sizeof(path), "%s/config.yaml", tmpdir);
         config = cdr_config_load(path, errstr, sizeof(errstr));
@@ -119,6 +123,12 @@ static cdr_config_t *test_config(const char *bootstraps, const char *extra,
                                             errstr, sizeof(errstr)),
                              CDR_OK, "%s", errstr);
         return config;
+}
+
+static cdr_config_t *test_config(const char *bootstraps, const char *extra,
+                                 const char *txid)
+{
+        return config_with(bootstraps, default_outputs, extra, txid);
 }
 
 /* n generated records (some malformed) to the mock's input topic. */
@@ -579,6 +589,115 @@ Test(pipeline, delayed_end_txn_recreates_the_producer, .timeout = 120)
         cr_assert_eq(cdr_pipeline_poll(p, 10, errstr, sizeof(errstr)),
                      CDR_ERR_KAFKA);
         cdr_pipeline_destroy(p);
+        cdr_engine_destroy(engine);
+        cdr_config_destroy(config);
+        mock_stop(&m);
+}
+
+/* Messages on each partition of `topic` (aborted ones included: the
+ * mock keeps them visible), read to the end. */
+static int count_messages(const mock_t *m, const char *topic, int nparts)
+{
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_topic_partition_list_t *asg;
+        char errstr[512];
+        rd_kafka_t *rk;
+        int eof = 0, idle = 0, n = 0, i;
+
+        rd_kafka_conf_set(conf, "bootstrap.servers", m->bootstraps, errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(conf, "group.id", "count", errstr, sizeof(errstr));
+        rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set_log_cb(conf, quiet_log);
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+        cr_assert_not_null(rk, "%s", errstr);
+        asg = rd_kafka_topic_partition_list_new(nparts);
+        for (i = 0; i < nparts; i++)
+                rd_kafka_topic_partition_list_add(asg, topic, i)->offset =
+                    RD_KAFKA_OFFSET_BEGINNING;
+        cr_assert_eq(rd_kafka_assign(rk, asg), 0);
+        rd_kafka_topic_partition_list_destroy(asg);
+        while (eof < nparts && idle < 100) {
+                rd_kafka_message_t *msg = rd_kafka_consumer_poll(rk, 100);
+
+                if (msg == NULL) {
+                        idle++;
+                        continue;
+                }
+                idle = 0;
+                if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                        eof++;
+                else if (msg->err == 0)
+                        n++;
+                rd_kafka_message_destroy(msg);
+        }
+        cr_assert_eq(eof, nparts, "%s was not read to its end", topic);
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+        return n;
+}
+
+/* Two purposes: every published record on both purposes' topics and
+ * nothing on the anonymised one; a purpose's topic missing at start is
+ * named by its setting. */
+Test(pipeline, purposes_publish_to_their_topics)
+{
+        static const char outputs[] =
+            "output:\n"
+            "  sealed: {topic: sealed}\n"
+            "  dead_letter: {topic: dead}\n"
+            "purposes:\n"
+            "  network:\n"
+            "    output: {topic: net}\n"
+            "    fields:\n"
+            "      record_id: keep number\n"
+            "      cell_id: keep\n"
+            "  behaviour:\n"
+            "    output: {topic: beh, key: caller}\n"
+            "    fields:\n"
+            "      record_id: keep number\n"
+            "      caller: {from: calling_number, action: pseudonymise "
+            "msisdn}\n";
+        cdr_pipeline_opts_t opts = quiet_opts();
+        cdr_pipeline_stats_t st;
+        cdr_config_t *config;
+        cdr_engine_t *engine;
+        cdr_pipeline_t *p;
+        char errstr[512];
+        mock_t m;
+
+        mock_start(&m);
+        cr_assert_eq(rd_kafka_mock_topic_create(m.mc, "net", 2, 1), 0);
+        config = config_with(m.bootstraps, outputs, "delivery: at-least-once\n",
+                             NULL);
+        engine = cdr_engine_new(config, 1, errstr, sizeof(errstr));
+        cr_assert_not_null(engine, "%s", errstr);
+        cr_assert_null(cdr_pipeline_new(engine, &opts, errstr, sizeof(errstr)));
+        cr_assert_str_eq(errstr, "purposes.behaviour.output.topic: topic "
+                                 "'beh' does not exist on the cluster");
+
+        cr_assert_eq(rd_kafka_mock_topic_create(m.mc, "beh", 3, 1), 0);
+        produce_input(&m, RECORDS);
+        p = cdr_pipeline_new(engine, &opts, errstr, sizeof(errstr));
+        cr_assert_not_null(p, "%s", errstr);
+        cr_assert_eq(run_until(p, RECORDS, errstr, sizeof(errstr)), CDR_OK,
+                     "%s", errstr);
+        cdr_pipeline_stats(p, &st);
+        cr_assert_eq(st.records, RECORDS);
+        cr_assert_gt(st.published, 0);
+        cr_assert_gt(st.dead, 0, "the malformed records");
+        cr_assert_eq(cdr_pipeline_purpose_published(p, 0), st.published);
+        cr_assert_eq(cdr_pipeline_purpose_published(p, 1), st.published);
+        cr_assert_eq(cdr_pipeline_purpose_published(p, 2), 0);
+        cr_assert_eq(cdr_pipeline_close(p, errstr, sizeof(errstr)), CDR_OK,
+                     "%s", errstr);
+        cdr_pipeline_destroy(p);
+        cr_assert_eq(count_messages(&m, "net", 2), (int)st.published);
+        cr_assert_eq(count_messages(&m, "beh", 3), (int)st.published);
+        cr_assert_eq(count_messages(&m, "anon", 2), 0);
+        cr_assert_eq(count_messages(&m, "dead", 1), (int)st.dead);
+        cr_assert_eq(count_messages(&m, "sealed", 2), RECORDS);
         cdr_engine_destroy(engine);
         cdr_config_destroy(config);
         mock_stop(&m);

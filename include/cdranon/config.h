@@ -148,6 +148,14 @@ cdr_config_t *cdr_config_load(const char *path, char *errstr,
                               size_t errstr_size) CDR_MUST_CHECK;
 void cdr_config_destroy(cdr_config_t *config);
 
+/* 1 when configuration b names the same topics as a, in use: input,
+ * sealed and dead-letter topics, the anonymised topic, or the same
+ * purposes (names and topics, in order).  Else 0 with the first
+ * difference in errstr, naming b's file ("config.yaml:40:
+ * purposes.churn: ..."), for a reload that must not move the outputs. */
+int cdr_config_same_outputs(const cdr_config_t *a, const cdr_config_t *b,
+                            char *errstr, size_t errstr_size) CDR_MUST_CHECK;
+
 /* Applies a `-X name=value` override: a librdkafka property, added to
  * the `kafka:` section or replacing the value there (its line becomes 0).
  * The name and value are checked with librdkafka first; on error returns

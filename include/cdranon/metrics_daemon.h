@@ -11,8 +11,9 @@
  * thread too.
  *
  * No label value ever holds a record value or a raw identifier: the
- * dead-letter reason is a fixed rule name (reason.h), topics and key ids
- * come from the configuration and the key file.
+ * dead-letter reason is a fixed rule name (reason.h), topics, purpose
+ * names ([a-z0-9_-]{1,32}) and key ids come from the configuration and
+ * the key file.
  */
 #ifndef CDRANON_METRICS_DAEMON_H
 #define CDRANON_METRICS_DAEMON_H

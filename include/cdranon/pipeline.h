@@ -3,6 +3,7 @@
  *
  *   input.topic --consumer group--> batch --worker threads--> result slots
  *        --one transactional producer, in input order--> anonymised topic
+ *                                                         (or each purpose's)
  *                                                      -> sealed topic
  *                                                      -> dead-letter topic
  *
@@ -24,6 +25,14 @@
  * (init_transactions: a new epoch) and rewind the consumer to the
  * committed offsets; at most CDR_TXN_RECREATE_MAX times within
  * CDR_TXN_RECREATE_WINDOW_MS, then that error is fatal.
+ *
+ * With purposes (config->purposes), a published record goes to every
+ * purpose's topic, each with that purpose's JSON and key, and there is
+ * no anonymised topic (as file mode writes one file per purpose); a
+ * record's fate is one for all purposes (transform.h), so a suppressed
+ * or dead-lettered record is on none of them.  The purposes' messages
+ * are in the same transaction as the sealed copy, the dead letters and
+ * the offsets.
  *
  * In at-least-once mode there are no transactions: an idempotent producer
  * writes the outputs and the consumer offsets are committed once every
@@ -48,7 +57,8 @@
  * transaction or a rewind are counted again. */
 typedef struct {
         uint64_t records;    /* input records transformed and produced */
-        uint64_t published;  /* to the anonymised topic */
+        uint64_t published;  /* to the anonymised topic, or to every
+                                purpose's topic */
         uint64_t suppressed; /* suppressed: sealed copy only */
         uint64_t dead;       /* to the dead-letter topic */
         uint64_t sealed;     /* to the sealed topic */
@@ -160,6 +170,13 @@ void cdr_pipeline_stats(const cdr_pipeline_t *pipeline,
  * Call on the driving thread between polls (the workers are idle). */
 void cdr_pipeline_transform_stats(const cdr_pipeline_t *pipeline,
                                   cdr_transform_stats_t *stats);
+
+/* With purposes: the messages produced to purpose i's topic (i in the
+ * configuration's order), again after an abort as records_in is; 0 for
+ * an i out of range.  A record's fate is one for all purposes, so each
+ * equals stats.published.  Call on the driving thread between polls. */
+uint64_t cdr_pipeline_purpose_published(const cdr_pipeline_t *pipeline,
+                                        size_t i);
 
 /* The transactional.id in use; NULL in at-least-once mode. */
 const char *cdr_pipeline_transactional_id(const cdr_pipeline_t *pipeline);

@@ -23,7 +23,10 @@
  *         - anonymised + suppressed + dead-letter = input, each record in
  *           exactly one of them, exactly once, with the expected value and
  *           key (with --any-key the pseudonyms may come from any key of
- *           the ring: a reload happened during the run);
+ *           the ring: a reload happened during the run); with purposes,
+ *           each purpose's topic takes the place of the anonymised one,
+ *           and a published record must be on every one of them exactly
+ *           once, with that purpose's value and key;
  *         - sealed = input: exactly one sealed copy of every record, which
  *           opens to the record byte for byte and names its source; it
  *           has no key and sits in the partition of the input's number
@@ -51,6 +54,14 @@
  *       read_committed reader gets, partition by partition, one line each:
  *       the key (or "-"), a tab, the value.
  *
+ *   eos_check values -b BOOTSTRAP -t TOPIC -o FILE [--csv]
+ *       writes the value of every message of TOPIC that a read_committed
+ *       reader gets to FILE, each followed by a line feed, partition by
+ *       partition; prints how many.  --csv: only the values that file
+ *       mode frames as one record (a value that ends inside a quoted
+ *       field, which stream mode dead-letters, would take the next lines
+ *       with it), and prints "N written, M not one record".
+ *
  *   eos_check dup -b BOOTSTRAP -t TOPIC
  *       produces the first message of TOPIC's partition 0 again (value
  *       and key), so that a test can show that verify notices.
@@ -71,6 +82,7 @@
  *   refusal included, exits 2 with librdkafka's message.
  */
 #include "cdranon/config.h"
+#include "cdranon/csv.h"
 #include "cdranon/transform.h"
 #include "cdranon/unseal.h"
 
@@ -389,16 +401,23 @@ static int read_topic(const char *topic, int read_committed, on_message_fn *fn,
  * The input and what the transform makes of it.
  */
 
+/* What a published record is expected to be on one anonymised output
+ * (the anonymised topic, or one purpose's). */
+typedef struct {
+        uint64_t h_norm; /* the JSON, pseudonyms masked */
+        uint64_t h_exact;
+        uint64_t h_key;      /* expected key */
+        uint64_t h_key_norm; /* the same, a pseudonym masked */
+        uint8_t seen;
+} out_t;
+
 typedef struct {
         char *raw;
         uint32_t len;
         uint8_t present;
         uint8_t verdict;
-        uint8_t seen_anon, seen_dead, seen_sealed;
-        uint64_t h_norm; /* anonymised (pseudonyms masked) or dead letter */
-        uint64_t h_exact;
-        uint64_t h_key;      /* expected key */
-        uint64_t h_key_norm; /* the same, a pseudonym masked */
+        uint8_t seen_dead, seen_sealed;
+        uint64_t h_dead; /* the dead letter */
 } rec_t;
 
 typedef struct {
@@ -413,9 +432,15 @@ typedef struct {
         int64_t lo[MAX_PARTITIONS], hi[MAX_PARTITIONS];
         rec_t *recs;
         size_t nrecs;
-        map_t by_value; /* h_norm -> record index */
-        map_t digits;   /* raw numbers' last nine digits */
-        int fields[4];  /* columns of the numbers */
+        /* the anonymised outputs: 1, or one per purpose; outs[i * nouts
+         * + o] is record i's on output o */
+        size_t nouts;
+        out_t *outs;
+        size_t out_now;  /* the output being read */
+        map_t *by_value; /* per output: h_norm -> record index */
+        map_t by_dead;   /* dead letter -> record index */
+        map_t digits;    /* raw numbers' last nine digits */
+        int fields[4];   /* columns of the numbers */
         /* order: last input offset per (output partition, input
          * partition); reset for each output topic */
         int64_t *last;
@@ -646,7 +671,7 @@ static void on_raw(void *ctx, const rd_kafka_message_t *m)
 static void expect_all(check_t *c, const char *topic)
 {
         char errstr[512];
-        size_t i;
+        size_t i, k;
         int p;
 
         for (p = 0; p < c->nin; p++) {
@@ -667,25 +692,38 @@ static void expect_all(check_t *c, const char *topic)
                                                  sizeof(errstr)) != CDR_OK)
                                 die("transform: %s", errstr);
                         r->verdict = (uint8_t)res.verdict;
-                        if (res.verdict == CDR_VERDICT_PUBLISH) {
-                                normalise(c, res.anonymised.p,
-                                          res.anonymised.n);
-                                r->h_norm = hash(c->norm.data, c->norm.len);
-                                r->h_exact =
-                                    hash(res.anonymised.p, res.anonymised.n);
-                                r->h_key = hash(res.key.p, res.key.n);
-                                r->h_key_norm = key_norm(res.key.p, res.key.n);
-                        } else if (res.verdict == CDR_VERDICT_DEAD) {
-                                r->h_norm =
+                        if (res.verdict == CDR_VERDICT_DEAD) {
+                                r->h_dead =
                                     hash(res.dead_letter.p, res.dead_letter.n);
-                                r->h_exact = r->h_norm;
-                        } else {
+                                if (map_put(&c->by_dead, r->h_dead,
+                                            (uint32_t)i))
+                                        fail("input %d/%lld: its expected "
+                                             "dead letter is not unique",
+                                             p, (long long)o);
                                 continue;
                         }
-                        if (map_put(&c->by_value, r->h_norm, (uint32_t)i))
-                                fail("input %d/%lld: its expected output is "
-                                     "not unique (test corpus)",
-                                     p, (long long)o);
+                        if (res.verdict != CDR_VERDICT_PUBLISH)
+                                continue;
+                        for (k = 0; k < c->nouts; k++) {
+                                out_t *out = &c->outs[i * c->nouts + k];
+                                cdr_view_t v = res.anonymised, key = res.key;
+
+                                if (res.npurposes > 0) {
+                                        v = res.purposes[k].anonymised;
+                                        key = res.purposes[k].key;
+                                }
+                                normalise(c, v.p, v.n);
+                                out->h_norm = hash(c->norm.data, c->norm.len);
+                                out->h_exact = hash(v.p, v.n);
+                                out->h_key = hash(key.p, key.n);
+                                out->h_key_norm = key_norm(key.p, key.n);
+                                if (map_put(&c->by_value[k], out->h_norm,
+                                            (uint32_t)i))
+                                        fail("input %d/%lld: its expected "
+                                             "output is not unique (test "
+                                             "corpus)",
+                                             p, (long long)o);
+                        }
                 }
         }
         /* The key ids seen so far came from the expected outputs. */
@@ -730,26 +768,27 @@ static void on_anonymised(void *ctx, const rd_kafka_message_t *m)
 {
         check_t *c = ctx;
         uint32_t idx;
-        rec_t *r;
+        out_t *r;
         int32_t ip;
         int64_t io;
 
         c->count_now++;
         scan_message(c, m);
         normalise(c, m->payload, m->len);
-        if (!map_get(&c->by_value, hash(c->norm.data, c->norm.len), &idx) ||
+        if (!map_get(&c->by_value[c->out_now], hash(c->norm.data, c->norm.len),
+                     &idx) ||
             c->recs[idx].verdict != CDR_VERDICT_PUBLISH) {
                 fail("%s [%d] offset %lld: matches no input record",
                      c->topic_now, (int)m->partition, (long long)m->offset);
                 return;
         }
-        r = &c->recs[idx];
+        r = &c->outs[(size_t)idx * c->nouts + c->out_now];
         for (ip = 0; (size_t)c->base[ip + 1] <= idx; ip++)
                 ;
         io = c->lo[ip] + (int64_t)idx - c->base[ip];
-        if (r->seen_anon++ > 0 && duplicate(c))
-                fail("input %d/%lld: anonymised more than once", (int)ip,
-                     (long long)io);
+        if (r->seen++ > 0 && duplicate(c))
+                fail("input %d/%lld: more than once on %s", (int)ip,
+                     (long long)io, c->topic_now);
         if (!c->any_key && (hash(m->payload, m->len) != r->h_exact ||
                             hash(m->key, m->key_len) != r->h_key))
                 fail("input %d/%lld: anonymised value or key differs from "
@@ -775,7 +814,7 @@ static void on_dead(void *ctx, const rd_kafka_message_t *m)
         if (m->key != NULL)
                 fail("%s [%d] offset %lld: dead letter has a key", c->topic_now,
                      (int)m->partition, (long long)m->offset);
-        if (!map_get(&c->by_value, hash(m->payload, m->len), &idx) ||
+        if (!map_get(&c->by_dead, hash(m->payload, m->len), &idx) ||
             c->recs[idx].verdict != CDR_VERDICT_DEAD) {
                 fail("%s [%d] offset %lld: matches no input record",
                      c->topic_now, (int)m->partition, (long long)m->offset);
@@ -851,9 +890,10 @@ static int cmd_verify(int argc, char **argv)
         cdr_config_t *config;
         cdr_engine_t *engine;
         check_t c;
-        uint64_t expect[3] = {0}, missing = 0, n_anon, n_dead, n_sealed;
-        int opt, p, nout, min_key_ids = 0, i;
-        size_t r;
+        uint64_t expect[3] = {0}, missing = 0, n_dead, n_sealed;
+        uint64_t *n_anon;
+        int opt, p, nout, min_key_ids = 0, i, counts_ok;
+        size_t r, out;
 
         memset(&c, 0, sizeof(c));
         while ((opt = getopt_long(argc, argv, "b:c:k:X:", opts, NULL)) != -1) {
@@ -929,7 +969,13 @@ static int cmd_verify(int argc, char **argv)
                 c.base[p + 1] = c.base[p] + (c.hi[p] - c.lo[p]);
         c.nrecs = (size_t)c.base[c.nin];
         c.recs = xcalloc(c.nrecs, sizeof(*c.recs));
-        map_init(&c.by_value, c.nrecs);
+        c.nouts = config->npurposes > 0 ? config->npurposes : 1;
+        c.outs = xcalloc(c.nrecs * c.nouts, sizeof(*c.outs));
+        c.by_value = xcalloc(c.nouts, sizeof(*c.by_value));
+        n_anon = xcalloc(c.nouts, sizeof(*n_anon));
+        for (out = 0; out < c.nouts; out++)
+                map_init(&c.by_value[out], c.nrecs);
+        map_init(&c.by_dead, c.nrecs);
         map_init(&c.digits, c.nrecs * 4);
         c.topic_now = config->input_topic;
         read_topic(config->input_topic, 0, on_raw, &c, NULL, NULL);
@@ -938,13 +984,18 @@ static int cmd_verify(int argc, char **argv)
                 if (c.recs[r].present)
                         expect[c.recs[r].verdict]++;
 
-        c.topic_now = config->anonymised_topic;
-        nout = topic_partitions(config->anonymised_topic);
-        reset_order(&c, nout);
-        c.nout_now = nout;
-        c.count_now = 0;
-        read_topic(config->anonymised_topic, 1, on_anonymised, &c, NULL, NULL);
-        n_anon = c.count_now;
+        for (out = 0; out < c.nouts; out++) {
+                c.topic_now = config->npurposes > 0
+                                  ? config->purposes[out].topic
+                                  : config->anonymised_topic;
+                c.out_now = out;
+                nout = topic_partitions(c.topic_now);
+                reset_order(&c, nout);
+                c.nout_now = nout;
+                c.count_now = 0;
+                read_topic(c.topic_now, 1, on_anonymised, &c, NULL, NULL);
+                n_anon[out] = c.count_now;
+        }
 
         c.topic_now = config->dead_letter_topic;
         nout = topic_partitions(config->dead_letter_topic);
@@ -966,13 +1017,17 @@ static int cmd_verify(int argc, char **argv)
                 int64_t o;
 
                 for (o = c.lo[p]; o < c.hi[p]; o++) {
-                        rec_t *rec = rec_at(&c, p, o, NULL);
+                        size_t idx;
+                        rec_t *rec = rec_at(&c, p, o, &idx);
+                        int unseen = 0;
 
                         if (rec == NULL)
                                 continue;
-                        if (rec->seen_sealed == 0 ||
-                            (rec->verdict == CDR_VERDICT_PUBLISH &&
-                             rec->seen_anon == 0) ||
+                        for (r = 0;
+                             rec->verdict == CDR_VERDICT_PUBLISH && r < c.nouts;
+                             r++)
+                                unseen |= c.outs[idx * c.nouts + r].seen == 0;
+                        if (rec->seen_sealed == 0 || unseen ||
                             (rec->verdict == CDR_VERDICT_DEAD &&
                              rec->seen_dead == 0)) {
                                 missing++;
@@ -985,13 +1040,15 @@ static int cmd_verify(int argc, char **argv)
         }
         for (i = 0; i < nscan; i++)
                 scan_file(&c, scan[i]);
-        if (!c.at_least_once &&
-            (n_anon != expect[CDR_VERDICT_PUBLISH] ||
-             n_dead != expect[CDR_VERDICT_DEAD] || n_sealed != c.nrecs))
+        counts_ok = n_dead == expect[CDR_VERDICT_DEAD] && n_sealed == c.nrecs;
+        for (out = 0; out < c.nouts; out++)
+                counts_ok &= n_anon[out] == expect[CDR_VERDICT_PUBLISH];
+        if (!c.at_least_once && !counts_ok)
                 fail("counts: anonymised %" PRIu64 " (expected %" PRIu64
-                     "), dead-letter %" PRIu64 " (expected %" PRIu64
-                     "), sealed %" PRIu64 " (expected %zu)",
-                     n_anon, expect[CDR_VERDICT_PUBLISH], n_dead,
+                     " on each of %zu), dead-letter %" PRIu64
+                     " (expected %" PRIu64 "), sealed %" PRIu64
+                     " (expected %zu)",
+                     n_anon[0], expect[CDR_VERDICT_PUBLISH], c.nouts, n_dead,
                      expect[CDR_VERDICT_DEAD], n_sealed, c.nrecs);
         if (c.nkey_ids < min_key_ids)
                 fail("%d pseudonym key id(s) on the anonymised topic, "
@@ -1001,19 +1058,27 @@ static int cmd_verify(int argc, char **argv)
                 fail("the input topic is empty");
 
         printf("eos_check: input %zu = anonymised %" PRIu64
-               " + suppressed %" PRIu64 " + dead-letter %" PRIu64
-               "; sealed %" PRIu64 "; lost %" PRIu64 "; duplicates %" PRIu64
+               " + suppressed %" PRIu64 " + dead-letter %" PRIu64,
+               c.nrecs, n_anon[0], expect[CDR_VERDICT_SUPPRESS], n_dead);
+        for (out = 0; config->npurposes > 0 && out < c.nouts; out++)
+                printf("%s%s %" PRIu64, out == 0 ? "; purposes " : ", ",
+                       config->purposes[out].name, n_anon[out]);
+        printf("; sealed %" PRIu64 "; lost %" PRIu64 "; duplicates %" PRIu64
                "; raw numbers on outputs %" PRIu64 "; headers %" PRIu64
                "; key ids %d; %s\n",
-               c.nrecs, n_anon, expect[CDR_VERDICT_SUPPRESS], n_dead, n_sealed,
-               missing, c.duplicates, c.leaks, c.headers, c.nkey_ids,
+               n_sealed, missing, c.duplicates, c.leaks, c.headers, c.nkey_ids,
                failures ? "FAILED" : "ok");
 
         for (r = 0; r < c.nrecs; r++)
                 free(c.recs[r].raw);
         free(c.recs);
         free(c.last);
-        map_free(&c.by_value);
+        for (out = 0; out < c.nouts; out++)
+                map_free(&c.by_value[out]);
+        free(c.by_value);
+        free(c.outs);
+        free(n_anon);
+        map_free(&c.by_dead);
         map_free(&c.digits);
         cdr_buf_free(&c.norm);
         cdr_buf_free(&c.plain);
@@ -1114,6 +1179,10 @@ static int cmd_committed(int argc, char **argv)
 struct head {
         long left;
         uint64_t count;
+        FILE *values; /* values: the file, else head or count */
+        int csv;      /* values --csv */
+        uint64_t unframed;
+        cdr_buf_t line;
 };
 
 static void on_head(void *ctx, const rd_kafka_message_t *m)
@@ -1121,6 +1190,26 @@ static void on_head(void *ctx, const rd_kafka_message_t *m)
         struct head *h = ctx;
 
         h->count++;
+        if (h->values != NULL && h->csv) {
+                size_t lines;
+
+                cdr_buf_reset(&h->line);
+                if (cdr_buf_append(&h->line, m->payload ? m->payload : "",
+                                   m->len) != CDR_OK ||
+                    cdr_buf_putc(&h->line, '\n') != CDR_OK)
+                        die("out of memory");
+                if (cdr_csv_frame(',', h->line.data, h->line.len, 0, &lines) !=
+                    h->line.len) {
+                        h->unframed++;
+                        return;
+                }
+        }
+        if (h->values != NULL) {
+                if (fwrite(m->payload, 1, m->len, h->values) != m->len ||
+                    putc('\n', h->values) == EOF)
+                        die("values: write failed");
+                return;
+        }
         if (h->left <= 0)
                 return;
         h->left--;
@@ -1133,18 +1222,29 @@ static void on_head(void *ctx, const rd_kafka_message_t *m)
         putchar('\n');
 }
 
-/* count and head. */
+/* count, head (head = 1) and values (head = 2). */
 static int cmd_read(int argc, char **argv, int head)
 {
-        struct head h = {0, 0};
-        const char *topic = NULL;
+        static const struct option opts[] = {
+            {"csv", no_argument, NULL, 'C'},
+            {NULL, 0, NULL, 0},
+        };
+        struct head h = {0, 0, NULL, 0, 0, CDR_BUF_INIT};
+        const char *topic = NULL, *path = NULL;
         int opt;
 
         h.left = head ? 3 : 0;
-        while ((opt = getopt(argc, argv, "b:t:n:X:")) != -1) {
+        while ((opt = getopt_long(argc, argv, "b:t:n:o:X:", opts, NULL)) !=
+               -1) {
                 switch (opt) {
+                case 'C':
+                        h.csv = 1;
+                        break;
                 case 't':
                         topic = optarg;
+                        break;
+                case 'o':
+                        path = optarg;
                         break;
                 case 'n':
                         h.left = head ? atol(optarg) : 0;
@@ -1155,11 +1255,19 @@ static int cmd_read(int argc, char **argv, int head)
                         die("usage: count|head -b BOOTSTRAP -t TOPIC [-n N]");
                 }
         }
-        if (!bootstrap || !topic)
-                die("count and head need -b and -t");
+        if (!bootstrap || !topic || (head == 2) != (path != NULL))
+                die("count and head need -b and -t, values -o too");
+        if (path != NULL && (h.values = fopen(path, "wb")) == NULL)
+                die("%s: cannot create", path);
         read_topic(topic, 1, on_head, &h, NULL, NULL);
-        if (!head)
+        if (h.values != NULL && fclose(h.values) != 0)
+                die("%s: write failed", path);
+        if (h.csv)
+                printf("%" PRIu64 " written, %" PRIu64 " not one record\n",
+                       h.count - h.unframed, h.unframed);
+        else if (head != 1)
                 printf("%" PRIu64 "\n", h.count);
+        cdr_buf_free(&h.line);
         return 0;
 }
 
@@ -1370,6 +1478,8 @@ int main(int argc, char **argv)
                 return cmd_read(argc - 1, argv + 1, 0);
         if (argc >= 2 && strcmp(argv[1], "head") == 0)
                 return cmd_read(argc - 1, argv + 1, 1);
+        if (argc >= 2 && strcmp(argv[1], "values") == 0)
+                return cmd_read(argc - 1, argv + 1, 2);
         if (argc >= 2 && strcmp(argv[1], "dup") == 0)
                 return cmd_dup(argc - 1, argv + 1);
         if (argc >= 2 && strcmp(argv[1], "lag") == 0)
@@ -1378,9 +1488,7 @@ int main(int argc, char **argv)
                 return cmd_committed(argc - 1, argv + 1);
         if (argc >= 2 && strcmp(argv[1], "verify") == 0)
                 return cmd_verify(argc - 1, argv + 1);
-        fprintf(stderr, "usage: eos_check lag|committed|verify|count|head|dup|"
-                        "dump|"
-                        "produce ... "
-                        "(see the source)\n");
+        fprintf(stderr, "usage: eos_check lag|committed|verify|count|head|"
+                        "values|dup|dump|produce ... (see the source)\n");
         return 2;
 }

@@ -46,6 +46,7 @@ die() {
 }
 
 # setup NAME [DELIVERY] [COMMIT_RECORDS]: keys, configuration and topics.
+# The configuration comes from $CONFIG_IN (default config.yaml.in).
 setup() {
         NAME=$1
         PREFIX=it.$1
@@ -57,7 +58,7 @@ setup() {
         sed -e "s|@BOOTSTRAP@|$BOOT|" -e "s|@PREFIX@|$PREFIX|g" \
                 -e "s|@GROUP@|$GROUP|" -e "s|@DELIVERY@|${2:-exactly-once}|" \
                 -e "s|@COMMIT_RECORDS@|${3:-2000}|" \
-                "$HERE/config.yaml.in" >"$T/config.yaml"
+                "${CONFIG_IN:-$HERE/config.yaml.in}" >"$T/config.yaml"
         : >"$T/suppress.txt"
         local t
         for t in raw anon sealed dead; do

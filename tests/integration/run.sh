@@ -41,7 +41,7 @@ export CDRANON EOS_CHECK
 declare -A LIMIT=([test_e2e]=240 [test_crash]=300 [test_scaleout]=180
         [test_fencing]=180 [test_at_least_once]=120 [test_metrics]=120
         [test_leak]=90 [test_secured]=240 [test_broker_kill]=300
-        [test_stall]=200
+        [test_stall]=200 [test_purposes]=420
         [failover_leader_kill]=360 [failover_coordinator_kill]=360
         [failover_rolling_restart]=480 [failover_partition]=360)
 
