@@ -718,6 +718,10 @@ static int batch_produce(cdr_pipeline_t *p)
                 p->stats.records++;
                 if (s->verdict == CDR_VERDICT_PUBLISH) {
                         p->stats.published++;
+                        if (p->opts.risk_window != NULL)
+                                cdr_risk_window_observe(p->opts.risk_window, 0,
+                                                        s->value.data,
+                                                        s->value.len);
                 } else if (s->verdict == CDR_VERDICT_DEAD) {
                         p->stats.dead++;
                         p->stats.dead_by_reason[s->reason]++;
