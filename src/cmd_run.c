@@ -261,6 +261,7 @@ struct metrics_feed {
         cdr_metrics_server_t *server;
         const char *topic;
         int64_t next_ms;
+        cdr_risk_window_t *risk; /* risk.enabled: the risk window */
 };
 
 static int metrics_start(struct metrics_feed *feed, const char *listen,
@@ -278,6 +279,57 @@ static int metrics_start(struct metrics_feed *feed, const char *listen,
         feed->server = cdr_metrics_server_start(feed->metrics, listen, errstr,
                                                 errstr_size);
         return feed->server != NULL ? CDR_OK : CDR_ERR_INVAL;
+}
+
+/* risk.enabled (with metrics): a window per output, purpose i's at i,
+ * the single output's named "anonymised" when there are no purposes. */
+static int risk_start(struct metrics_feed *feed, const cdr_config_t *config,
+                      char *errstr, size_t errstr_size)
+{
+        static const char *const single[] = {"anonymised"};
+        cdr_risk_window_options_t options;
+        const char **names = NULL;
+        size_t i, n = config->npurposes;
+
+        if (n > 0) {
+                names = calloc(n, sizeof(*names));
+                if (names == NULL) {
+                        cdr_errf(errstr, errstr_size, "out of memory");
+                        return CDR_ERR_NOMEM;
+                }
+                for (i = 0; i < n; i++)
+                        names[i] = config->purposes[i].name;
+        }
+        cdr_risk_window_options_init(&options);
+        options.records = (size_t)config->risk_window_records;
+        options.bytes = config->risk_window_bytes;
+        options.refresh_ms = (int64_t)config->risk_refresh_seconds * 1000;
+        options.samples = config->risk_samples;
+        options.k = config->risk_k;
+        feed->risk = cdr_risk_window_new(n > 0 ? names : single, n > 0 ? n : 1,
+                                         &options, errstr, errstr_size);
+        free(names);
+        return feed->risk != NULL ? CDR_OK : CDR_ERR_NOMEM;
+}
+
+/* Measures the risk window when due and publishes it.  A failed
+ * measurement is a warning: the previous figures stay. */
+static void risk_feed(struct metrics_feed *feed)
+{
+        char errstr[512];
+        int64_t start = cdr_now_ms();
+        int rc =
+            cdr_risk_window_refresh(feed->risk, start, errstr, sizeof(errstr));
+
+        if (rc == 1) {
+                cdr_daemon_metrics_risk(feed->daemon, feed->risk,
+                                        (double)(cdr_now_ms() - start) / 1e3);
+        } else if (rc < 0) {
+                const cdr_log_field_t field =
+                    CDR_LOG_F_STR("event", "risk_failed");
+
+                cdr_log_write(run_log, CDR_LOG_WARNING, errstr, &field, 1);
+        }
 }
 
 /* The consumer's statistics, on the driving thread. */
@@ -301,6 +353,8 @@ static void metrics_feed(struct metrics_feed *feed,
         if (cdr_now_ms() < feed->next_ms)
                 return;
         cdr_daemon_metrics_publish(feed->daemon, pipeline, engine);
+        if (feed->risk != NULL)
+                risk_feed(feed);
         feed->next_ms = cdr_now_ms() + METRICS_EVERY_MS;
 }
 
@@ -320,7 +374,7 @@ int cdr_cmd_run(int argc, char **argv)
         cdr_engine_t *engine = NULL;
         cdr_pipeline_t *pipeline = NULL;
         cdr_pipeline_opts_t popts;
-        struct metrics_feed feed = {NULL, NULL, NULL, NULL, 0};
+        struct metrics_feed feed = {NULL, NULL, NULL, NULL, 0, NULL};
         int64_t next_stats, stats_every_ms;
         int opt, err, eos = 1, rc = CDR_EXIT_FAILURE;
 
@@ -392,6 +446,9 @@ int cdr_cmd_run(int argc, char **argv)
             metrics_start(&feed, config->metrics_listen, errstr,
                           sizeof(errstr)) != CDR_OK)
                 goto fail;
+        if (feed.metrics != NULL && config->risk_enabled &&
+            risk_start(&feed, config, errstr, sizeof(errstr)) != CDR_OK)
+                goto fail;
         engine = cdr_engine_new(config, 1, errstr, sizeof(errstr));
         if (engine == NULL)
                 goto fail;
@@ -403,6 +460,7 @@ int cdr_cmd_run(int argc, char **argv)
                 feed.topic = config->input_topic;
                 popts.kafka_stats = metrics_kafka_stats;
                 popts.stats_opaque = &feed;
+                popts.risk_window = feed.risk;
         }
         pipeline = cdr_pipeline_new(engine, &popts, errstr, sizeof(errstr));
         if (pipeline == NULL)
@@ -460,6 +518,7 @@ out:
         cdr_daemon_metrics_destroy(feed.daemon);
         cdr_metrics_destroy(feed.metrics);
         cdr_pipeline_destroy(pipeline);
+        cdr_risk_window_destroy(feed.risk); /* the pipeline observed it */
         cdr_log_destroy(run_log);
         run_log = NULL;
         cdr_engine_destroy(engine);

@@ -4,6 +4,7 @@
  */
 #include "cdranon/metrics_daemon.h"
 #include "cdranon/reason.h"
+#include "cdranon/risk_window.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@ struct cdr_daemon_metrics_s {
         cdr_metric_t *consumer_errors, *delivery_errors, *partitions;
         cdr_metric_t *cache_hits, *cache_misses, *stage, *e2e, *lag;
         cdr_metric_t *key_info, *epochs, *purpose_published;
+        cdr_metric_t *risk_unicity, *risk_tested, *risk_below, *risk_min_k;
+        cdr_metric_t *risk_records, *risk_bytes, *risk_measures, *risk_seconds;
         char key_id[64];
 };
 
@@ -33,6 +36,8 @@ static int add_families(cdr_daemon_metrics_t *d, char *errstr,
         static const char *const lag[] = {"topic", "partition"};
         static const char *const key[] = {"key_id"};
         static const char *const purpose[] = {"purpose"};
+        static const char *const pfield[] = {"purpose", "field", "points"};
+        static const char *const pk[] = {"purpose", "k"};
         const struct {
                 cdr_metric_t **slot;
                 cdr_metric_type_t type;
@@ -106,6 +111,35 @@ static int add_families(cdr_daemon_metrics_t *d, char *errstr,
              "The active pseudonymisation key (value 1).", key, 1, NULL, 0},
             C(epochs, "cdranon_sealer_epochs_total",
               "Sealing epochs started (one HPKE encapsulation each)."),
+            {&d->risk_unicity, CDR_METRIC_GAUGE, "cdranon_risk_unicity",
+             "Share of a pseudonym field's traces that `points` random "
+             "points of their own single out, over the risk window "
+             "(docs/anonymity.md).",
+             pfield, 3, NULL, 0},
+            {&d->risk_tested, CDR_METRIC_GAUGE, "cdranon_risk_traces_tested",
+             "Traces with at least `points` points tested for "
+             "cdranon_risk_unicity.",
+             pfield, 3, NULL, 0},
+            {&d->risk_below, CDR_METRIC_GAUGE,
+             "cdranon_risk_records_below_k_ratio",
+             "Share of the risk window's records whose combination of all "
+             "non-pseudonym fields is held by fewer than k records.",
+             pk, 2, NULL, 0},
+            {&d->risk_min_k, CDR_METRIC_GAUGE, "cdranon_risk_min_k",
+             "Records in the smallest group of all non-pseudonym fields "
+             "over the risk window.",
+             purpose, 1, NULL, 0},
+            {&d->risk_records, CDR_METRIC_GAUGE, "cdranon_risk_window_records",
+             "Published records in the risk window at its last measurement.",
+             purpose, 1, NULL, 0},
+            {&d->risk_bytes, CDR_METRIC_GAUGE, "cdranon_risk_window_bytes",
+             "Bytes of JSON in the risk window at its last measurement.",
+             purpose, 1, NULL, 0},
+            C(risk_measures, "cdranon_risk_measurements_total",
+              "Measurements of the risk window."),
+            G(risk_seconds, "cdranon_risk_measure_seconds",
+              "Time the last measurement of the risk window took (on the "
+              "driving thread)."),
 #undef C
 #undef G
         };
@@ -198,6 +232,60 @@ void cdr_daemon_metrics_publish(cdr_daemon_metrics_t *d,
                 cdr_metric_set(d->key_info, &name, 1);
         }
         cdr_metric_set(d->epochs, NULL, (double)ts.sealer_epochs);
+        cdr_metrics_unlock(m);
+}
+
+void cdr_daemon_metrics_risk(cdr_daemon_metrics_t *d,
+                             const cdr_risk_window_t *window, double seconds)
+{
+        cdr_metrics_t *m = d->metrics;
+        cdr_risk_window_stats_t st;
+        char k[24], points[4];
+        size_t i, j;
+        unsigned p;
+
+        cdr_metrics_lock(m);
+        cdr_metric_clear(d->risk_unicity);
+        cdr_metric_clear(d->risk_tested);
+        cdr_metric_clear(d->risk_below);
+        for (i = 0; i < cdr_risk_window_outputs(window); i++) {
+                const cdr_risk_report_t *r = cdr_risk_window_report(window, i);
+                const char *name = cdr_risk_window_name(window, i);
+
+                cdr_risk_window_stats(window, i, &st);
+                cdr_metric_set(d->risk_records, &name, (double)st.records);
+                cdr_metric_set(d->risk_bytes, &name, (double)st.bytes);
+                if (r == NULL)
+                        continue;
+                for (j = 0; j < r->ntraces; j++) {
+                        const cdr_risk_trace_t *t = &r->traces[j];
+
+                        for (p = 0; p < CDR_RISK_POINTS; p++) {
+                                const char *values[3] = {name, t->field,
+                                                         points};
+
+                                snprintf(points, sizeof(points), "%u",
+                                         t->at[p].points);
+                                cdr_metric_set(d->risk_unicity, values,
+                                               t->at[p].share);
+                                cdr_metric_set(d->risk_tested, values,
+                                               (double)t->at[p].tested);
+                        }
+                }
+                if (r->nksets > 0) {
+                        const char *values[2] = {name, k};
+
+                        /* ksets[0] is the set of every point field. */
+                        snprintf(k, sizeof(k), "%llu",
+                                 (unsigned long long)r->k);
+                        cdr_metric_set(d->risk_below, values,
+                                       r->ksets[0].below_share);
+                        cdr_metric_set(d->risk_min_k, &name,
+                                       (double)r->ksets[0].min_k);
+                }
+        }
+        cdr_metric_add(d->risk_measures, NULL, 1);
+        cdr_metric_set(d->risk_seconds, NULL, seconds);
         cdr_metrics_unlock(m);
 }
 

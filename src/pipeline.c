@@ -724,8 +724,18 @@ static int batch_produce(cdr_pipeline_t *p)
                 p->stats.records++;
                 if (s->verdict == CDR_VERDICT_PUBLISH) {
                         p->stats.published++;
-                        for (k = 0; k < p->npurposes; k++)
+                        for (k = 0; k < p->npurposes; k++) {
                                 p->purpose_published[k]++;
+                                if (p->opts.risk_window != NULL)
+                                        cdr_risk_window_observe(
+                                            p->opts.risk_window, k,
+                                            s->pvalue[k].data,
+                                            s->pvalue[k].len);
+                        }
+                        if (p->npurposes == 0 && p->opts.risk_window != NULL)
+                                cdr_risk_window_observe(p->opts.risk_window, 0,
+                                                        s->value.data,
+                                                        s->value.len);
                 } else if (s->verdict == CDR_VERDICT_DEAD) {
                         p->stats.dead++;
                         p->stats.dead_by_reason[s->reason]++;

@@ -475,6 +475,12 @@ Test(config, full_round_trip)
         cr_expect_eq(config->pseudonym_cache, 1024 * 1024);
         cr_expect_eq(config->epoch_records, 50000);
         cr_expect_eq(config->epoch_seconds, 600);
+        cr_expect_eq(config->risk_enabled, 0);
+        cr_expect_eq(config->risk_window_records, 5000);
+        cr_expect_eq(config->risk_window_bytes, 2 * 1024 * 1024);
+        cr_expect_eq(config->risk_refresh_seconds, 30);
+        cr_expect_eq(config->risk_samples, 0);
+        cr_expect_eq(config->risk_k, 10);
         snprintf(want, sizeof(want), "%s/logs/audit.log", tmpdir);
         cr_expect_str_eq(config->audit_log, want);
 
@@ -531,6 +537,12 @@ Test(config, defaults)
         cr_expect_eq(config->pseudonym_cache, 262144);
         cr_expect_eq(config->epoch_records, 1000000);
         cr_expect_eq(config->epoch_seconds, 3600);
+        cr_expect_eq(config->risk_enabled, 1);
+        cr_expect_eq(config->risk_window_records, 100000);
+        cr_expect_eq(config->risk_window_bytes, 32 * 1024 * 1024);
+        cr_expect_eq(config->risk_refresh_seconds, 60);
+        cr_expect_eq(config->risk_samples, 5000);
+        cr_expect_eq(config->risk_k, 5);
         cr_expect_str_eq(config->audit_log, tmp_path("cdranon-audit.log"));
         cr_expect_null(config->suppression_file);
         cr_expect_null(config->suppression_fields);

@@ -118,6 +118,15 @@ typedef struct cdr_config_s {
         /* metrics: (cdranon run) */
         char *metrics_listen; /* "HOST:PORT"; NULL: no server */
 
+        /* risk: (cdranon run, with metrics.listen) the risk window of
+         * each output (risk_window.h) */
+        int risk_enabled;             /* default 1 */
+        uint64_t risk_window_records; /* default 100000; 1..10^7 */
+        size_t risk_window_bytes;     /* default 32 MiB; 1 KiB..1 GiB */
+        int risk_refresh_seconds;     /* default 60; 1..86400 */
+        uint64_t risk_samples;        /* default 5000; 0: every trace */
+        uint64_t risk_k;              /* default 5; 1..10^6 */
+
         /* suppression: */
         char *suppression_file; /* NULL: none */
         char **suppression_fields;

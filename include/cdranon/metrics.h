@@ -18,7 +18,7 @@
 #include "cdranon/hist.h"
 
 /* Most labels a metric may have. */
-#define CDR_METRIC_LABELS_MAX 2
+#define CDR_METRIC_LABELS_MAX 3
 
 /*
  * The registry.

@@ -20,6 +20,7 @@
 
 #include "cdranon/metrics.h"
 #include "cdranon/pipeline.h"
+#include "cdranon/risk_window.h"
 #include "cdranon/transform.h"
 
 typedef struct cdr_daemon_metrics_s cdr_daemon_metrics_t;
@@ -38,6 +39,15 @@ void cdr_daemon_metrics_destroy(cdr_daemon_metrics_t *dm);
 void cdr_daemon_metrics_publish(cdr_daemon_metrics_t *dm,
                                 const cdr_pipeline_t *pipeline,
                                 const cdr_engine_t *engine);
+
+/* Replaces the risk gauges (cdranon_risk_*, docs/operations.md) by the
+ * last measurements of `window`, labelled with its output names and
+ * field names (from the configuration, never a record value), and counts
+ * one measurement that took `seconds`.  Call after
+ * cdr_risk_window_refresh has measured, on the thread that drives the
+ * window. */
+void cdr_daemon_metrics_risk(cdr_daemon_metrics_t *dm,
+                             const cdr_risk_window_t *window, double seconds);
 
 /* Consumer lag from one librdkafka statistics JSON document (the
  * consumer's stats callback): replaces cdranon_consumer_lag with one

@@ -48,6 +48,7 @@
 #define CDRANON_PIPELINE_H
 
 #include "cdranon/reason.h"
+#include "cdranon/risk_window.h"
 #include "cdranon/transform.h"
 #include "cdranon/txn.h"
 
@@ -112,6 +113,10 @@ typedef struct {
          * section sets it. */
         void (*kafka_stats)(void *opaque, const char *json, size_t len);
         void *stats_opaque; /* passed to kafka_stats */
+        /* Observes each record published to an anonymised output
+         * (risk_window.h: output i is purpose i, or 0 without purposes),
+         * once produced, on the driving thread; not owned.  NULL: none. */
+        cdr_risk_window_t *risk_window;
 } cdr_pipeline_opts_t;
 
 typedef struct cdr_pipeline_s cdr_pipeline_t;

@@ -6,7 +6,10 @@
 # suppressed + dead-lettered (by reason) = sealed, each equal to what the
 # output topics hold; transactions committed; the lag of every partition
 # 0 after catch-up; the active key id in key_info; no raw number of the
-# input anywhere in the scrape.  Also: a bad metrics.listen names
+# input anywhere in the scrape; the risk window (measured every second)
+# holds every published record and its unicity gauges are non-zero (the
+# test's policy keeps record_id, unique: every trace is singled out).
+# Also: a bad metrics.listen names
 # file:line:field, and a port in use is a start-up error naming it.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -59,6 +62,8 @@ PORT=$(free_port)
 cat >>"$T/config.yaml" <<EOF
 metrics:
   listen: "127.0.0.1:$PORT"
+risk:
+  refresh_seconds: 1
 EOF
 KEY_ID=$(awk '!/^#/ && NF { id = $1 } END { print id }' "$T/keys/hmac.key")
 
@@ -116,7 +121,9 @@ for l in lines[1:]:
         vals[k] = float(v)
 lag = [v for k, v in vals.items() if k.startswith("cdranon_consumer_lag{")]
 sys.exit(0 if vals.get("cdranon_records_in_total") == float(sys.argv[2])
-         and len(lag) == 6 and all(v == 0 for v in lag) else 1)
+         and len(lag) == 6 and all(v == 0 for v in lag)
+         and vals.get('cdranon_risk_window_records{purpose="anonymised"}')
+         == vals.get("cdranon_records_published_total") else 1)
 EOF
                 ok=1
                 break
@@ -181,6 +188,21 @@ check("cache used", get("cdranon_pseudonym_cache_hits_total")
       + get("cdranon_pseudonym_cache_misses_total") > 0)
 check("sealer epochs", get("cdranon_sealer_epochs_total") >= 1)
 check("partitions assigned", get("cdranon_partitions_assigned") == 6)
+check("risk window holds every published record",
+      get('cdranon_risk_window_records{purpose="anonymised"}') == pub)
+check("risk window bytes", get('cdranon_risk_window_bytes{purpose="anonymised"}') > 0)
+check("risk measured", get("cdranon_risk_measurements_total") >= 1)
+for f in ("caller", "callee", "subscriber", "device"):
+    for p in range(1, 6):
+        k = 'cdranon_risk_unicity{purpose="anonymised",field="%s",points="%d"}' % (f, p)
+        t = 'cdranon_risk_traces_tested{purpose="anonymised",field="%s",points="%d"}' % (f, p)
+        check("%s: unicity 1 where tested" % k,
+              get(t) >= 0 and (get(t) == 0 or get(k) == 1))
+    check("%s tested at 4 points" % f, get(
+        'cdranon_risk_traces_tested{purpose="anonymised",field="%s",points="4"}' % f) > 0)
+check("records below k=5: all (record_id is unique)",
+      get('cdranon_risk_records_below_k_ratio{purpose="anonymised",k="5"}') == 1)
+check("min k 1", get('cdranon_risk_min_k{purpose="anonymised"}') == 1)
 for k in vals:
     for lv in re.findall(r'="([^"]*)"', k):
         check("no number of 9 digits or more in label %s" % k,
