@@ -86,6 +86,31 @@ machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo |
         echo '```'
 } | tee "$out/file-mode.md"
 
+# Where file mode's time goes: a flat profile of the same command
+# (bench/results/file-profile.txt, included in report.md), when perf can
+# sample this process.
+if command -v perf >/dev/null 2>&1 &&
+        perf record -q -o "$tmp/perf.data" -F 999 -- true 2>/dev/null; then
+        (cd "$tmp" && perf record -q -o perf.data -F 999 -- \
+                "$OLDPWD/$BIN" anonymise -c config.yaml --in gen.csv \
+                --out /dev/null --dead-letter /dev/null \
+                --sealed /dev/null 2>/dev/null)
+        {
+                echo "perf record -F 999 of cdranon anonymise --sealed over"
+                echo "the 2M generated records (config/generic.yaml);"
+                echo "flat profile, share of the process's samples."
+                echo
+                echo "## by library"
+                perf report -i "$tmp/perf.data" --no-children --sort dso \
+                        --stdio 2>/dev/null | grep '%' | head -8
+                echo
+                echo "## top functions"
+                perf report -i "$tmp/perf.data" --no-children \
+                        --sort dso,sym --stdio 2>/dev/null | grep '%' |
+                        head -40
+        } >"$out/file-profile.txt"
+fi
+
 # Through the broker: passthrough, cdranon run and the peers, then the
 # report (bench/results/report.md) and its plots.
 if [[ ${BROKER:-1} != 0 ]]; then

@@ -310,9 +310,53 @@ static void b64_pairs_init(void)
         }
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <tmmintrin.h>
+#define B64_SSSE3 1
+
+/* Twelve input bytes at a time into sixteen characters, with SSSE3 (the
+ * method of W. Mula and D. Lemire, "Faster Base64 Encoding and Decoding
+ * using AVX2 Instructions", 2018, in its 128-bit form): each 3-byte group
+ * is spread over a 32-bit lane, its four 6-bit values moved into the
+ * lane's bytes by two masked multiplies, and each value turned into its
+ * character by adding an offset looked up by its range.  Reads 16 bytes
+ * for every 12 it encodes, so it stops while 16 remain; returns the input
+ * bytes done (a multiple of 12), having written 4/3 as many characters. */
+__attribute__((target("ssse3"))) static size_t
+base64_ssse3(const unsigned char *in, size_t n, char *o)
+{
+        const __m128i spread =
+            _mm_set_epi8(10, 11, 9, 10, 7, 8, 6, 7, 4, 5, 3, 4, 1, 2, 0, 1);
+        const __m128i offsets = _mm_setr_epi8(65, 71, -4, -4, -4, -4, -4, -4,
+                                              -4, -4, -4, -4, -19, -16, 0, 0);
+        size_t i;
+
+        for (i = 0; i + 16 <= n; i += 12, o += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(in + i));
+                __m128i hi, lo, idx;
+
+                v = _mm_shuffle_epi8(v, spread);
+                hi = _mm_mulhi_epu16(
+                    _mm_and_si128(v, _mm_set1_epi32(0x0fc0fc00)),
+                    _mm_set1_epi32(0x04000040));
+                lo = _mm_mullo_epi16(
+                    _mm_and_si128(v, _mm_set1_epi32(0x003f03f0)),
+                    _mm_set1_epi32(0x01000010));
+                v = _mm_or_si128(hi, lo); /* one 6-bit value a byte */
+                /* 0..25 -> 0, 26..51 -> 1, 52..61 -> 2..11, 62 -> 12,
+                 * 63 -> 13: the row of offsets[] for the value's range. */
+                idx = _mm_subs_epu8(v, _mm_set1_epi8(51));
+                idx = _mm_sub_epi8(idx, _mm_cmpgt_epi8(v, _mm_set1_epi8(25)));
+                v = _mm_add_epi8(v, _mm_shuffle_epi8(offsets, idx));
+                _mm_storeu_si128((__m128i *)o, v);
+        }
+        return i;
+}
+#endif
+
 int cdr_base64_append(cdr_buf_t *buf, const unsigned char *in, size_t n)
 {
-        size_t out, i;
+        size_t out, i = 0;
         char *o;
 
         if (n > (SIZE_MAX - 4) / 4 * 3)
@@ -322,7 +366,13 @@ int cdr_base64_append(cdr_buf_t *buf, const unsigned char *in, size_t n)
                 return CDR_ERR_NOMEM;
         pthread_once(&b64_pairs_once, b64_pairs_init);
         o = buf->data + buf->len;
-        for (i = 0; i + 6 <= n; i += 6, o += 8) {
+#ifdef B64_SSSE3
+        if (n >= 16 && __builtin_cpu_supports("ssse3")) {
+                i = base64_ssse3(in, n, o);
+                o += i / 3 * 4;
+        }
+#endif
+        for (; i + 6 <= n; i += 6, o += 8) {
                 uint64_t v = (uint64_t)in[i] << 40 | (uint64_t)in[i + 1] << 32 |
                              (uint64_t)in[i + 2] << 24 |
                              (uint64_t)in[i + 3] << 16 |

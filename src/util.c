@@ -75,7 +75,7 @@ const char *cdr_strerror(int err)
         }
 }
 
-int cdr_buf_reserve(cdr_buf_t *buf, size_t extra)
+int cdr_buf_grow(cdr_buf_t *buf, size_t extra)
 {
         size_t need, cap;
         char *p;

@@ -19,9 +19,19 @@ typedef struct {
                 NULL, 0, 0                                                     \
         }
 
+/* The growing half of cdr_buf_reserve(), out of line. */
+int cdr_buf_grow(cdr_buf_t *buf, size_t extra) CDR_MUST_CHECK;
+
 /* Makes room for at least `extra` more bytes (plus a NUL).
- * Returns 0 or CDR_ERR_NOMEM; on failure the buffer is unchanged. */
-int cdr_buf_reserve(cdr_buf_t *buf, size_t extra) CDR_MUST_CHECK;
+ * Returns 0 or CDR_ERR_NOMEM; on failure the buffer is unchanged.
+ * Inline: the policy reserves room a dozen times a record, and the
+ * buffer has room nearly always. */
+CDR_MUST_CHECK static inline int cdr_buf_reserve(cdr_buf_t *buf, size_t extra)
+{
+        if (extra < buf->cap - buf->len)
+                return CDR_OK;
+        return cdr_buf_grow(buf, extra);
+}
 int cdr_buf_append(cdr_buf_t *buf, const void *p, size_t n) CDR_MUST_CHECK;
 int cdr_buf_puts(cdr_buf_t *buf, const char *s) CDR_MUST_CHECK;
 int cdr_buf_putc(cdr_buf_t *buf, char c) CDR_MUST_CHECK;
