@@ -89,6 +89,7 @@ machine="$(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo |
 # Where file mode's time goes: a flat profile of the same command
 # (bench/results/file-profile.txt, included in report.md), when perf can
 # sample this process.
+# check-commands: optional perf (the callgrind profile does without)
 if command -v perf >/dev/null 2>&1 &&
         perf record -q -o "$tmp/perf.data" -F 999 -- true 2>/dev/null; then
         (cd "$tmp" && perf record -q -o perf.data -F 999 -- \

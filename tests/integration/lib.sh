@@ -45,6 +45,11 @@ die() {
         exit 1
 }
 
+# create_topic NAME: a topic of 6 partitions on the test's broker.
+create_topic() {
+        "${KB[@]}" create-topic "$1" 6 >/dev/null
+}
+
 # setup NAME [DELIVERY] [COMMIT_RECORDS]: keys, configuration and topics.
 # The configuration comes from $CONFIG_IN (default config.yaml.in).
 setup() {
@@ -62,7 +67,7 @@ setup() {
         : >"$T/suppress.txt"
         local t
         for t in raw anon sealed dead; do
-                "${KB[@]}" create-topic "$PREFIX.$t" 6 >/dev/null
+                create_topic "$PREFIX.$t"
         done
 }
 

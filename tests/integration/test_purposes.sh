@@ -31,7 +31,7 @@ SCAN=$HERE/leakscan.py
 
 CONFIG_IN=$HERE/config_purposes.yaml.in setup purposes exactly-once 1000
 for p in "${PURPOSES[@]}"; do
-        "${KB[@]}" create-topic "$PREFIX.$p" 6 >/dev/null
+        create_topic "$PREFIX.$p"
 done
 METRICS_PORT=$(python3 -c 'import socket; s = socket.socket()
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
