@@ -72,8 +72,8 @@ while True:
 PY
 check "one published row per behaviour line" \
         test "$(wc -l <"$dir/rows.tsv")" -eq "$published"
-day=$(cut -f1 "$dir/rows.tsv" | sort | uniq -c | sort -rn | head -1 |
-        awk '{print $2}')
+day=$(cut -f1 "$dir/rows.tsv" | sort | uniq -c | sort -rn |
+        awk 'NR == 1 { print $2 }')
 # Every published row of that day through `cdranon pseudonym`: its
 # canonical form (cdranon's) and its pseudonym (checked by Python).
 awk -F'\t' -v d="$day" '$1 == d { print NR "\t" $2 }' "$dir/rows.tsv" \
