@@ -442,12 +442,18 @@ kill_processor_and_measure() {
                         die "$FAULT_WHAT: no sample of the committed offsets"
                 sleep 0.2
         done
+        # The killed instance's last transaction, landing after the kill,
+        # may have covered all the input (an idle machine commits
+        # thousands of records in one window): then more input, so that
+        # the next instance has something of its own to commit.
+        [ "$before" -lt "$(in_total)" ] || produce_portion 5000
         until read -r t c < <(awk -v t="$t_asg" -v b="$before" '
                         $1 > t && $2 != "-" && $2 > b { print $1, $2; exit }
                         ' "$T/watch"); do
                 [ "$SECONDS" -lt "$deadline" ] ||
                         die "$FAULT_WHAT: no commit in 120 s after the fault" \
-                                "(committed $before before the assignment)"
+                                "(committed $before of $(in_total) input" \
+                                "before the assignment)"
                 check_exits
                 sleep 0.2
         done
